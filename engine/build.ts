@@ -1,0 +1,274 @@
+/**
+ * The build session: brings targets up to date, in parallel, keeping going past failures.
+ *
+ * For each target it reads the record stored in the target's own artifacts, brings every recorded input up
+ * to date first (recursively), and compares digests: a target runs only when an input's digest, its rule
+ * version or its output differs from the record (see {@link StaleReason}). Because dependents compare
+ * *output* digests, a target rebuilt to identical bytes leaves its dependents fresh (early cutoff).
+ * Dependencies are dynamic: a rule `need`s inputs while it runs and the session records them.
+ */
+import type { Digest } from './digest.ts';
+import type { BuildEvent, EventSink, FailureInfo, Outcome } from './events.ts';
+import type { FailureLedger, FailureRecord } from './ledger.ts';
+import { MISSING, splitKey, type Rule, type RunContext, type Sources, type TargetKey, type TargetRecord } from './rule.ts';
+import { Slots } from './slots.ts';
+import type { BlockReason, StaleReason } from './stale.ts';
+
+export interface BuildOptions {
+  rules: Rule[];
+  sources: Sources;
+  ledger?: FailureLedger;
+  /** Maximum rule runs at once. */
+  jobs: number;
+  /** Decide and report, run nothing. */
+  dryRun?: boolean;
+  /** Retry targets whose last attempt failed even though their inputs have not changed. */
+  retryFailed?: boolean;
+  /** Forces a target to run even when fresh (e.g. `--refresh` for downloads); returns the reason or undefined. */
+  force?: (key: TargetKey) => string | undefined;
+  signal: AbortSignal;
+  onEvent?: EventSink;
+  now: () => Date;
+}
+
+export interface TargetResult {
+  key: TargetKey;
+  outcome: Outcome;
+  /** Output digest (targets) or content digest (sources); undefined when not known (failed, would-run). */
+  digest?: Digest;
+  reason?: StaleReason | BlockReason;
+  changed?: boolean;
+  error?: FailureInfo;
+  isSource?: boolean;
+}
+
+export type Summary = Record<Outcome, number>;
+
+/** Thrown inside a rule when an input it needs did not build; the target ends as skipped, not failed. */
+export class InputFailedError extends Error {
+  constructor(readonly input: TargetKey) {
+    super(`input ${input} did not build`);
+  }
+}
+
+export class BuildSession {
+  readonly #rules: Map<string, Rule>;
+  readonly #memo = new Map<TargetKey, Promise<TargetResult>>();
+  readonly #slots: Slots;
+  readonly #results = new Map<TargetKey, TargetResult>();
+
+  constructor(private readonly opts: BuildOptions) {
+    this.#rules = new Map(opts.rules.map((r) => [r.name, r]));
+    this.#slots = new Slots(opts.jobs);
+  }
+
+  /** True when a key names a target (its prefix is a rule), false for a source. */
+  isTarget(key: TargetKey): boolean {
+    return this.#rules.has(splitKey(key).rule);
+  }
+
+  /** Brings `keys` up to date (or, in a dry run, decides what would run). */
+  async build(keys: TargetKey[]): Promise<TargetResult[]> {
+    return Promise.all(keys.map((k) => this.ensure(k, [])));
+  }
+
+  /** Every target visited so far, with how it ended. */
+  results(): TargetResult[] {
+    return [...this.#results.values()];
+  }
+
+  summary(): Summary {
+    const s: Summary = { 'up-to-date': 0, ran: 0, 'would-run': 0, failed: 0, skipped: 0, cancelled: 0 };
+    for (const r of this.#results.values()) s[r.outcome]++;
+    return s;
+  }
+
+  /** Memoised: each key is decided (and run) at most once per session. */
+  ensure(key: TargetKey, chain: TargetKey[]): Promise<TargetResult> {
+    if (chain.includes(key)) {
+      return Promise.reject(new Error(`dependency cycle: ${[...chain, key].join(' → ')}`));
+    }
+    let p = this.#memo.get(key);
+    if (!p) {
+      p = this.#ensureOnce(key, chain);
+      this.#memo.set(key, p);
+    }
+    return p;
+  }
+
+  async #ensureOnce(key: TargetKey, chain: TargetKey[]): Promise<TargetResult> {
+    const { rule: name, id } = splitKey(key);
+    const rule = this.#rules.get(name);
+    if (!rule) {
+      const digest = (await this.opts.sources.digest(key)) ?? MISSING;
+      return { key, outcome: 'up-to-date', digest, isSource: true };
+    }
+    let result: TargetResult;
+    try {
+      result = await this.#decideAndRun(rule, key, id, chain);
+    } catch (err) {
+      // Reading a record or checking an output threw (a corrupt artifact, a cycle): this target fails, others go on.
+      result = this.#end({ key, outcome: 'failed', error: toFailure(err) });
+    }
+    this.#results.set(key, result);
+    return result;
+  }
+
+  async #decideAndRun(rule: Rule, key: TargetKey, id: string, chain: TargetKey[]): Promise<TargetResult> {
+    if (this.opts.signal.aborted) return this.#end({ key, outcome: 'cancelled' });
+    const record = await rule.readRecord(id);
+    const decision = await this.#decide(rule, key, id, record, [...chain, key]);
+    if ('block' in decision) return this.#end({ key, outcome: 'skipped', reason: decision.block });
+    if (!decision.reason) return this.#end({ key, outcome: 'up-to-date', digest: record!.output });
+
+    let reason: StaleReason = decision.reason;
+    const failure = await this.opts.ledger?.read(key);
+    if (failure && (await this.#failureStillHolds(rule, failure, [...chain, key]))) {
+      if (!this.opts.retryFailed) {
+        const block: BlockReason = { kind: 'previous-failure', error: failure.error, at: failure.at, attempts: failure.attempts };
+        return this.#end({ key, outcome: 'skipped', reason: block, error: { message: failure.error, hint: failure.hint } });
+      }
+      reason = { kind: 'retry-failed', error: failure.error };
+    }
+    if (this.opts.dryRun) return this.#end({ key, outcome: 'would-run', reason });
+    return this.#run(rule, key, id, record, reason, chain, failure);
+  }
+
+  /** Checks cheapest first: record, rule version, inputs (brought up to date first), outputs, forcing. */
+  async #decide(
+    rule: Rule,
+    key: TargetKey,
+    id: string,
+    record: TargetRecord | undefined,
+    chain: TargetKey[],
+  ): Promise<{ reason?: StaleReason } | { block: BlockReason }> {
+    if (!record) return { reason: { kind: 'never-built' } };
+    if (record.version !== rule.version) return { reason: { kind: 'rule-changed', from: record.version, to: rule.version } };
+    const inputs = Object.keys(record.inputs);
+    const results = await Promise.all(inputs.map((k) => this.ensure(k, chain)));
+    let pending: StaleReason | undefined;
+    for (const res of results) {
+      if (res.outcome === 'failed' || res.outcome === 'skipped' || res.outcome === 'cancelled') {
+        return { block: { kind: 'input-failed', input: res.key } };
+      }
+      if (res.outcome === 'would-run') pending ??= { kind: 'input-will-rebuild', input: res.key };
+      else if (res.digest !== record.inputs[res.key]) {
+        return { reason: { kind: 'input-changed', input: res.key, from: record.inputs[res.key], to: res.digest ?? MISSING } };
+      }
+    }
+    if (pending) return { reason: pending };
+    const current = await rule.currentOutput(id, record);
+    if (current === undefined) return { reason: { kind: 'output-missing' } };
+    if (current !== record.output) return { reason: { kind: 'output-modified', from: record.output, to: current } };
+    const forced = this.opts.force?.(key);
+    if (forced) return { reason: { kind: 'forced', why: forced } };
+    return {};
+  }
+
+  /** A recorded failure still applies when the rule version and every input it had are unchanged. */
+  async #failureStillHolds(rule: Rule, failure: FailureRecord, chain: TargetKey[]): Promise<boolean> {
+    if (failure.version !== rule.version) return false;
+    const keys = Object.keys(failure.inputs);
+    const results = await Promise.all(keys.map((k) => this.ensure(k, chain)));
+    return results.every((r) => r.digest !== undefined && r.digest === failure.inputs[r.key]);
+  }
+
+  async #run(
+    rule: Rule,
+    key: TargetKey,
+    id: string,
+    record: TargetRecord | undefined,
+    reason: StaleReason,
+    chain: TargetKey[],
+    previousFailure: FailureRecord | undefined,
+  ): Promise<TargetResult> {
+    const { signal } = this.opts;
+    try {
+      await this.#slots.acquire(signal);
+    } catch {
+      return this.#end({ key, outcome: 'cancelled', reason });
+    }
+    const started = this.opts.now().getTime();
+    const inputs: Record<TargetKey, Digest> = {};
+    const myChain = [...chain, key];
+    const need = async (dep: TargetKey): Promise<Digest> => {
+      // Give the slot back while waiting, so a rule waiting on its inputs never starves them of slots.
+      this.#slots.release();
+      let res: TargetResult;
+      try {
+        res = await this.ensure(dep, myChain);
+      } finally {
+        await this.#slots.acquire(signal);
+      }
+      if (res.digest === undefined || res.outcome === 'failed' || res.outcome === 'skipped' || res.outcome === 'cancelled') {
+        throw new InputFailedError(dep);
+      }
+      inputs[dep] = res.digest;
+      return res.digest;
+    };
+    const ctx: RunContext = {
+      key,
+      id,
+      signal,
+      need,
+      needAll: (keys) => Promise.all(keys.map(need)),
+      provenance: () => ({ rule: rule.name, version: rule.version, inputs: { ...inputs } }),
+      log: (message) => this.#emit({ type: 'target-log', key, message }),
+    };
+    this.#emit({ type: 'target-start', key, reason });
+    try {
+      const out = await rule.run(ctx);
+      await this.opts.ledger?.clear(key);
+      const changed = record?.output !== out.output;
+      return this.#end({ key, outcome: 'ran', reason, digest: out.output, changed }, started, out.summary, out.stats);
+    } catch (err) {
+      if (err instanceof InputFailedError) {
+        return this.#end({ key, outcome: 'skipped', reason: { kind: 'input-failed', input: err.input } }, started);
+      }
+      if (signal.aborted) return this.#end({ key, outcome: 'cancelled', reason }, started);
+      const error = toFailure(err);
+      await this.opts.ledger?.write({
+        target: key,
+        rule: rule.name,
+        version: rule.version,
+        error: error.message,
+        hint: error.hint,
+        at: this.opts.now().toISOString(),
+        attempts: (previousFailure?.attempts ?? 0) + 1,
+        inputs,
+      });
+      return this.#end({ key, outcome: 'failed', reason, error }, started);
+    } finally {
+      this.#slots.release();
+    }
+  }
+
+  #end(result: TargetResult, started?: number, summary?: string, stats?: Record<string, number>): TargetResult {
+    const ms = started === undefined ? undefined : this.opts.now().getTime() - started;
+    this.#emit({
+      type: 'target-end',
+      key: result.key,
+      outcome: result.outcome,
+      reason: result.reason,
+      changed: result.changed,
+      ms,
+      summary,
+      stats,
+      error: result.error,
+    });
+    return result;
+  }
+
+  #emit(e: BuildEvent): void {
+    this.opts.onEvent?.(e);
+  }
+}
+
+/** Any thrown value as a failure for people: message plus the `hint` that expected errors carry. */
+export function toFailure(err: unknown): FailureInfo {
+  if (err instanceof Error) {
+    const hint = (err as { hint?: unknown }).hint;
+    return { message: err.message, hint: typeof hint === 'string' ? hint : undefined };
+  }
+  return { message: String(err) };
+}

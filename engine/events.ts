@@ -1,0 +1,32 @@
+/** What the engine tells reporters while it builds. */
+import type { TargetKey } from './rule.ts';
+import type { BlockReason, StaleReason } from './stale.ts';
+
+/** How one target ended. */
+export type Outcome =
+  | 'up-to-date' // nothing to do
+  | 'ran' // rebuilt
+  | 'would-run' // dry run: would be rebuilt
+  | 'failed' // ran and threw
+  | 'skipped' // not attempted: an earlier failure with unchanged inputs, or an input failed
+  | 'cancelled'; // interrupted before or while running
+
+export interface FailureInfo { message: string; hint?: string }
+
+export type BuildEvent =
+  | { type: 'target-start'; key: TargetKey; reason: StaleReason }
+  | { type: 'target-log'; key: TargetKey; message: string }
+  | {
+      type: 'target-end';
+      key: TargetKey;
+      outcome: Outcome;
+      reason?: StaleReason | BlockReason;
+      /** For `ran`: whether the output digest differs from the previous build (false = early cutoff). */
+      changed?: boolean;
+      ms?: number;
+      summary?: string;
+      stats?: Record<string, number>;
+      error?: FailureInfo;
+    };
+
+export type EventSink = (event: BuildEvent) => void;

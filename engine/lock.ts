@@ -1,0 +1,60 @@
+/**
+ * The workspace lock: one build at a time per workspace. A second build waits (saying so once) until the
+ * first ends; a lock left by a process that no longer exists is taken over.
+ */
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+export interface LockHolder { pid: number; since: string; command: string }
+export interface Lock { release(): Promise<void> }
+
+export async function acquireLock(
+  path: string,
+  me: LockHolder,
+  opts: { signal: AbortSignal; onWait?: (holder: LockHolder) => void; sleep: (ms: number, signal: AbortSignal) => Promise<void> },
+): Promise<Lock> {
+  await mkdir(dirname(path), { recursive: true });
+  let told = false;
+  for (;;) {
+    opts.signal.throwIfAborted();
+    // Write the holder to a private file, then hard-link it into place: the lock appears atomically with
+    // its content, so nobody ever reads a half-written holder and mistakes it for a stale lock.
+    const tmp = `${path}.${me.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(me));
+    try {
+      await link(tmp, path);
+      return { release: () => rm(path, { force: true }) };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    const holder = await readHolder(path);
+    if (!holder || !isAlive(holder.pid) || holder.pid === me.pid) {
+      await rm(path, { force: true });
+      continue;
+    }
+    if (!told) {
+      opts.onWait?.(holder);
+      told = true;
+    }
+    await opts.sleep(200, opts.signal);
+  }
+}
+
+async function readHolder(path: string): Promise<LockHolder | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as LockHolder;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

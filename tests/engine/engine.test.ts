@@ -1,0 +1,132 @@
+import { rm, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeRig, type Rig } from './rig.ts';
+
+let rig: Rig;
+beforeEach(async () => {
+  rig = await makeRig();
+  await rig.write('in/a.txt', 'abc');
+  await rig.write('in/b.txt', 'hello');
+});
+afterEach(() => rig.cleanup());
+
+const ALL = ['count:a', 'count:b'];
+
+describe('incremental build engine', () => {
+  it('builds everything once, then nothing', async () => {
+    const first = await rig.build(ALL);
+    expect(first.ran).toEqual(['count:a', 'count:b', 'upper:a', 'upper:b']);
+    expect(await rig.read('out/b.count')).toContain('"body":"5"');
+    const second = await rig.build(ALL);
+    expect(second.ran).toEqual([]);
+    expect(second.upToDate).toEqual(['count:a', 'count:b', 'upper:a', 'upper:b']);
+  });
+
+  it('touching inputs without changing bytes rebuilds nothing', async () => {
+    await rig.build(ALL);
+    const later = new Date(Date.now() + 60_000);
+    await utimes(join(rig.dir, 'in/a.txt'), later, later);
+    await utimes(join(rig.dir, 'in/b.txt'), later, later);
+    expect((await rig.build(ALL)).ran).toEqual([]);
+  });
+
+  it('an edited input rebuilds exactly its downstream cone, with the reason', async () => {
+    await rig.build(ALL);
+    await rig.write('in/a.txt', 'abcd');
+    const res = await rig.build(ALL);
+    expect(res.ran).toEqual(['count:a', 'upper:a']);
+    const start = res.events.find((e) => e.type === 'target-start' && e.key === 'upper:a');
+    expect(start).toMatchObject({ reason: { kind: 'input-changed', input: 'file:in/a.txt' } });
+  });
+
+  it('early cutoff: a rebuild to identical output leaves dependents fresh', async () => {
+    await rig.build(ALL);
+    await rig.write('in/a.txt', 'aBc');
+    const res = await rig.build(ALL);
+    expect(res.ran).toEqual(['upper:a']);
+    const end = res.events.find((e) => e.type === 'target-end' && e.key === 'upper:a');
+    expect(end).toMatchObject({ outcome: 'ran', changed: false });
+    expect(res.upToDate).toContain('count:a');
+  });
+
+  it('deleting .cache changes no decision', async () => {
+    await rig.build(ALL);
+    await rm(join(rig.dir, '.cache'), { recursive: true });
+    expect((await rig.build(ALL)).ran).toEqual([]);
+  });
+
+  it('a deleted or edited output is rebuilt, and only it', async () => {
+    await rig.build(ALL);
+    await rm(join(rig.dir, 'out/b.count'));
+    expect((await rig.build(ALL)).ran).toEqual(['count:b']);
+    const rec = JSON.parse(await rig.read('out/a.upper'));
+    await rig.write('out/a.upper', JSON.stringify({ ...rec, body: 'TAMPERED' }));
+    const res = await rig.build(ALL);
+    expect(res.ran).toEqual(['upper:a']);
+    expect(res.events.find((e) => e.type === 'target-start')).toMatchObject({ reason: { kind: 'output-modified' } });
+  });
+
+  it('a rule version bump rebuilds its targets; early cutoff still spares dependents', async () => {
+    await rig.build(ALL);
+    rig.upperVersion = '2';
+    const res = await rig.build(ALL);
+    expect(res.ran).toEqual(['upper:a', 'upper:b']);
+  });
+
+  it('keeps going past a failure, records it, does not retry it unchanged, retries on input change or --retry-failed', async () => {
+    rig.failing.add('a');
+    const first = await rig.build(ALL);
+    expect(first.failed).toEqual(['upper:a']);
+    expect(first.skipped).toEqual(['count:a']);
+    expect(first.ran).toEqual(['count:b', 'upper:b']);
+    const failure = first.events.find((e) => e.type === 'target-end' && e.outcome === 'failed');
+    expect(failure).toMatchObject({ error: { message: 'cannot read in/a.txt', hint: 'fix it' } });
+
+    const again = await rig.build(ALL);
+    expect(again.ran).toEqual([]);
+    expect(again.skipped).toEqual(['count:a', 'upper:a']);
+    const skip = again.events.find((e) => e.type === 'target-end' && e.key === 'upper:a');
+    expect(skip).toMatchObject({ reason: { kind: 'previous-failure', attempts: 1 } });
+
+    const retried = await rig.build(ALL, { retryFailed: true });
+    expect(retried.failed).toEqual(['upper:a']);
+    const ledger = JSON.parse(await rig.read('failures/upper/a.json'));
+    expect(ledger.attempts).toBe(2);
+
+    rig.failing.delete('a');
+    await rig.write('in/a.txt', 'xyz');
+    const fixed = await rig.build(ALL);
+    expect(fixed.ran).toEqual(['count:a', 'upper:a']);
+    await expect(rig.read('failures/upper/a.json')).rejects.toThrow();
+  });
+
+  it('dry run decides without running or writing, and matches what a real build runs', async () => {
+    await rig.build(ALL);
+    await rig.write('in/b.txt', 'changed');
+    await rm(join(rig.dir, 'out/a.count'));
+    const plan = await rig.build(ALL, { dryRun: true });
+    expect(plan.ran).toEqual([]);
+    expect(plan.wouldRun).toEqual(['count:a', 'count:b', 'upper:b']);
+    const plan2 = await rig.build(ALL, { dryRun: true });
+    expect(plan2.wouldRun).toEqual(plan.wouldRun);
+    const real = await rig.build(ALL);
+    expect(real.ran).toEqual(plan.wouldRun);
+  });
+
+  it('never runs more than -j rules at once', async () => {
+    for (const n of ['c', 'd', 'e', 'f']) await rig.write(`in/${n}.txt`, n);
+    const res = await rig.build(['count:a', 'count:b', 'count:c', 'count:d', 'count:e', 'count:f'], { jobs: 2 });
+    expect(res.ran).toHaveLength(12);
+    expect(res.maxConcurrent).toBeLessThanOrEqual(2);
+    expect(res.maxConcurrent).toBe(2);
+  });
+
+  it('an aborted build starts nothing new and reports cancellation', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const res = await rig.build(ALL, { signal: ac.signal });
+    expect(res.ran).toEqual([]);
+    expect(res.events.filter((e) => e.type === 'target-end' && e.outcome === 'cancelled').length).toBeGreaterThan(0);
+  });
+});
