@@ -10,7 +10,7 @@
 import type { Digest } from './digest.ts';
 import type { BuildEvent, EventSink, FailureInfo, Outcome } from './events.ts';
 import type { FailureLedger, FailureRecord } from './ledger.ts';
-import { MISSING, splitKey, type Rule, type RunContext, type Sources, type TargetKey, type TargetRecord } from './rule.ts';
+import { MISSING, UNAVAILABLE, splitKey, type Rule, type RunContext, type Sources, type TargetKey, type TargetRecord } from './rule.ts';
 import { Slots } from './slots.ts';
 import type { BlockReason, StaleReason } from './stale.ts';
 
@@ -148,7 +148,9 @@ export class BuildSession {
     const results = await Promise.all(inputs.map((k) => this.ensure(k, chain)));
     let pending: StaleReason | undefined;
     for (const res of results) {
-      if (res.outcome === 'failed' || res.outcome === 'skipped' || res.outcome === 'cancelled') {
+      const failed = res.outcome === 'failed' || res.outcome === 'skipped' || res.outcome === 'cancelled';
+      if (failed && record.inputs[res.key] === UNAVAILABLE) continue; // still unavailable: nothing changed
+      if (failed) {
         return { block: { kind: 'input-failed', input: res.key } };
       }
       if (res.outcome === 'would-run') pending ??= { kind: 'input-will-rebuild', input: res.key };
@@ -170,7 +172,7 @@ export class BuildSession {
     if (failure.version !== rule.version) return false;
     const keys = Object.keys(failure.inputs);
     const results = await Promise.all(keys.map((k) => this.ensure(k, chain)));
-    return results.every((r) => r.digest !== undefined && r.digest === failure.inputs[r.key]);
+    return results.every((r) => (r.digest ?? UNAVAILABLE) === failure.inputs[r.key]);
   }
 
   async #run(
@@ -206,11 +208,21 @@ export class BuildSession {
       inputs[dep] = res.digest;
       return res.digest;
     };
+    const needOptional = async (dep: TargetKey): Promise<Digest | undefined> => {
+      try {
+        return await need(dep);
+      } catch (err) {
+        if (!(err instanceof InputFailedError)) throw err;
+        inputs[dep] = UNAVAILABLE;
+        return undefined;
+      }
+    };
     const ctx: RunContext = {
       key,
       id,
       signal,
       need,
+      needOptional,
       needAll: (keys) => Promise.all(keys.map(need)),
       provenance: () => ({ rule: rule.name, version: rule.version, inputs: { ...inputs } }),
       log: (message) => this.#emit({ type: 'target-log', key, message }),

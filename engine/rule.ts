@@ -40,6 +40,12 @@ export interface RunContext {
   readonly signal: AbortSignal;
   /** Brings another target up to date (or reads a source) and records it as an input; returns its digest. */
   need(key: TargetKey): Promise<Digest>;
+  /**
+   * Like {@link need}, for an input the rule can do without (a reference from another period): when it
+   * fails, returns undefined and records it as {@link UNAVAILABLE}, so this target is not blocked, and is
+   * rebuilt once that input builds.
+   */
+  needOptional(key: TargetKey): Promise<Digest | undefined>;
   /** {@link need} for several keys, concurrently. */
   needAll(keys: TargetKey[]): Promise<Digest[]>;
   /** The provenance to embed in the outputs: rule, version and the inputs needed so far. */
@@ -81,3 +87,6 @@ export interface Sources {
 
 /** Digest recorded for a source that did not exist. */
 export const MISSING: Digest = 'missing';
+
+/** Digest recorded for an optional input that failed to build. */
+export const UNAVAILABLE: Digest = 'unavailable';

@@ -1,0 +1,36 @@
+/** Opening the workspace for a command, under the lock when it will write. */
+import { join } from 'node:path';
+import { acquireLock, type Lock } from '../engine/index.ts';
+import { openWorkspace, type Workspace } from '../rules/index.ts';
+import type { GlobalOptions } from './args.ts';
+import type { Io } from './io.ts';
+
+export type OpenWorkspace = Workspace & { close(): Promise<void> };
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
+  });
+
+/** Takes the workspace lock (waiting, and saying so, while another build holds it), then opens the workspace. */
+export async function withWorkspace<T>(io: Io, g: GlobalOptions, opts: { refresh?: boolean; lock: boolean; command: string }, fn: (ws: OpenWorkspace) => Promise<T>): Promise<T> {
+  let lock: Lock | undefined;
+  if (opts.lock) {
+    lock = await acquireLock(join(g.dir, '.cache', 'build.lock'), { pid: process.pid, since: io.now().toISOString(), command: opts.command }, {
+      signal: io.signal,
+      sleep,
+      onWait: (h) => io.stderr.write(`Waiting for another ${h.command} in this workspace (pid ${h.pid}, since ${h.since}) to finish…\n`),
+    });
+  }
+  try {
+    const ws = await openWorkspace({ root: g.dir, configFile: g.config, databaseUrl: io.env.DATABASE_URL || undefined, refresh: opts.refresh, web: io.web, now: io.now });
+    try {
+      return await fn(ws);
+    } finally {
+      await ws.close();
+    }
+  } finally {
+    await lock?.release();
+  }
+}

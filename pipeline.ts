@@ -1,0 +1,22 @@
+#!/usr/bin/env -S npx tsx
+/** Entry point: wires the real process (argv, stdio, env, clock, Ctrl-C) into the CLI and sets the exit code. */
+import { main } from './cli/main.ts';
+
+const controller = new AbortController();
+let interrupts = 0;
+process.on('SIGINT', () => {
+  // First Ctrl-C: stop starting work, roll back, clean up. Second: leave now.
+  if (++interrupts > 1) process.exit(130);
+  process.stderr.write('\nInterrupted: finishing safely (rolling back open work)… press Ctrl-C again to quit at once.\n');
+  controller.abort(new Error('interrupted'));
+});
+process.on('SIGTERM', () => controller.abort(new Error('terminated')));
+
+process.exitCode = await main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+  now: () => new Date(),
+  signal: controller.signal,
+});

@@ -1,0 +1,80 @@
+/**
+ * download: `pub/period` → `manifests/download/<pub>/<period>.yaml`, the files behind the period URL
+ * (a direct file, or every data file a publication page links), their bytes in the content-addressed
+ * store. The manifest, not the store, is the record: deleting `downloads/` rebuilds nothing; bytes are
+ * fetched again only when a stale rule needs them. Remote URLs are asked again only with `--refresh`
+ * (conditional requests); local files (paths, `file:` URLs) are tracked by content.
+ */
+import { isAbsolute, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Rule, RunContext } from '../engine/index.ts';
+import { fetchPeriod, type IndexEntry } from '../lib/web/index.ts';
+import { bodyDigest, readManifest, writeManifest } from './manifest-io.ts';
+import { manifestPath, publication, splitId, type Workspace } from './workspace.ts';
+import type { FileRef } from './blobs.ts';
+
+export interface DownloadBody {
+  publication: string;
+  period: string;
+  url: string;
+  kind: 'file' | 'page';
+  page?: FileRef;
+  files: FileRef[];
+}
+
+/** The local path behind a URL as written in config, or undefined for http(s). */
+export function localPath(url: string, baseDir: string): string | undefined {
+  if (/^https?:/i.test(url)) return undefined;
+  if (/^file:/i.test(url)) return url.startsWith('file:///') || url.startsWith('file://localhost/') ? fileURLToPath(url) : resolve(baseDir, decodeURI(url.slice(5)));
+  return isAbsolute(url) ? url : resolve(baseDir, url);
+}
+
+const ref = (e: IndexEntry): FileRef => ({ url: e.url, name: e.name, sha256: e.sha256, size: e.size });
+
+export function downloadRule(ws: Workspace): Rule {
+  const path = (id: string) => manifestPath(ws, 'download', ...splitId(id));
+  return {
+    name: 'download',
+    version: '1',
+    readRecord: async (id) => (await readManifest(path(id)))?.provenance,
+    currentOutput: async (id) => {
+      const m = await readManifest(path(id));
+      return m && bodyDigest(m.body);
+    },
+    async run(ctx: RunContext) {
+      const [code, period] = splitId(ctx.id);
+      const entry = publication(ws, code).periods.find((e) => e.period.label === period);
+      if (!entry) throw new Error(`period ${period} is no longer configured for ${code}`);
+      await ctx.need(`config:${code}/${period}`);
+      const baseDir = ws.config.dir;
+      // Local files are inputs by content, keyed relative to the workspace so a moved clone stays up to date.
+      const fileKey = (p: string) => `file:${relative(ws.paths.root, p)}`;
+      const local = localPath(entry.url, baseDir);
+      if (local) await ctx.need(fileKey(local));
+      const got = await fetchPeriod(entry.url, {
+        store: ws.store,
+        baseDir,
+        refresh: ws.refresh,
+        signal: ctx.signal,
+        deps: ws.web,
+        onRetry: (r) => ctx.log(`retry ${r.attempt} for ${r.url} in ${Math.round(r.waitMs / 1000)}s: ${r.reason}`),
+      });
+      // Files linked from a local page are local too: track their content like the page's.
+      for (const f of got.files) {
+        const p = localPath(f.url, baseDir);
+        if (p && p !== local) await ctx.need(fileKey(p));
+      }
+      const body: DownloadBody = {
+        publication: code,
+        period,
+        url: entry.url,
+        kind: got.kind,
+        ...(got.page ? { page: ref(got.page) } : {}),
+        files: got.files.map(ref),
+      };
+      const output = await writeManifest(path(ctx.id), ctx.provenance(), body);
+      const n = got.files.length;
+      return { output, summary: `${n} file${n === 1 ? '' : 's'}, ${got.fetchedCount} fetched`, stats: { files: n, fetched: got.fetchedCount } };
+    },
+  };
+}

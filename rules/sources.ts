@@ -1,0 +1,56 @@
+/**
+ * Leaf inputs and their digests: configured values (parsed, so a comment or whitespace edit changes
+ * nothing), local files (through the stat cache), the registry's slice list of a table, and the set of
+ * published Parquet files.
+ */
+import { isAbsolute, join } from 'node:path';
+import { digestOf, type Digest, type Sources } from '../engine/index.ts';
+import { readLoads, registeredTables } from '../lib/db/registry.ts';
+import { parquetPaths } from './parquet.ts';
+import { splitId, type Workspace } from './workspace.ts';
+
+export function workspaceSources(ws: Workspace): Sources {
+  return {
+    async digest(key): Promise<Digest | undefined> {
+      const i = key.indexOf(':');
+      const scheme = key.slice(0, i);
+      const id = key.slice(i + 1);
+      switch (scheme) {
+        case 'config':
+          return configDigest(ws, id);
+        case 'file':
+          return ws.hasher.hash(isAbsolute(id) ? id : join(ws.paths.root, id));
+        case 'loads': {
+          const [publication, table] = splitId(id);
+          const loads = await readLoads(await ws.db(), { publication, table });
+          return digestOf(loads.map((l) => [l.period, l.sourceKey, l.sourceSha256, l.canonicalSha256, l.ruleVersion, l.rowCount]).sort());
+        }
+        case 'parquet-set': {
+          const files = [];
+          for (const t of await publishedTables(ws)) files.push([t.table, (await ws.hasher.hash(parquetPaths(ws, t.table).parquet)) ?? 'missing']);
+          return digestOf(files);
+        }
+        default:
+          throw new Error(`unknown input "${key}"`);
+      }
+    },
+  };
+}
+
+/** `pub/period` → its URL; `pub#include_sheets`, `pub#overrides` → those settings. */
+function configDigest(ws: Workspace, id: string): Digest | undefined {
+  const [code, setting] = id.split('#');
+  const [pubCode, period] = splitId(code);
+  const pub = ws.config.publications.find((p) => p.code === pubCode);
+  if (!pub) return undefined;
+  if (setting === 'include_sheets') return digestOf(pub.overrides.includeSheets);
+  if (setting === 'overrides') return digestOf(pub.overrides.tables);
+  const entry = pub.periods.find((e) => e.period.label === period);
+  return entry && digestOf({ url: entry.url });
+}
+
+/** Tables the pipeline registered for the configured publications, sorted. */
+export async function publishedTables(ws: Workspace): Promise<{ table: string; publication: string }[]> {
+  const codes = new Set(ws.config.publications.map((p) => p.code));
+  return (await registeredTables(await ws.db())).filter((t) => codes.has(t.publication)).sort((a, b) => (a.table < b.table ? -1 : 1));
+}

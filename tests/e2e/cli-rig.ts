@@ -1,0 +1,48 @@
+/** Runs the CLI in-process, as a user would from a shell, and collects what it prints. */
+import { readFile } from 'node:fs/promises';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import Papa from 'papaparse';
+import { main } from '../../cli/main.ts';
+
+export interface CliRun { code: number; stdout: string; stderr: string; events: Record<string, unknown>[] }
+
+export async function runCli(args: string[], env: Record<string, string | undefined> = {}, signal?: AbortSignal): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: { write: (s: string) => (stdout += s), isTTY: false },
+    stderr: { write: (s: string) => (stderr += s), isTTY: false },
+    env: { CI: 'true', ...env },
+    cwd: process.cwd(),
+    now: () => new Date(),
+    signal: signal ?? new AbortController().signal,
+  });
+  const events = args.includes('--json') ? stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+  return { code, stdout, stderr, events };
+}
+
+/** Targets that ran in a `--json` build. */
+export function ran(run: CliRun): string[] {
+  return run.events.filter((e) => e.event === 'target-end' && e.outcome === 'ran').map((e) => String(e.key)).sort();
+}
+
+export function summary(run: CliRun): Record<string, number> {
+  return run.events.find((e) => e.event === 'summary') as Record<string, number>;
+}
+
+/** Data rows in a CSV, counted independently of the pipeline (papaparse, header row excluded, blank lines skipped). */
+export async function csvDataRows(path: string, encoding: BufferEncoding = 'utf8'): Promise<{ rows: number; header: string[] }> {
+  const text = (await readFile(path)).toString(encoding === 'utf8' ? 'utf8' : 'latin1');
+  const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { skipEmptyLines: true });
+  return { rows: parsed.data.length - 1, header: parsed.data[0] };
+}
+
+/** Reads a Parquet file with hyparquet (a reader other than the DuckDB writer). */
+export async function readParquet(path: string, columns?: string[]) {
+  const file = await asyncBufferFromFile(path);
+  const metadata = await parquetMetadataAsync(file);
+  const names = metadata.schema.slice(1).map((s) => s.name);
+  const rows = columns ? await parquetReadObjects({ file, columns }) : [];
+  const kv = Object.fromEntries((metadata.key_value_metadata ?? []).map((x) => [x.key, x.value]));
+  return { numRows: Number(metadata.num_rows), columns: names, rows, kv };
+}
