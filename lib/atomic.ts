@@ -1,21 +1,84 @@
-/** Atomic file writes: a temp file in the same folder, then rename, so no reader ever sees half a file. */
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+/**
+ * Atomic file output: every file a user can see is first written as `<path>.tmp-<pid>-<random>` in the same folder and
+ * then renamed over the target, so readers see either the old complete file or the new complete file, never a torn
+ * one, and a failure leaves the old file untouched (docs/CONTRACTS.md).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
-/** Name for a temp file beside `path`; `clean` recognises the pattern to find leftovers of interrupted runs. */
+/** The temporary name used next to `path`: same folder (so the rename cannot cross file systems), unique per call. */
 export function tempPathFor(path: string): string {
-  return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  return join(dirname(path), `${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
 }
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = tempPathFor(path);
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
+/** SHA-256 (lower-case hex) and size of a file, streamed in 1 MiB chunks so large Parquet files are not held in memory. */
+export async function hashFile(path: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
   }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+/** Flushes a file's data to disk so a crash right after the rename cannot leave an empty or partial file under the final name. */
+async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Produces `path` atomically: creates the parent folder, lets `produce` write the temporary path, fsyncs it, then
+ * renames it over `path`. If `produce` throws (or `signal` is aborted before the rename) the temporary file is removed
+ * and the error is rethrown; an existing file at `path` is never touched in that case.
+ *
+ * @returns whatever `produce` returned.
+ */
+export async function publishAtomic<T>(
+  path: string,
+  produce: (tempPath: string) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  signal?.throwIfAborted();
+  await mkdir(dirname(path), { recursive: true });
+  const temp = tempPathFor(path);
+  try {
+    const result = await produce(temp);
+    signal?.throwIfAborted();
+    await fsyncFile(temp);
+    signal?.throwIfAborted();
+    await rename(temp, path);
+    return result;
+  } catch (error) {
+    // force: the producer may have failed before creating the file at all.
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Writes `data` to `path` atomically (temporary file in the same folder, fsync, rename). Creates the parent folder if
+ * needed. On failure nothing new is left behind and a previous file at `path` stays as it was.
+ *
+ * @param path - final file path, e.g. `output/metadata/<table>.md`.
+ * @param data - text (written as UTF-8) or bytes.
+ */
+export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) throw new Error(`Cannot write ${path}: it is a directory; remove it or choose another path.`);
+  await publishAtomic(path, async (temp) => {
+    const handle = await open(temp, 'wx');
+    try {
+      await handle.writeFile(data);
+    } finally {
+      await handle.close();
+    }
+  });
 }

@@ -1,0 +1,112 @@
+/**
+ * Errors raised while downloading publication files.
+ *
+ * Every failure a user can cause (wrong URL, unpublished period, blocked site, broken local path)
+ * becomes a {@link DownloadError} whose message names the URL, what happened and what to do, so the
+ * CLI can print it as-is. `kind` lets callers branch without parsing text.
+ */
+
+/** What went wrong, coarse enough for a caller to decide (skip period, stop, retry later). */
+export type DownloadErrorKind =
+  | 'not-found'
+  | 'forbidden'
+  | 'http'
+  | 'html-not-data'
+  | 'truncated'
+  | 'network'
+  | 'too-large'
+  | 'no-data-links'
+  | 'local-missing';
+
+/** The hint shown for URLs that 404/410: by far the most common cause is an unpublished period. */
+export const HINT_NOT_PUBLISHED =
+  'the period may not be published yet — check the URL in config/publications.yaml';
+
+/** A download or page-discovery failure. `message` already contains the hint; `hint` is also kept separately. */
+export class DownloadError extends Error {
+  /** The URL (or path) exactly as the caller passed it. */
+  readonly url: string;
+  /** HTTP status of the last response, when there was one. */
+  readonly status?: number;
+  readonly kind: DownloadErrorKind;
+  /** What happened and where, without the hint (for re-wrapping with more context). */
+  readonly summary: string;
+  /** What the user can do about it. */
+  readonly hint: string;
+  /** How many HTTP attempts were made before giving up (1 for terminal errors). */
+  readonly attempts?: number;
+
+  constructor(init: {
+    url: string;
+    kind: DownloadErrorKind;
+    summary: string;
+    hint: string;
+    status?: number;
+    attempts?: number;
+    cause?: unknown;
+  }) {
+    super(`${init.summary} — ${init.hint}`, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = 'DownloadError';
+    this.url = init.url;
+    this.kind = init.kind;
+    this.summary = init.summary;
+    this.hint = init.hint;
+    if (init.status !== undefined) this.status = init.status;
+    if (init.attempts !== undefined) this.attempts = init.attempts;
+  }
+}
+
+/** `downloads/index.json` exists but cannot be used (not JSON, wrong shape, unsafe names). */
+export class DownloadIndexError extends Error {
+  /** Absolute path of the index file. */
+  readonly path: string;
+  readonly hint: string;
+
+  constructor(path: string, problem: string) {
+    const hint =
+      `delete ${path} (the downloaded files stay; they will be re-indexed by downloading again) ` +
+      'or restore it from a backup';
+    super(`Cannot read the download index ${path}: ${problem} — ${hint}`);
+    this.name = 'DownloadIndexError';
+    this.path = path;
+    this.hint = hint;
+  }
+}
+
+/** Build the terminal error for an HTTP status that retrying will not fix. */
+export function httpStatusError(url: string, status: number, statusText: string, attempts: number): DownloadError {
+  const label = `HTTP ${status}${statusText ? ` ${statusText}` : ''}`;
+  if (status === 404 || status === 410) {
+    return new DownloadError({
+      url,
+      status,
+      attempts,
+      kind: 'not-found',
+      summary: `${label} for ${url}`,
+      hint: HINT_NOT_PUBLISHED,
+    });
+  }
+  if (status === 401 || status === 403) {
+    return new DownloadError({
+      url,
+      status,
+      attempts,
+      kind: 'forbidden',
+      summary: `${label} (access refused) for ${url}`,
+      hint:
+        `${HINT_NOT_PUBLISHED}; if the URL opens in a browser, the site may be blocking ` +
+        'automated downloads (CloudFlare) — download the file by hand and point config at the local path',
+    });
+  }
+  return new DownloadError({
+    url,
+    status,
+    attempts,
+    kind: 'http',
+    summary: `${label} for ${url}${attempts > 1 ? ` after ${attempts} attempts` : ''}`,
+    hint:
+      status >= 500 || status === 429
+        ? 'the server kept failing; try again later (files already downloaded are kept)'
+        : 'check the URL in config/publications.yaml',
+  });
+}

@@ -1,0 +1,24 @@
+/**
+ * Downloading publication files into the content-addressed store (`downloads/<sha256>/<name>` +
+ * `downloads/index.json`) and finding the data files a publication page links to.
+ *
+ * Entry points: {@link fetchPeriod} (a period URL → its files), {@link fetchToStore} (one URL),
+ * {@link DownloadStore} (the index), {@link findDataLinks} (page scraping).
+ */
+export { DownloadError, DownloadIndexError, HINT_NOT_PUBLISHED, type DownloadErrorKind } from './errors.ts';
+export { fetchToStore } from './fetch.ts';
+export {
+  DEFAULT_ATTEMPTS,
+  DEFAULT_MAX_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  type FetchOptions,
+  type FetchResult,
+  type WebDeps,
+} from './options.ts';
+export { looksLikeHtml } from './stream.ts';
+export { backoffMs, createHostLimiter, MAX_RETRY_AFTER_MS, retryAfterMs, type HostLimiter } from './limiter.ts';
+export { findDataLinks, isDataFileUrl, type DataLink } from './links.ts';
+export { fileNameFromContentDisposition, lastPathSegment, sanitiseFileName } from './names.ts';
+export { fetchPeriod, type FetchPeriodOptions, type PeriodFiles } from './period.ts';
+export { resolveSource, toConfigUrl, type Source } from './source.ts';
+export { DownloadStore, TEMP_PREFIX, type IndexEntry } from './store.ts';
