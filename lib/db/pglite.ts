@@ -1,0 +1,185 @@
+/**
+ * The embedded driver: PGlite (PostgreSQL compiled to WebAssembly) with its data directory on disk.
+ * PGlite has a single backend, so transactions are serialised by PGlite itself; bulk loads use
+ * `COPY ... FROM '/dev/blob'` one bounded chunk at a time, all inside the caller's transaction.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { randomBytes } from 'node:crypto';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { assertNotInOwnTx, DbAbortError, DbError, parseInt8, quoteIdent, runMarkedAsTx, type CopyRow, type Db, type DbTx } from './types.ts';
+import { copyError, csvChunks, csvOutField } from './csv.ts';
+
+/** COPY chunk bounds: measured (stack.md §3b) to keep PGlite's peak memory flat while staying near full speed. */
+export const PGLITE_CHUNK = { maxRows: 20_000, maxChars: 8 * 1024 * 1024 };
+/** Rows fetched per cursor round trip by exportCsv. */
+const EXPORT_FETCH = 5_000;
+
+/** Data directories open in this process: two PGlite instances on one directory would corrupt it. */
+const openDirs = new Set<string>();
+
+/** PGlite's date parser returns a Date (time-zone shifted); keep `'YYYY-MM-DD'`, and int8 as in {@link parseInt8}. */
+const NORMAL_PARSERS = { 20: parseInt8, 1082: (x: string) => x };
+
+/** Open (creating on first use, ~3–5 s initdb) the PGlite database at `<workspace>/.pglite`. */
+export async function openPglite(workspace: string): Promise<Db> {
+  const dataDir = path.resolve(workspace, '.pglite');
+  if (openDirs.has(dataDir)) {
+    throw new DbError(
+      `The embedded database ${dataDir} is already open in this process`,
+      'Close the other Db (db.close()) before opening it again, or share the one that is open.',
+    );
+  }
+  openDirs.add(dataDir);
+  try {
+    await mkdir(dataDir, { recursive: true });
+    const pg = await PGlite.create(dataDir, { parsers: NORMAL_PARSERS, debug: 0 });
+    return new PgliteDb(pg, dataDir);
+  } catch (err) {
+    openDirs.delete(dataDir);
+    if (err instanceof DbError) throw err;
+    throw new DbError(
+      `Could not open the embedded database at ${dataDir}: ${err instanceof Error ? err.message : String(err)}`,
+      `If the folder was written by another PGlite/PostgreSQL version or is damaged, move it aside (e.g. rename ${dataDir} to ${dataDir}.old) and build again: loaded tables are rebuilt from the manifests.`,
+      { cause: err },
+    );
+  }
+}
+
+class PgliteDb implements Db {
+  readonly kind = 'pglite' as const;
+  readonly description: string;
+  #closed = false;
+  /** Parsers that leave every value as PostgreSQL's text output (used by exportCsv). */
+  readonly #rawParsers: Record<number, (x: string) => string>;
+
+  constructor(private readonly pg: PGlite, private readonly dataDir: string) {
+    this.description = `PGlite at ${dataDir}`;
+    const raw: Record<number, (x: string) => string> = {};
+    for (const key of Object.keys(pg.parsers)) if (/^\d+$/.test(key)) raw[Number(key)] = (x) => x;
+    this.#rawParsers = raw;
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]> {
+    this.#checkUsable('query');
+    return (await this.pg.query<T>(sql, params)).rows;
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.#checkUsable('exec');
+    await this.pg.exec(sql);
+  }
+
+  async transaction<T>(fn: (tx: DbTx) => Promise<T>, opts?: { signal?: AbortSignal }): Promise<T> {
+    this.#checkUsable('transaction');
+    const signal = opts?.signal;
+    const aborted = () => new DbAbortError('The database transaction', signal?.reason);
+    if (signal?.aborted) throw aborted();
+    try {
+      return await this.pg.transaction(async (ptx) => {
+        let open = true;
+        // PGlite cannot interrupt a running statement, so the signal is honoured between statements and COPY chunks.
+        const check = () => {
+          if (!open) throw new Error('This transaction has already finished; use the tx only inside its callback');
+          if (signal?.aborted) throw aborted();
+        };
+        const tx: DbTx = {
+          query: async <R>(sql: string, params?: unknown[]) => {
+            check();
+            return (await ptx.query<R>(sql, params)).rows;
+          },
+          exec: async (sql: string) => {
+            check();
+            await ptx.exec(sql);
+          },
+          copyRows: (table, columns, rows) => copyPglite(ptx, check, table, columns, rows),
+        };
+        try {
+          const result = await runMarkedAsTx(this, () => open, () => fn(tx));
+          check(); // an abort during the callback's last await must still roll back
+          return result;
+        } finally {
+          open = false;
+        }
+      });
+    } catch (err) {
+      if (signal?.aborted) throw err instanceof DbAbortError ? err : aborted();
+      throw err;
+    }
+  }
+
+  async exportCsv(selectSql: string, destPath: string): Promise<number> {
+    this.#checkUsable('exportCsv');
+    const sql = selectSql.trim().replace(/;\s*$/, '');
+    await mkdir(path.dirname(destPath), { recursive: true });
+    const tmp = path.join(path.dirname(destPath), `${path.basename(destPath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const rawParsers = this.#rawParsers;
+    let count = 0;
+    try {
+      // A cursor keeps memory bounded: rows arrive EXPORT_FETCH at a time, as text, and are written as they come
+      // (the pipeline applies the file's backpressure to the fetches).
+      await this.pg.transaction(async (ptx) => {
+        await ptx.query(`DECLARE nhs_export NO SCROLL CURSOR FOR ${sql}`);
+        async function* lines(): AsyncGenerator<string> {
+          for (let first = true; ; first = false) {
+            const res = await ptx.query<string[]>(`FETCH ${EXPORT_FETCH} FROM nhs_export`, [], { rowMode: 'array', parsers: rawParsers });
+            if (first) yield res.fields.map((f) => csvOutField(f.name)).join(',') + '\n';
+            if (res.rows.length === 0) return;
+            let chunk = '';
+            for (const row of res.rows) chunk += row.map((v) => csvOutField(v)).join(',') + '\n';
+            count += res.rows.length;
+            yield chunk;
+          }
+        }
+        await pipeline(Readable.from(lines()), createWriteStream(tmp));
+        await ptx.query('CLOSE nhs_export');
+      });
+      await rename(tmp, destPath);
+      return count;
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.pg.close();
+    } finally {
+      openDirs.delete(this.dataDir);
+    }
+  }
+
+  #checkUsable(method: string): void {
+    if (this.#closed) throw new DbError(`${this.description} is closed`, 'Open the database again with openDb().');
+    assertNotInOwnTx(this, this.description, method);
+  }
+}
+
+/** COPY rows in bounded chunks through PGlite's `/dev/blob` device, all within the open transaction. */
+async function copyPglite(
+  ptx: Transaction,
+  check: () => void,
+  table: string,
+  columns: string[],
+  rows: AsyncIterable<CopyRow> | Iterable<CopyRow>,
+): Promise<number> {
+  check();
+  const sql = `COPY ${table} (${columns.map(quoteIdent).join(', ')}) FROM '/dev/blob' WITH (FORMAT csv)`;
+  let total = 0;
+  for await (const chunk of csvChunks(rows, table, columns, PGLITE_CHUNK)) {
+    check();
+    try {
+      await ptx.query(sql, [], { blob: new Blob([chunk.csv]) });
+    } catch (err) {
+      throw copyError(err, table, chunk.firstRow);
+    }
+    total += chunk.rows;
+  }
+  return total;
+}

@@ -1,0 +1,220 @@
+/**
+ * The server driver: a real PostgreSQL reached through a `pg` Pool. Bulk loads stream
+ * `COPY ... FROM STDIN (FORMAT csv)` through pg-copy-streams; exports stream `COPY (…) TO STDOUT`.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { assertNotInOwnTx, DbAbortError, DbError, parseInt8, quoteIdent, runMarkedAsTx, type CopyRow, type Db, type DbTx } from './types.ts';
+import { copyError, csvChunks } from './csv.ts';
+
+/** Rows are sent to the server in pieces of about this many characters (fewer, larger writes are faster). */
+const STREAM_PIECE = { maxRows: 10_000, maxChars: 256 * 1024 };
+
+/** Same value shapes as the PGlite driver: int8 as number when safe, dates as `'YYYY-MM-DD'`. */
+const TYPE_OVERRIDES: Record<number, (x: string) => unknown> = { 20: parseInt8, 1082: (x) => x };
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    (format === undefined || format === 'text') && TYPE_OVERRIDES[oid] ? TYPE_OVERRIDES[oid] : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** Where a URL points, without its password: `127.0.0.1:5432/db as user`. */
+function describeUrl(url: URL): string {
+  const db = decodeURIComponent(url.pathname.replace(/^\//, '')) || '(default database)';
+  const user = url.username ? ` as ${decodeURIComponent(url.username)}` : '';
+  return `${url.hostname || 'localhost'}:${url.port || '5432'}/${db}${user}`;
+}
+
+/** Open a pool on `databaseUrl` and check that a connection works, turning failures into a {@link DbError}. */
+export async function openPostgres(databaseUrl: string): Promise<Db> {
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    throw new DbError('The database URL is not a valid URL', 'Use the form postgres://user:password@host:5432/database.');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new DbError(`The database URL has protocol ${url.protocol}, not postgres:`, 'Use the form postgres://user:password@host:5432/database.');
+  }
+  const where = describeUrl(url);
+  const secrets = [url.password, decodeURIComponent(url.password), databaseUrl].filter((s) => s.length > 0);
+  const scrub = (s: string) => secrets.reduce((acc, secret) => acc.split(secret).join('***'), s);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, connectionTimeoutMillis: 10_000, types, application_name: 'nhs-pipeline' });
+  // An idle client losing its connection must not crash the process; the next query reports the problem.
+  pool.on('error', () => {});
+  try {
+    await pool.query('SELECT 1');
+  } catch (err) {
+    await pool.end().catch(() => {});
+    const e = err as { code?: string; message?: string };
+    const msg = scrub(e.message ?? String(err));
+    throw new DbError(`Could not connect to PostgreSQL at ${where}: ${msg}`, connectHint(e.code, url), { cause: scrubError(err, scrub) });
+  }
+  return new PostgresDb(pool, `PostgreSQL ${where}`);
+}
+
+function connectHint(code: string | undefined, url: URL): string {
+  const hostPort = `${url.hostname || 'localhost'}:${url.port || '5432'}`;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `Nothing is listening on ${hostPort}: start PostgreSQL there, or fix the host/port in the database URL (leave the URL out to use the embedded database).`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `The host name ${url.hostname} does not resolve: fix the host in the database URL.`;
+    case '28P01':
+    case '28000':
+      return 'The server refused the user name or password: check them in the database URL (and pg_hba.conf on the server).';
+    case '3D000':
+      return 'The database does not exist on that server: create it (createdb NAME) or fix the database name in the URL.';
+    default:
+      return 'Check that the server is running and reachable and that the database URL (host, port, user, password, database) is right.';
+  }
+}
+
+/** Copy of an error whose message has secrets removed, so a `cause` chain cannot leak the password either. */
+function scrubError(err: unknown, scrub: (s: string) => string): Error {
+  const e = new Error(scrub(err instanceof Error ? err.message : String(err)));
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string') Object.assign(e, { code });
+  return e;
+}
+
+class PostgresDb implements Db {
+  readonly kind = 'postgres' as const;
+  #closed = false;
+
+  constructor(private readonly pool: pg.Pool, readonly description: string) {}
+
+  async query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]> {
+    this.#checkUsable('query');
+    return (await this.pool.query(sql, params)).rows as T[];
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.#checkUsable('exec');
+    await this.pool.query(sql); // no parameters: the simple protocol, which accepts several statements
+  }
+
+  async transaction<T>(fn: (tx: DbTx) => Promise<T>, opts?: { signal?: AbortSignal }): Promise<T> {
+    this.#checkUsable('transaction');
+    const signal = opts?.signal;
+    const aborted = () => new DbAbortError('The database transaction', signal?.reason);
+    if (signal?.aborted) throw aborted();
+    const client = await this.pool.connect();
+    const onClientError = () => {};
+    client.on('error', onClientError);
+    let open = true;
+    let abortFired = false;
+    let backendPid: number | undefined;
+    // Cancel the running statement at once (from another connection) rather than waiting for it to finish.
+    const onAbort = () => {
+      abortFired = true;
+      if (open && backendPid !== undefined) this.pool.query('SELECT pg_cancel_backend($1)', [backendPid]).catch(() => {});
+    };
+    const check = () => {
+      if (!open) throw new Error('This transaction has already finished; use the tx only inside its callback');
+      if (signal?.aborted) throw aborted();
+    };
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      if (signal) {
+        backendPid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+      const tx: DbTx = {
+        query: async <R>(sql: string, params?: unknown[]) => {
+          check();
+          return (await client.query(sql, params)).rows as R[];
+        },
+        exec: async (sql: string) => {
+          check();
+          await client.query(sql);
+        },
+        copyRows: (table, columns, rows) => copyPostgres(client, check, table, columns, rows),
+      };
+      const result = await runMarkedAsTx(this, () => open, () => fn(tx));
+      check();
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      if (signal?.aborted) throw err instanceof DbAbortError ? err : aborted();
+      throw err;
+    } finally {
+      open = false;
+      signal?.removeEventListener('abort', onAbort);
+      client.off('error', onClientError);
+      // A cancel request may still be in flight after an abort: never hand that connection to someone else.
+      client.release(broken || abortFired);
+    }
+  }
+
+  async exportCsv(selectSql: string, destPath: string): Promise<number> {
+    this.#checkUsable('exportCsv');
+    const sql = selectSql.trim().replace(/;\s*$/, '');
+    await mkdir(path.dirname(destPath), { recursive: true });
+    const tmp = path.join(path.dirname(destPath), `${path.basename(destPath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      const source = client.query(copyTo(`COPY (${sql}) TO STDOUT WITH (FORMAT csv, HEADER)`));
+      await pipeline(source, createWriteStream(tmp));
+      await rename(tmp, destPath);
+      return source.rowCount;
+    } catch (err) {
+      broken = !(err instanceof pg.DatabaseError); // a server error leaves the connection usable; a file error may not
+      await rm(tmp, { force: true });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.pool.end();
+  }
+
+  #checkUsable(method: string): void {
+    if (this.#closed) throw new DbError(`${this.description} is closed`, 'Open the database again with openDb().');
+    assertNotInOwnTx(this, this.description, method);
+  }
+}
+
+/** Stream rows into `COPY ... FROM STDIN (FORMAT csv)` with backpressure; memory is bounded by one piece. */
+async function copyPostgres(
+  client: pg.PoolClient,
+  check: () => void,
+  table: string,
+  columns: string[],
+  rows: AsyncIterable<CopyRow> | Iterable<CopyRow>,
+): Promise<number> {
+  check();
+  let total = 0;
+  async function* pieces(): AsyncGenerator<string> {
+    for await (const piece of csvChunks(rows, table, columns, STREAM_PIECE)) {
+      check();
+      total += piece.rows;
+      yield piece.csv;
+    }
+  }
+  const sink = client.query(copyFrom(`COPY ${table} (${columns.map(quoteIdent).join(', ')}) FROM STDIN WITH (FORMAT csv)`));
+  try {
+    await pipeline(Readable.from(pieces(), { objectMode: false }), sink);
+  } catch (err) {
+    // Server line numbers count from the start of this single streamed COPY, i.e. they are row numbers already.
+    throw copyError(err, table, 1);
+  }
+  return total;
+}

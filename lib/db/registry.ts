@@ -1,0 +1,179 @@
+/**
+ * The registry schema `datawarp` (what was loaded, from which source, by which rules) and the data schema
+ * `staging` (one table per logical table, every row carrying its provenance).
+ *
+ * A *slice* is the unit of replacement: the rows of one table that came from one source part (file + table in the
+ * file) for one period of one publication. Reloading a slice deletes exactly that slice's rows first, so two source
+ * parts feeding the same table and period coexist, and reloading never duplicates rows.
+ *
+ * This file is the public entry point: it holds the registry DDL and read/write functions and re-exports the
+ * staging-table (`./staging.ts`) and slice (`./slices.ts`) functions.
+ */
+import { DbError, type Db, type DbTx } from './types.ts';
+import { stagingName } from './staging.ts';
+
+export { PROVENANCE_COLUMNS, ensureStagingTable, stagingColumns, stagingName, widerType } from './staging.ts';
+export { deleteSlicesExcept, replaceSlice } from './slices.ts';
+export type { PeriodRef, Slice, SliceRow } from './slices.ts';
+
+/** Version of the registry/staging layout written by this code; stored in `datawarp.meta`. */
+export const REGISTRY_VERSION = 1;
+
+/** Any constant shared by every caller: serialises concurrent ensureSchemas calls on a real server. */
+const SCHEMA_LOCK_KEY = 0x6e6873; // "nhs"
+
+const DDL = [
+  'CREATE SCHEMA IF NOT EXISTS datawarp',
+  'CREATE SCHEMA IF NOT EXISTS staging',
+  `CREATE TABLE IF NOT EXISTS datawarp.meta (key text PRIMARY KEY, value text NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS datawarp.tables (
+     table_name text PRIMARY KEY,
+     publication text NOT NULL,
+     created_at timestamptz NOT NULL DEFAULT now())`,
+  `CREATE TABLE IF NOT EXISTS datawarp.periods (
+     publication text NOT NULL,
+     period text NOT NULL,
+     canonical_sha256 text NOT NULL,
+     rule_version text NOT NULL,
+     inputs jsonb NOT NULL,
+     output_digest text NOT NULL,
+     row_count bigint NOT NULL,
+     loaded_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (publication, period))`,
+  `CREATE TABLE IF NOT EXISTS datawarp.sources (
+     publication text NOT NULL,
+     period text NOT NULL,
+     source_url text NOT NULL,
+     source_file text NOT NULL,
+     source_sha256 text NOT NULL,
+     PRIMARY KEY (publication, period, source_url))`,
+  `CREATE TABLE IF NOT EXISTS datawarp.loads (
+     table_name text NOT NULL REFERENCES datawarp.tables (table_name) ON DELETE CASCADE,
+     publication text NOT NULL,
+     period text NOT NULL,
+     source_key text NOT NULL,
+     source_url text NOT NULL,
+     source_sha256 text NOT NULL,
+     source_file text NOT NULL,
+     sheet text,
+     canonical_sha256 text NOT NULL,
+     rule_version text NOT NULL,
+     row_count bigint NOT NULL,
+     marker_count bigint NOT NULL,
+     loaded_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (table_name, publication, period, source_key),
+     FOREIGN KEY (publication, period, source_url)
+       REFERENCES datawarp.sources (publication, period, source_url) ON DELETE CASCADE)`,
+  'CREATE INDEX IF NOT EXISTS loads_period_idx ON datawarp.loads (publication, period)',
+];
+
+/**
+ * Create the `datawarp` and `staging` schemas and registry tables if missing. Idempotent and cheap: safe on every
+ * open. Concurrent callers are serialised with a transaction-scoped advisory lock.
+ * @throws DbError when the database was written by a newer registry version than this code knows
+ */
+export async function ensureSchemas(db: Db): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
+    for (const stmt of DDL) await tx.query(stmt);
+    const rows = await tx.query<{ value: string }>(`SELECT value FROM datawarp.meta WHERE key = 'registry_version'`);
+    const found = rows[0] ? Number(rows[0].value) : undefined;
+    if (found !== undefined && found > REGISTRY_VERSION) {
+      throw new DbError(
+        `${db.description} holds registry version ${found}, newer than this nhs-pipeline understands (${REGISTRY_VERSION})`,
+        'Upgrade nhs-pipeline, or point it at another database (or move the .pglite folder aside) to start afresh.',
+      );
+    }
+    if (found === undefined) {
+      await tx.query(`INSERT INTO datawarp.meta (key, value) VALUES ('registry_version', $1) ON CONFLICT (key) DO NOTHING`, [String(REGISTRY_VERSION)]);
+    }
+  });
+}
+
+
+/** The provenance record of a loaded period: what it was built from and a digest of what was loaded. */
+export interface PeriodRecord {
+  publication: string;
+  period: string;
+  canonicalSha256: string;
+  ruleVersion: string;
+  /** Input name → content hash (e.g. source file URL → sha256). */
+  inputs: Record<string, string>;
+  outputDigest: string;
+  rowCount: number;
+  /** ISO 8601 UTC timestamp, set by the database when the record was written. */
+  loadedAt: string;
+}
+
+/** ISO 8601 UTC text of a timestamptz column, computed in SQL so both drivers agree to the millisecond. */
+const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** The record of a loaded period, or undefined when that period was never loaded (or its record was removed). */
+export async function readPeriodRecord(db: Db, publication: string, period: string): Promise<PeriodRecord | undefined> {
+  const rows = await db.query<{ canonical_sha256: string; rule_version: string; inputs: Record<string, string>; output_digest: string; row_count: number | string; loaded_at: string }>(
+    `SELECT canonical_sha256, rule_version, inputs, output_digest, row_count, ${iso('loaded_at')} AS loaded_at
+       FROM datawarp.periods WHERE publication = $1 AND period = $2`,
+    [publication, period],
+  );
+  const r = rows[0];
+  if (!r) return undefined;
+  return {
+    publication, period, canonicalSha256: r.canonical_sha256, ruleVersion: r.rule_version, inputs: r.inputs,
+    outputDigest: r.output_digest, rowCount: Number(r.row_count), loadedAt: r.loaded_at,
+  };
+}
+
+/** Insert or replace the record of a period (in the same transaction as its slices, so both change together). */
+export async function writePeriodRecord(tx: DbTx, rec: Omit<PeriodRecord, 'loadedAt'>): Promise<void> {
+  await tx.query(
+    `INSERT INTO datawarp.periods (publication, period, canonical_sha256, rule_version, inputs, output_digest, row_count, loaded_at)
+     VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, now())
+     ON CONFLICT (publication, period) DO UPDATE SET canonical_sha256 = EXCLUDED.canonical_sha256, rule_version = EXCLUDED.rule_version,
+       inputs = EXCLUDED.inputs, output_digest = EXCLUDED.output_digest, row_count = EXCLUDED.row_count, loaded_at = EXCLUDED.loaded_at`,
+    [rec.publication, rec.period, rec.canonicalSha256, rec.ruleVersion, JSON.stringify(rec.inputs), rec.outputDigest, rec.rowCount],
+  );
+}
+
+/** One row of `datawarp.loads`: a loaded slice. */
+export interface LoadRow {
+  table: string; publication: string; period: string; sourceKey: string; sourceSha256: string; sourceFile: string;
+  sheet: string | null; canonicalSha256: string; ruleVersion: string; rowCount: number; markerCount: number;
+  /** ISO 8601 UTC timestamp. */
+  loadedAt: string;
+}
+
+/** Loaded slices, optionally filtered, ordered by table, publication, period, source key. */
+export async function readLoads(db: Db, filter: { publication?: string; period?: string; table?: string } = {}): Promise<LoadRow[]> {
+  const rows = await db.query<Record<string, string | number | null>>(
+    `SELECT table_name, publication, period, source_key, source_sha256, source_file, sheet, canonical_sha256, rule_version,
+            row_count, marker_count, ${iso('loaded_at')} AS loaded_at
+       FROM datawarp.loads
+      WHERE ($1::text IS NULL OR publication = $1) AND ($2::text IS NULL OR period = $2) AND ($3::text IS NULL OR table_name = $3)
+      ORDER BY table_name, publication, period, source_key`,
+    [filter.publication ?? null, filter.period ?? null, filter.table ?? null],
+  );
+  return rows.map((r) => ({
+    table: String(r.table_name), publication: String(r.publication), period: String(r.period), sourceKey: String(r.source_key),
+    sourceSha256: String(r.source_sha256), sourceFile: String(r.source_file), sheet: r.sheet === null ? null : String(r.sheet),
+    canonicalSha256: String(r.canonical_sha256), ruleVersion: String(r.rule_version), rowCount: Number(r.row_count),
+    markerCount: Number(r.marker_count), loadedAt: String(r.loaded_at),
+  }));
+}
+
+/** Tables registered in `datawarp.tables` with their owning publication, by name. */
+export async function registeredTables(db: Db): Promise<{ table: string; publication: string }[]> {
+  const rows = await db.query<{ table_name: string; publication: string }>('SELECT table_name, publication FROM datawarp.tables ORDER BY table_name');
+  return rows.map((r) => ({ table: r.table_name, publication: r.publication }));
+}
+
+/** Every base table in schema `staging`, registered or not, by name (`[]` before {@link ensureSchemas}). */
+export async function stagingTables(db: Db): Promise<string[]> {
+  const rows = await db.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'staging' ORDER BY tablename`);
+  return rows.map((r) => r.t);
+}
+
+/** Number of rows of `staging.<table>` loaded for one publication period (all its slices). */
+export async function countSliceRows(db: Db, table: string, publication: string, period: string): Promise<number> {
+  const rows = await db.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${stagingName(table)} WHERE _publication = $1 AND _period = $2`, [publication, period]);
+  return Number(rows[0]!.n);
+}

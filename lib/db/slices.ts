@@ -1,0 +1,122 @@
+/**
+ * Slices: the rows of one table that came from one source part (file + table in the file) for one period of one
+ * publication. A slice is the unit of replacement: reloading deletes exactly that slice's rows first, so two source
+ * parts feeding the same table and period coexist, and reloading never duplicates rows.
+ */
+import { DbError, type CopyRow, type DbTx } from './types.ts';
+import { PROVENANCE_COLUMNS, stagingName } from './staging.ts';
+
+/** A period of a publication with its ISO start and end dates (inclusive). */
+export interface PeriodRef { label: string; start: string; end: string }
+
+/** One (table, period, source file part): the unit that {@link replaceSlice} replaces. */
+export interface Slice {
+  table: string;
+  publication: string;
+  period: PeriodRef;
+  /** Identity of the source part: `'<file url>#<table key in file>'`. */
+  sourceKey: string;
+  sourceUrl: string;
+  sourceFile: string;
+  sourceSha256: string;
+  sheet: string | null;
+  canonicalSha256: string;
+  ruleVersion: string;
+}
+
+/** One data row of a slice: its row number in the source, its values (PostgreSQL input text) and cell markers. */
+export interface SliceRow { sourceRow: number; values: (string | null)[]; markers: Record<string, string> | null }
+
+/**
+ * Replace one slice: delete its rows (same `_publication`, `_period`, `_source_key`), COPY the new rows with their
+ * provenance, and upsert its `datawarp.sources` and `datawarp.loads` rows. The table must exist
+ * ({@link ensureStagingTable}) and hold `columns`.
+ * @returns rows copied and markers stored (one per marked cell)
+ */
+export async function replaceSlice(tx: DbTx, slice: Slice, columns: string[], rows: AsyncIterable<SliceRow> | Iterable<SliceRow>): Promise<{ rows: number; markers: number }> {
+  const qname = stagingName(slice.table);
+  const registered = await tx.query<{ publication: string }>('SELECT publication FROM datawarp.tables WHERE table_name = $1', [slice.table]);
+  if (!registered[0]) {
+    throw new DbError(`Table ${qname} is not registered; cannot load slice ${slice.sourceKey}`, 'Call ensureStagingTable for the table before replaceSlice (this is a bug in the caller).');
+  }
+  if (registered[0].publication !== slice.publication) {
+    throw new DbError(
+      `Table ${qname} belongs to publication ${registered[0].publication}; slice ${slice.sourceKey} of publication ${slice.publication} cannot be loaded into it`,
+      `Give the table another name in ${slice.publication}'s rules (table names are shared by all publications).`,
+    );
+  }
+  await tx.query(`DELETE FROM ${qname} WHERE _publication = $1 AND _period = $2 AND _source_key = $3`, [slice.publication, slice.period.label, slice.sourceKey]);
+  let markers = 0;
+  const fixed = [slice.publication, slice.period.label, slice.period.start, slice.period.end, slice.sourceKey, slice.sourceFile, slice.sourceSha256, slice.sheet];
+  async function* withProvenance(): AsyncGenerator<CopyRow> {
+    for await (const r of rows) {
+      const marks = r.markers && Object.keys(r.markers).length > 0 ? r.markers : null;
+      if (marks) markers += Object.keys(marks).length;
+      yield [...fixed, String(r.sourceRow), marks ? JSON.stringify(marks) : null, ...r.values];
+    }
+  }
+  const copied = await tx.copyRows(qname, [...PROVENANCE_COLUMNS.map((c) => c.name), ...columns], withProvenance());
+  await tx.query(
+    `INSERT INTO datawarp.sources (publication, period, source_url, source_file, source_sha256) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (publication, period, source_url) DO UPDATE SET source_file = EXCLUDED.source_file, source_sha256 = EXCLUDED.source_sha256`,
+    [slice.publication, slice.period.label, slice.sourceUrl, slice.sourceFile, slice.sourceSha256],
+  );
+  await tx.query(
+    `INSERT INTO datawarp.loads (table_name, publication, period, source_key, source_url, source_sha256, source_file, sheet,
+                                 canonical_sha256, rule_version, row_count, marker_count, loaded_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
+     ON CONFLICT (table_name, publication, period, source_key) DO UPDATE SET
+       source_url = EXCLUDED.source_url, source_sha256 = EXCLUDED.source_sha256, source_file = EXCLUDED.source_file,
+       sheet = EXCLUDED.sheet, canonical_sha256 = EXCLUDED.canonical_sha256, rule_version = EXCLUDED.rule_version,
+       row_count = EXCLUDED.row_count, marker_count = EXCLUDED.marker_count, loaded_at = EXCLUDED.loaded_at`,
+    [slice.table, slice.publication, slice.period.label, slice.sourceKey, slice.sourceUrl, slice.sourceSha256, slice.sourceFile,
+      slice.sheet, slice.canonicalSha256, slice.ruleVersion, copied, markers],
+  );
+  return { rows: copied, markers };
+}
+
+/**
+ * Remove the slices of one publication period that the latest build no longer produces: staging rows of every table
+ * of the publication (registered to it or named in its loads) whose source key is not in `keep`, their
+ * `datawarp.loads` rows, and `datawarp.sources` rows no longer used by any load of that period.
+ * Deleting by staging rows too (not only by registry rows) also clears rows the registry lost track of.
+ * @returns the number of staging rows deleted
+ */
+export async function deleteSlicesExcept(
+  tx: DbTx,
+  publication: string,
+  period: string,
+  keep: { table: string; sourceKey: string }[],
+): Promise<number> {
+  const tables = await tx.query<{ table_name: string }>(
+    `SELECT table_name FROM datawarp.tables WHERE publication = $1
+     UNION SELECT table_name FROM datawarp.loads WHERE publication = $1 AND period = $2
+     ORDER BY 1`,
+    [publication, period],
+  );
+  const keepBy = new Map<string, string[]>();
+  for (const k of keep) keepBy.set(k.table, [...(keepBy.get(k.table) ?? []), k.sourceKey]);
+  let deleted = 0;
+  for (const { table_name: table } of tables) {
+    const keys = keepBy.get(table) ?? [];
+    const exists = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'staging' AND tablename = $1`, [table]);
+    if (exists[0]!.n > 0) {
+      const gone = await tx.query<{ n: number }>(
+        `WITH d AS (DELETE FROM ${stagingName(table)} WHERE _publication = $1 AND _period = $2 AND NOT (_source_key = ANY($3::text[])) RETURNING 1)
+         SELECT count(*)::int AS n FROM d`,
+        [publication, period, keys],
+      );
+      deleted += gone[0]!.n;
+    }
+    await tx.query(
+      'DELETE FROM datawarp.loads WHERE table_name = $1 AND publication = $2 AND period = $3 AND NOT (source_key = ANY($4::text[]))',
+      [table, publication, period, keys],
+    );
+  }
+  await tx.query(
+    `DELETE FROM datawarp.sources s WHERE s.publication = $1 AND s.period = $2
+       AND NOT EXISTS (SELECT 1 FROM datawarp.loads l WHERE l.publication = s.publication AND l.period = s.period AND l.source_url = s.source_url)`,
+    [publication, period],
+  );
+  return deleted;
+}

@@ -1,0 +1,166 @@
+/**
+ * Staging tables: `staging.<table>` holds the rows of one logical table for every publication period, each row
+ * carrying its provenance columns first. Columns are added and widened as new periods need, never narrowed.
+ */
+import { createHash } from 'node:crypto';
+import { DbError, quoteIdent, type ColumnType, type Db, type DbTx } from './types.ts';
+
+/** Provenance columns of every staging table, in order, before the data columns. */
+export const PROVENANCE_COLUMNS: readonly { name: string; sql: string }[] = [
+  { name: '_publication', sql: 'text NOT NULL' },
+  { name: '_period', sql: 'text NOT NULL' },
+  { name: '_period_start', sql: 'date NOT NULL' },
+  { name: '_period_end', sql: 'date NOT NULL' },
+  { name: '_source_key', sql: 'text NOT NULL' },
+  { name: '_source_file', sql: 'text NOT NULL' },
+  { name: '_source_sha256', sql: 'text NOT NULL' },
+  { name: '_sheet', sql: 'text' },
+  { name: '_source_row', sql: 'integer NOT NULL' },
+  { name: '_markers', sql: 'jsonb' },
+];
+/** Names of the {@link PROVENANCE_COLUMNS}: data columns may not use them. */
+export const PROVENANCE_NAMES: ReadonlySet<string> = new Set(PROVENANCE_COLUMNS.map((c) => c.name));
+
+/** `staging."<table>"`: the quoted qualified name of a staging table. */
+export function stagingName(table: string): string {
+  return `staging.${quoteIdent(table)}`;
+}
+
+/** Rank of each type along the widening chain; `date` only widens to `text`. */
+const RANK: Record<ColumnType, number> = { boolean: 0, integer: 1, bigint: 2, numeric: 3, text: 4, date: -1 };
+
+/** The narrowest type that holds values of both `a` and `b` (never narrower than either). */
+export function widerType(a: ColumnType, b: ColumnType): ColumnType {
+  if (a === b) return a;
+  if (a === 'date' || b === 'date') return 'text';
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+/** `USING` expression converting a column from one type to a wider one (boolean has no direct cast to bigint/numeric). */
+function widenUsing(col: string, from: ColumnType, to: ColumnType): string {
+  const q = quoteIdent(col);
+  if (from === 'boolean' && to !== 'text') return `${q}::integer::${to}`;
+  return `${q}::${to}`;
+}
+
+/** Map PostgreSQL's `format_type` names to {@link ColumnType}s (also accepting close relatives a person may create). */
+function toColumnType(pgType: string, table: string, column: string): ColumnType {
+  const t = pgType.replace(/\(.*\)$/, '');
+  switch (t) {
+    case 'integer': case 'smallint': return 'integer';
+    case 'bigint': return 'bigint';
+    case 'numeric': case 'real': case 'double precision': return 'numeric';
+    case 'date': return 'date';
+    case 'boolean': return 'boolean';
+    case 'text': case 'character varying': case 'character': return 'text';
+    default:
+      throw new DbError(
+        `Column ${column} of ${stagingName(table)} has type ${pgType}, which nhs-pipeline does not use`,
+        `Change it back with ALTER TABLE ${stagingName(table)} ALTER COLUMN ${quoteIdent(column)} TYPE text, or drop the table so it is rebuilt.`,
+      );
+  }
+}
+
+/** Data columns (provenance columns excluded) of a staging table, in table order; `[]` when the table does not exist. */
+export async function stagingColumns(db: Db | DbTx, table: string): Promise<{ name: string; type: ColumnType }[]> {
+  const rows = await db.query<{ name: string; type: string }>(
+    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
+       FROM pg_attribute a
+       JOIN pg_class c ON c.oid = a.attrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'staging' AND c.relname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY a.attnum`,
+    [table],
+  );
+  return rows.filter((r) => !PROVENANCE_NAMES.has(r.name)).map((r) => ({ name: r.name, type: toColumnType(r.type, table, r.name) }));
+}
+
+/** Name of the slice index: `<table>_slice`, shortened with a hash when that would pass PostgreSQL's 63-byte limit. */
+function sliceIndexName(table: string): string {
+  const plain = `${table}_slice`;
+  if (Buffer.byteLength(plain) <= 63) return plain;
+  const hash = createHash('sha256').update(table).digest('hex').slice(0, 8);
+  return `${table.slice(0, 45)}_${hash}_slice`;
+}
+
+/**
+ * Make `staging.<table>` hold `columns`: create it (provenance columns, then the data columns, plus the slice index)
+ * and register it for `publication` if missing; add missing columns; widen columns whose requested type is wider.
+ * A narrower requested type keeps the wider existing type (values of the narrower type still load).
+ * @throws DbError when the table is registered to another publication, a data column uses a provenance column name,
+ *   or an unregistered table of that name exists without provenance columns
+ */
+export async function ensureStagingTable(
+  tx: DbTx,
+  table: string,
+  publication: string,
+  columns: { name: string; type: ColumnType }[],
+): Promise<{ created: boolean; added: string[]; widened: { column: string; from: ColumnType; to: ColumnType }[] }> {
+  const qname = stagingName(table);
+  for (const c of columns) {
+    if (PROVENANCE_NAMES.has(c.name)) {
+      throw new DbError(`Column ${c.name} of table ${table} clashes with a provenance column of the same name`, 'Rename the column in the publication\'s rules.');
+    }
+    if (RANK[c.type] === undefined) throw new DbError(`Column ${c.name} of table ${table} has unknown type ${String(c.type)}`, 'Use one of integer, bigint, numeric, date, boolean, text.');
+  }
+  // One creator at a time per table (matters on a real server with several connections).
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`staging.${table}`]);
+  const owner = await tx.query<{ publication: string }>('SELECT publication FROM datawarp.tables WHERE table_name = $1', [table]);
+  if (owner[0] && owner[0].publication !== publication) {
+    throw new DbError(
+      `Table ${qname} belongs to publication ${owner[0].publication}; publication ${publication} also wants to load into it`,
+      `Give the table another name in ${publication}'s rules (table names are shared by all publications).`,
+    );
+  }
+  const existing = await stagingColumns(tx, table);
+  const exists = existing.length > 0 || (await tableExists(tx, table));
+  if (!exists) {
+    const defs = [...PROVENANCE_COLUMNS.map((c) => `${quoteIdent(c.name)} ${c.sql}`), ...columns.map((c) => `${quoteIdent(c.name)} ${c.type}`)];
+    await tx.query(`CREATE TABLE ${qname} (${defs.join(', ')})`);
+    await tx.query(`CREATE INDEX ${quoteIdent(sliceIndexName(table))} ON ${qname} (_publication, _period, _source_key)`);
+    await register(tx, table, publication);
+    return { created: true, added: [], widened: [] };
+  }
+  if (!owner[0]) {
+    const provenance = await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = $1 AND column_name = ANY($2::text[])`,
+      [table, [...PROVENANCE_NAMES]],
+    );
+    if (provenance[0]!.n !== PROVENANCE_NAMES.size) {
+      throw new DbError(
+        `Table ${qname} exists but was not created by nhs-pipeline (it lacks the provenance columns)`,
+        `Drop or rename it (DROP TABLE ${qname}) so that nhs-pipeline can create it.`,
+      );
+    }
+    await register(tx, table, publication);
+  }
+  const byName = new Map(existing.map((c) => [c.name, c.type]));
+  const added: string[] = [];
+  const widened: { column: string; from: ColumnType; to: ColumnType }[] = [];
+  for (const c of columns) {
+    const have = byName.get(c.name);
+    if (have === undefined) {
+      await tx.query(`ALTER TABLE ${qname} ADD COLUMN ${quoteIdent(c.name)} ${c.type}`);
+      byName.set(c.name, c.type);
+      added.push(c.name);
+      continue;
+    }
+    const to = widerType(have, c.type);
+    if (to !== have) {
+      await tx.query(`ALTER TABLE ${qname} ALTER COLUMN ${quoteIdent(c.name)} TYPE ${to} USING ${widenUsing(c.name, have, to)}`);
+      byName.set(c.name, to);
+      widened.push({ column: c.name, from: have, to });
+    }
+  }
+  return { created: false, added, widened };
+}
+
+async function tableExists(tx: DbTx, table: string): Promise<boolean> {
+  const rows = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'staging' AND tablename = $1`, [table]);
+  return rows[0]!.n > 0;
+}
+
+async function register(tx: DbTx, table: string, publication: string): Promise<void> {
+  await tx.query('INSERT INTO datawarp.tables (table_name, publication) VALUES ($1, $2) ON CONFLICT (table_name) DO NOTHING', [table, publication]);
+}
+

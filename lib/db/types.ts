@@ -1,0 +1,132 @@
+/**
+ * Shared types, errors and small helpers of the database layer. Both drivers (PGlite and PostgreSQL)
+ * implement {@link Db}/{@link DbTx} so that everything above this module is one code path.
+ *
+ * Result values are normalised to the same JavaScript shapes on both drivers (see {@link Db.query}).
+ */
+
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** Column types of data tables; widening order boolean < integer < bigint < numeric < text, date < text. */
+export type ColumnType = 'integer' | 'bigint' | 'numeric' | 'date' | 'boolean' | 'text';
+
+/** The column types, in no particular order (handy for validation). */
+export const COLUMN_TYPES: readonly ColumnType[] = ['integer', 'bigint', 'numeric', 'date', 'boolean', 'text'];
+
+/** A row of CSV-able PostgreSQL input text values; `null` is SQL NULL, `''` is an empty string. */
+export type CopyRow = (string | null)[];
+
+/** Work inside one open transaction. Only use it while the transaction callback runs. */
+export interface DbTx {
+  /**
+   * Run one SQL statement with `$1`-style parameters inside the transaction.
+   * Values come back as described on {@link Db.query}.
+   */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Run a script of one or more `;`-separated statements without parameters (e.g. DDL) inside the transaction. */
+  exec(sql: string): Promise<void>;
+  /**
+   * Bulk-load rows with `COPY ... (FORMAT csv)`. Memory stays bounded whatever the number of rows
+   * (PGlite: chunks of ~20k rows / ~8 MB; PostgreSQL: streamed).
+   * @param table an already-quoted, qualified table name, e.g. `staging."beds"` (see {@link quoteIdent})
+   * @param columns unquoted column names, in the order of each row's values
+   * @param rows values as PostgreSQL input text, or null for NULL; each row must have `columns.length` values
+   * @returns the number of rows copied
+   * @throws DbError naming the row number (1-based, counted over all rows given) and the column when a value is rejected
+   */
+  copyRows(table: string, columns: string[], rows: AsyncIterable<CopyRow> | Iterable<CopyRow>): Promise<number>;
+}
+
+/** An open database: embedded PGlite or a real PostgreSQL server. */
+export interface Db {
+  /** Which driver is underneath. */
+  readonly kind: 'pglite' | 'postgres';
+  /** Human-readable location, e.g. `PGlite at /ws/.pglite`; never contains a password. */
+  readonly description: string;
+  /**
+   * Run one SQL statement (outside any transaction) and return its rows as objects.
+   * Value shapes are the same on both drivers: integer/smallint/real/double → number; bigint → number when it is a
+   * safe integer, otherwise its exact decimal string; numeric → string (exact); boolean → boolean; json/jsonb →
+   * parsed value; date → `'YYYY-MM-DD'` string (never a Date, so no time-zone shifts); timestamp/timestamptz →
+   * Date; everything else → PostgreSQL's text output. NULL → null.
+   * Calling this (or transaction/exportCsv/exec) from inside one of this Db's own transaction callbacks throws a
+   * DbError: use the `tx` given to the callback. (With PGlite's single connection the call would otherwise wait
+   * forever for the transaction to end; with PostgreSQL it would not see the transaction's uncommitted rows.)
+   */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Run a script of one or more `;`-separated statements without parameters (e.g. DDL), outside any transaction. */
+  exec(sql: string): Promise<void>;
+  /**
+   * Run `fn` inside `BEGIN … COMMIT`. Any throw from `fn` rolls back and is rethrown.
+   * When `opts.signal` aborts, the transaction is rolled back (PostgreSQL: the running statement is cancelled
+   * at once; PGlite: at the next statement or COPY chunk) and an error named `AbortError` is thrown.
+   */
+  transaction<T>(fn: (tx: DbTx) => Promise<T>, opts?: { signal?: AbortSignal }): Promise<T>;
+  /**
+   * Write the result of a SELECT as CSV with a header row to `destPath` (NULL as an empty unquoted field, an empty
+   * string as `""`, values in PostgreSQL's text output). Memory stays bounded; the file appears atomically
+   * (temporary file in the same folder + rename). Returns the number of data rows written.
+   */
+  exportCsv(selectSql: string, destPath: string): Promise<number>;
+  /** Close the connection(s). Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/**
+ * A database problem a user can act on (cannot connect, bad value in a COPY, incompatible data directory …).
+ * `message` says what and where; `hint` says what to do. Neither ever contains a password.
+ */
+export class DbError extends Error {
+  /** What the user can do about it. */
+  readonly hint: string;
+  constructor(message: string, hint: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DbError';
+    this.hint = hint;
+  }
+}
+
+/**
+ * Thrown by {@link Db.transaction} when its signal aborted: the transaction was rolled back.
+ * `name` is `'AbortError'` like the platform's abort errors; `cause` is the signal's reason.
+ */
+export class DbAbortError extends Error {
+  constructor(what: string, reason: unknown) {
+    super(`${what} was aborted; nothing it wrote was kept (rolled back)`, { cause: reason });
+    this.name = 'AbortError';
+  }
+}
+
+/**
+ * Quote an SQL identifier for PostgreSQL: wrap in double quotes and double any embedded quote.
+ * Always quote, even for plain lowercase names, so reserved words (`order`, `user`) are safe.
+ */
+export function quoteIdent(name: string): string {
+  if (name.length === 0) throw new DbError('Empty SQL identifier', 'Give the table or column a name.');
+  if (name.includes('\0')) throw new DbError(`SQL identifier ${JSON.stringify(name)} contains a NUL character`, 'Remove the NUL character from the name.');
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Parse PostgreSQL's int8 text: a number when exactly representable, else the decimal string. */
+export function parseInt8(text: string): number | string {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : text;
+}
+
+/** Transactions open in the current async context, to catch calls on a Db from inside its own transaction. */
+const openTransactions = new AsyncLocalStorage<readonly { db: object; isOpen: () => boolean }[]>();
+
+/** Run a transaction callback marked as "inside a transaction of `db`" while `isOpen()` holds. */
+export function runMarkedAsTx<T>(db: object, isOpen: () => boolean, fn: () => Promise<T>): Promise<T> {
+  return openTransactions.run([...(openTransactions.getStore() ?? []), { db, isOpen }], fn);
+}
+
+/** Throw when called from inside an open transaction callback of the same `db` (see {@link Db.query}). */
+export function assertNotInOwnTx(db: object, description: string, method: string): void {
+  if (openTransactions.getStore()?.some((t) => t.db === db && t.isOpen())) {
+    throw new DbError(
+      `db.${method}() was called on ${description} from inside one of its own transactions`,
+      'Inside a transaction callback, use the tx it was given (tx.query, tx.exec, tx.copyRows); this is a bug in the calling code.',
+    );
+  }
+}

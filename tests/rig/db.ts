@@ -1,0 +1,117 @@
+/**
+ * Test databases for everyone's tests: the same suite runs on embedded PGlite and, when `DATABASE_URL` is set
+ * (CI sets it), on a real PostgreSQL server.
+ *
+ * PGlite's initdb costs ~3–5 s and ~850 MB, so it runs once per machine: a pristine data directory is created under
+ * the OS temp folder (keyed by the PGlite version, published with an atomic rename so parallel vitest workers never
+ * see half of it) and copied into each test workspace's `.pglite/`.
+ * For PostgreSQL, every TestDb is a fresh database `nhs_test_<random>` on DATABASE_URL's server, dropped on cleanup.
+ */
+import { cp, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { openDb, type Db } from '../../lib/db/index.ts';
+
+/** One test database; open() may be called several times (close each Db, or let cleanup() close them). */
+export interface TestDb {
+  /** `'pglite'` or `'postgres'`, for test names. */
+  name: string;
+  open(): Promise<Db>;
+  /** Set for PostgreSQL: a URL to this test's own database. */
+  databaseUrl?: string;
+  workspace: string;
+  /** Close every Db opened through open() and remove the database (PostgreSQL) or `<workspace>/.pglite`. */
+  cleanup(): Promise<void>;
+}
+
+/** Backends to test: always `'pglite'`, plus `'postgres'` when `DATABASE_URL` is set. */
+export function testBackends(): ('pglite' | 'postgres')[] {
+  return process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+/** Create a test database of `kind` whose embedded data (if any) lives in `<workspace>/.pglite`. */
+export async function makeTestDb(kind: 'pglite' | 'postgres', workspace: string): Promise<TestDb> {
+  await mkdir(workspace, { recursive: true });
+  const opened: Db[] = [];
+  const closeAll = async () => {
+    for (const db of opened.splice(0)) await db.close().catch(() => {});
+  };
+  if (kind === 'pglite') {
+    const template = await pgliteTemplate();
+    await cp(template, path.join(workspace, '.pglite'), { recursive: true });
+    return {
+      name: 'pglite',
+      workspace,
+      open: async () => {
+        const db = await openDb({ workspace });
+        opened.push(db);
+        return db;
+      },
+      cleanup: async () => {
+        await closeAll();
+        await rm(path.join(workspace, '.pglite'), { recursive: true, force: true });
+      },
+    };
+  }
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) throw new Error('makeTestDb("postgres") needs DATABASE_URL (postgres://user:password@host:port/db of a role with CREATEDB)');
+  const dbName = `nhs_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(serverUrl, `CREATE DATABASE ${dbName}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${dbName}`;
+  const databaseUrl = url.toString();
+  return {
+    name: 'postgres',
+    workspace,
+    databaseUrl,
+    open: async () => {
+      const db = await openDb({ workspace, databaseUrl });
+      opened.push(db);
+      return db;
+    },
+    cleanup: async () => {
+      await closeAll();
+      // FORCE (PostgreSQL 13+) ends connections a failed test may have leaked.
+      await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    },
+  };
+}
+
+async function adminQuery(serverUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Path of the shared pristine PGlite data directory, creating it (once per machine and PGlite version) if needed. */
+async function pgliteTemplate(): Promise<string> {
+  const require = createRequire(import.meta.url);
+  const pkgPath = path.join(path.dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
+  const version = (JSON.parse(await readFile(pkgPath, 'utf8')) as { version: string }).version;
+  const dir = path.join(os.tmpdir(), `nhs-pipeline-pglite-template-${version}`);
+  if (await exists(dir)) return dir;
+  const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    const db = await PGlite.create(tmp);
+    await db.close();
+    await rename(tmp, dir);
+  } catch (err) {
+    // Another worker published first (rename onto a non-empty dir fails): use theirs.
+    if (!(await exists(dir))) throw err;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return dir;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(() => true, () => false);
+}
