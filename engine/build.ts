@@ -130,7 +130,15 @@ export class BuildSession {
       }
       reason = { kind: 'retry-failed', error: failure.error };
     }
-    if (this.opts.dryRun) return this.#end({ key, outcome: 'would-run', reason });
+    if (this.opts.dryRun) {
+      if (!record && rule.staticInputs) {
+        // Never built: plan its known upstream too, and report it blocked if any of that cannot build.
+        const ups = await Promise.all(rule.staticInputs(id).map((k) => this.ensure(k, [...chain, key])));
+        const bad = ups.find((u) => u.outcome === 'failed' || u.outcome === 'skipped' || u.outcome === 'cancelled');
+        if (bad) return this.#end({ key, outcome: 'skipped', reason: { kind: 'input-failed', input: bad.key } });
+      }
+      return this.#end({ key, outcome: 'would-run', reason });
+    }
     return this.#run(rule, key, id, record, reason, chain, failure);
   }
 

@@ -76,6 +76,11 @@ export interface Rule {
    * Called only when a record exists.
    */
   currentOutput(id: string, record: TargetRecord): Promise<Digest | undefined>;
+  /**
+   * Inputs the rule will certainly need, known before it runs. Only used to plan a target that has never
+   * been built (no record to read dynamic inputs from), so a dry run lists its whole upstream chain.
+   */
+  staticInputs?(id: string): TargetKey[];
   /** Builds the target. Throw to fail; expected failures should carry a `hint`. */
   run(ctx: RunContext): Promise<RunResult>;
 }

@@ -26,6 +26,7 @@ export function canonicalRule(ws: Workspace): Rule {
   return {
     name: 'canonical',
     version: '1',
+    staticInputs: (id) => [`enriched:${id}`],
     readRecord: async (id) => (await readManifest(path(id)))?.provenance,
     currentOutput: async (id) => {
       const m = await readManifest(path(id));

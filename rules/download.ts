@@ -36,6 +36,7 @@ export function downloadRule(ws: Workspace): Rule {
   return {
     name: 'download',
     version: '1',
+    staticInputs: (id) => [`config:${id}`],
     readRecord: async (id) => (await readManifest(path(id)))?.provenance,
     currentOutput: async (id) => {
       const m = await readManifest(path(id));

@@ -34,7 +34,11 @@ export interface DraftTable {
   columns: DraftColumn[];
   warnings: string[];
 }
-export interface DraftFile extends FileRef {
+/** A file in the draft: which URL and name, not which bytes (the download manifest says that), so a
+ * change of bytes that leaves the layout alone leaves the draft identical: early cutoff. */
+export interface DraftFile {
+  url: string;
+  name: string;
   format: string;
   encoding?: string;
   tables: DraftTable[];
@@ -47,6 +51,7 @@ export function draftRule(ws: Workspace): Rule {
   return {
     name: 'draft',
     version: '1',
+    staticInputs: (id) => [`download:${id}`],
     readRecord: async (id) => (await readManifest(path(id)))?.provenance,
     currentOutput: async (id) => {
       const m = await readManifest(path(id));
@@ -76,7 +81,8 @@ export function draftRule(ws: Workspace): Rule {
 
 function draftFile(file: FileRef, ex: FileExtraction): DraftFile {
   return {
-    ...file,
+    url: file.url,
+    name: file.name,
     format: ex.format,
     ...(ex.encoding ? { encoding: ex.encoding } : {}),
     tables: ex.tables.map(draftTable),

@@ -25,7 +25,7 @@ export interface EnrichedColumn {
 export interface EnrichedTable {
   name: string;
   description: string;
-  source: { url: string; file: string; sha256: string; table_key: string; sheet?: string; member?: string };
+  source: { url: string; file: string; table_key: string; sheet?: string; member?: string };
   caption?: string;
   metadata: Record<string, string>;
   row_count: number;
@@ -45,6 +45,7 @@ export function enrichRule(ws: Workspace): Rule {
   return {
     name: 'enriched',
     version: '1',
+    staticInputs: (id) => [`draft:${id}`],
     readRecord: async (id) => (await readManifest(path(id)))?.provenance,
     currentOutput: async (id) => {
       const m = await readManifest(path(id));
@@ -107,7 +108,7 @@ function describeTable(file: DraftFile, t: DraftTable, derived: string): Enriche
   return {
     name: derived,
     description,
-    source: { url: file.url, file: file.name, sha256: file.sha256, table_key: t.key, ...(t.sheet !== undefined ? { sheet: t.sheet } : {}), ...(t.member ? { member: t.member } : {}) },
+    source: { url: file.url, file: file.name, table_key: t.key, ...(t.sheet !== undefined ? { sheet: t.sheet } : {}), ...(t.member ? { member: t.member } : {}) },
     ...(t.caption ? { caption: t.caption } : {}),
     metadata: t.metadata,
     row_count: t.row_count,

@@ -20,6 +20,7 @@ export function loadRule(ws: Workspace): Rule {
   return {
     name: 'loaded',
     version: VERSION,
+    staticInputs: (id) => [`canonical:${id}`, `download:${id}`],
     async readRecord(id): Promise<TargetRecord | undefined> {
       const rec = await readPeriodRecord(await ws.db(), ...splitId(id));
       return rec && { rule: 'loaded', version: rec.ruleVersion, inputs: rec.inputs, output: rec.outputDigest };
@@ -40,13 +41,13 @@ export function loadRule(ws: Workspace): Rule {
       let skipped = 0;
       for (const t of canonical.body.tables) {
         const sourceKey = `${t.source.url}#${t.source.table_key}`;
+        const file = download.body.files.find((f) => f.url === t.source.url);
+        if (!file) throw new Error(`${t.source.file} of table ${t.table} is not in the download manifest of ${ctx.id}`);
         const prev = existing.get(`${t.table}\u0000${sourceKey}`);
-        if (prev && prev.sourceSha256 === t.source.sha256 && prev.canonicalSha256 === canonicalSha && prev.ruleVersion === VERSION) {
+        if (prev && prev.sourceSha256 === file.sha256 && prev.canonicalSha256 === canonicalSha && prev.ruleVersion === VERSION) {
           skipped++;
           continue;
         }
-        const file = download.body.files.find((f) => f.url === t.source.url && f.sha256 === t.source.sha256);
-        if (!file) throw new Error(`${t.source.file} of table ${t.table} is not in the download manifest of ${ctx.id}`);
         const blob = await blobFor(ws, file, ctx.signal);
         const info = (await ws.describe({ path: blob, name: file.name, sha256: file.sha256 }, pub.overrides.includeSheets, ctx.signal)).tables.find(
           (x) => x.key === t.source.table_key,
