@@ -1,0 +1,224 @@
+/**
+ * CSV tables: encoding detection, one streaming pass to describe the table (all values scanned for
+ * types, no row cap) and a second streaming pass to yield rows. Memory stays flat however many rows
+ * there are: papaparse parses from a Node stream and rows are consumed one at a time.
+ */
+import Papa from 'papaparse';
+import { Readable } from 'node:stream';
+import { throwIfAborted, type ByteSource } from './bytes.ts';
+import { SheetError, type Cell, type SheetLocation, type TableInfo } from './types.ts';
+import { ColumnStats, cleanHeader, isTotalLabel } from './values.ts';
+import { uniqueNames } from './names.ts';
+
+/** Detects the text encoding: BOMs first, then strict UTF-8 validation over the whole stream, else Windows-1252. */
+export async function detectEncoding(source: ByteSource, signal?: AbortSignal): Promise<string> {
+  const head = await source.head(3);
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8';
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  try {
+    for await (const chunk of source.stream(signal)) strict.decode(chunk, { stream: true });
+    strict.decode();
+    return 'utf-8';
+  } catch (err) {
+    if (err instanceof TypeError) return 'windows-1252'; // invalid UTF-8: NHS CSVs that are not UTF-8 are cp1252
+    throw err;
+  }
+}
+
+/** One parsed CSV record with the 1-based physical line it starts on. */
+interface CsvRecord {
+  line: number;
+  fields: string[];
+}
+
+async function* csvRecords(source: ByteSource, encoding: string, signal?: AbortSignal): AsyncGenerator<CsvRecord> {
+  const decoder = new TextDecoder(encoding); // strips a BOM by default
+  async function* text() {
+    for await (const chunk of source.stream(signal)) {
+      const s = decoder.decode(chunk, { stream: true });
+      if (s) yield s;
+    }
+    const rest = decoder.decode();
+    if (rest) yield rest;
+  }
+  const input = Readable.from(text(), { objectMode: false });
+  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { skipEmptyLines: false });
+  input.on('error', (err) => parser.destroy(err));
+  input.pipe(parser);
+  let line = 1;
+  try {
+    for await (const fields of parser as AsyncIterable<string[]>) {
+      throwIfAborted(signal);
+      yield { line, fields };
+      // Embedded line breaks inside quoted fields advance the physical line number.
+      line += 1;
+      for (const f of fields) for (let i = f.indexOf('\n'); i >= 0; i = f.indexOf('\n', i + 1)) line++;
+    }
+  } finally {
+    input.destroy();
+    parser.destroy();
+  }
+}
+
+function isBlank(fields: string[]): boolean {
+  return fields.every((f) => f.trim() === '');
+}
+
+/** How one data record relates to the table: a row, a blank line, a repeated header, or a ragged line. */
+function recordRole(fields: string[], header: string[]): 'row' | 'blank' | 'header' | 'ragged' {
+  if (isBlank(fields)) return 'blank';
+  if (fields.length > header.length && fields.slice(header.length).some((f) => f.trim() !== '')) return 'ragged';
+  if (fields.length < header.length) return 'ragged';
+  if (header.every((h, i) => (fields[i] ?? '').trim() === h.trim())) return 'header';
+  return 'row';
+}
+
+/** A trailing note line such as "Source: NHS England" (one non-empty field). */
+function isNoteRecord(fields: string[]): boolean {
+  return fields.filter((f) => f.trim() !== '').length === 1 && fields[0].trim() !== '';
+}
+
+/** Describes a CSV as one table; `key`/`member` place it inside a zip when it came from one. */
+export async function describeCsv(
+  source: ByteSource,
+  loc: SheetLocation,
+  key: string,
+  signal?: AbortSignal,
+): Promise<TableInfo> {
+  const encoding = await detectEncoding(source, signal);
+  const preamble: string[][] = [];
+  let header: string[] | undefined;
+  let headerLine = 0;
+  let stats: ColumnStats[] = [];
+  let firstDataRow = 0;
+  let lastDataRow = 0;
+  let rowCount = 0;
+  let totalsRows = 0;
+  let repeatedHeaders = 0;
+  let pendingRagged: CsvRecord | undefined;
+  const trailingNotes: number[] = [];
+  const warnings: string[] = [];
+
+  for await (const rec of csvRecords(source, encoding, signal)) {
+    if (!header) {
+      if (isBlank(rec.fields)) continue;
+      // Title lines above the header have a single field; the header is the first multi-field line.
+      if (rec.fields.filter((f) => f.trim() !== '').length < 2 && preamble.length < 20) {
+        preamble.push(rec.fields);
+        continue;
+      }
+      header = rec.fields;
+      headerLine = rec.line;
+      stats = header.map(() => new ColumnStats());
+      continue;
+    }
+    const role = recordRole(rec.fields, header);
+    if (role === 'blank') continue;
+    if (role === 'ragged') {
+      if (isNoteRecord(rec.fields)) {
+        trailingNotes.push(rec.line);
+        pendingRagged ??= rec;
+        continue;
+      }
+      throw raggedError(rec, header.length, headerLine, loc);
+    }
+    if (pendingRagged) throw raggedError(pendingRagged, header.length, headerLine, loc);
+    if (role === 'header') {
+      repeatedHeaders++;
+      continue;
+    }
+    if (!firstDataRow) firstDataRow = rec.line;
+    lastDataRow = rec.line;
+    rowCount++;
+    let total = false;
+    for (let i = 0; i < header.length; i++) {
+      const v = rec.fields[i];
+      stats[i].add(v);
+      if (!total && isTotalLabel(v)) total = true;
+    }
+    if (total) totalsRows++;
+  }
+  if (!header) {
+    throw new SheetError('CSV file has no header row (it is empty or holds only blank lines)', loc, 'Check the download: the publisher may have served an empty file.');
+  }
+  if (rowCount === 0) {
+    throw new SheetError(`CSV file has a header row (line ${headerLine}) but no data rows`, loc, 'Check the download; an empty extract usually means the publisher has not filled this file yet.');
+  }
+  if (repeatedHeaders) warnings.push(`${repeatedHeaders} repeated header line(s) inside the data were skipped`);
+  if (trailingNotes.length) warnings.push(`${trailingNotes.length} note line(s) after the data were excluded (from line ${trailingNotes[0]})`);
+  const names = uniqueNames(header.map((h, i) => cleanHeader(h) || `Column ${i + 1}`));
+  const metadata: Record<string, string> = {};
+  let caption: string | undefined;
+  for (const p of preamble) {
+    const text = p.find((f) => f.trim() !== '')?.trim() ?? '';
+    const m = /^([^:]{1,40}):\s*(.*)$/.exec(text);
+    if (m) metadata[m[1].trim()] = m[2].trim();
+    else caption ??= text;
+  }
+  return {
+    key,
+    ...(loc.member ? { member: loc.member } : {}),
+    ...(caption ? { caption } : {}),
+    metadata,
+    headerRows: [headerLine],
+    firstDataRow,
+    lastDataRow,
+    rowCount,
+    columns: header.map((h, i) => stats[i].toColumn({ index: i, sourceColumn: String(i + 1), rawHeader: h, name: names[i] })),
+    totalsRows,
+    warnings,
+    encoding,
+  };
+}
+
+function raggedError(rec: CsvRecord, want: number, headerLine: number, loc: SheetLocation): SheetError {
+  return new SheetError(
+    `CSV line ${rec.line} has ${rec.fields.length} fields but the header on line ${headerLine} has ${want}`,
+    { ...loc, cell: `${rec.line}:1` },
+    'The file is ragged (a stray comma, an unquoted field or a truncated line); fix or re-download the file.',
+  );
+}
+
+/** Streams the rows of a CSV table described by `describeCsv`, exactly `table.rowCount` of them. */
+export async function* readCsv(
+  source: ByteSource,
+  table: TableInfo,
+  loc: SheetLocation,
+  signal?: AbortSignal,
+): AsyncGenerator<{ row: number; values: Cell[]; isTotal: boolean }> {
+  const encoding = table.encoding ?? (await detectEncoding(source, signal));
+  const headerLine = table.headerRows[0];
+  const cols = table.columns.map((c) => Number(c.sourceColumn) - 1);
+  let header: string[] | undefined;
+  let yielded = 0;
+  for await (const rec of csvRecords(source, encoding, signal)) {
+    if (rec.line < headerLine) continue;
+    if (rec.line === headerLine) {
+      header = rec.fields;
+      continue;
+    }
+    if (!header || rec.line < table.firstDataRow) continue;
+    if (rec.line > table.lastDataRow) break;
+    const role = recordRole(rec.fields, header);
+    if (role === 'blank' || role === 'header') continue;
+    if (role === 'ragged') throw raggedError(rec, header.length, headerLine, loc);
+    let isTotal = false;
+    const values: Cell[] = cols.map((i) => {
+      const v = rec.fields[i];
+      if (!isTotal && isTotalLabel(v)) isTotal = true;
+      const t = v === undefined ? '' : v.trim();
+      return t === '' ? null : t;
+    });
+    yielded++;
+    yield { row: rec.line, values, isTotal };
+  }
+  if (yielded !== table.rowCount) {
+    throw new SheetError(
+      `CSV yielded ${yielded} rows but was described with ${table.rowCount}`,
+      loc,
+      'The file changed since it was described; describe it again.',
+    );
+  }
+}

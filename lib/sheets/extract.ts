@@ -1,0 +1,188 @@
+/**
+ * The two entry points: `describeFile` (what tables a file holds) and `readTable` (the rows of one).
+ * Both walk the same path — file → (zip members →)* workbook sheet or CSV — so a table key found by
+ * one is located the same way by the other.
+ */
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { bufferAccess, fileSource, openFileAccess, throwIfAborted, type ByteSource } from './bytes.ts';
+import { describeCsv, readCsv } from './csv.ts';
+import { sniff, type Blob } from './sniff.ts';
+import { SheetError, type Cell, type FileExtraction, type SheetLocation, type SkippedPart, type SourceFile, type TableInfo } from './types.ts';
+import { describeWorkbook, loadWorkbook, readWorkbookTable } from './workbook.ts';
+import { checkZipLimits, DEFAULT_ZIP_LIMITS, memberSource, type ZipEntry, type ZipLimits } from './zip.ts';
+
+/** Options for `describeFile`. */
+export interface DescribeOptions {
+  /** Sheet names to read even though their names look like contents/notes/chart sheets. */
+  includeSheets?: string[];
+  signal?: AbortSignal;
+  /** Zip-bomb limits (defaults: 8 GiB declared in total, ratio 200:1 for members over 16 MiB). */
+  zipLimits?: Partial<ZipLimits>;
+}
+
+/** Options for `readTable`. */
+export interface ReadOptions {
+  signal?: AbortSignal;
+  zipLimits?: Partial<ZipLimits>;
+}
+
+/** Nested zips are inflated into memory; beyond this size they are refused. */
+const MAX_NESTED_ZIP_BYTES = 1024 ** 3;
+const DATA_EXT = /\.(csv|txt|xlsx|xlsm|xls|ods|zip)$/i;
+
+interface Ctx {
+  file: SourceFile;
+  cacheBase: string;
+  limits: ZipLimits;
+  includeSheets?: string[];
+  signal?: AbortSignal;
+}
+
+function location(file: SourceFile): SheetLocation {
+  return { file: basename(file.path) === file.name || !file.name ? file.path : `${file.name} (${file.path})` };
+}
+
+async function open(file: SourceFile, zipLimits: Partial<ZipLimits> | undefined, signal: AbortSignal | undefined, includeSheets?: string[]): Promise<{ ctx: Ctx; blob: Blob }> {
+  let st;
+  try {
+    st = await stat(file.path);
+  } catch (err) {
+    throw new SheetError(`File cannot be opened: ${(err as Error).message}`, location(file), 'Check that the download step finished and the path is right.');
+  }
+  const ctx: Ctx = { file, cacheBase: `${file.path}\0${st.size}\0${st.mtimeMs}`, limits: { ...DEFAULT_ZIP_LIMITS, ...zipLimits }, includeSheets, signal };
+  return { ctx, blob: { source: fileSource(file.path, st.size), access: () => openFileAccess(file.path) } };
+}
+
+/**
+ * Describes every table in a file: format, tables (header rows, data range, columns with inferred
+ * types, markers, samples) and the parts skipped with a reason. Throws `SheetError` for unreadable
+ * input (empty, HTML page, truncated, encrypted, zip bomb, ragged CSV …).
+ */
+export async function describeFile(file: SourceFile, opts: DescribeOptions = {}): Promise<FileExtraction> {
+  const { ctx, blob } = await open(file, opts.zipLimits, opts.signal, opts.includeSheets);
+  const out: FileExtraction = { format: 'csv', tables: [], skipped: [] };
+  await describeBlob(ctx, blob, file.name, undefined, out, true);
+  return out;
+}
+
+async function describeBlob(ctx: Ctx, blob: Blob, name: string, member: string | undefined, out: FileExtraction, top: boolean): Promise<void> {
+  throwIfAborted(ctx.signal);
+  const loc: SheetLocation = { ...location(ctx.file), ...(member ? { member } : {}) };
+  const kind = await sniff(blob, name, loc);
+  if (top) out.format = kind.format;
+  if (kind.format === 'csv') {
+    const table = await describeCsv(blob.source, loc, member ?? '', ctx.signal);
+    if (kind.misnamed) table.warnings.push(`file is named .${kind.misnamed} but holds CSV text`);
+    if (top) out.encoding = table.encoding;
+    out.tables.push(table);
+    return;
+  }
+  if (kind.format === 'zip') {
+    await describeZip(ctx, blob, kind.entries, member, loc, out);
+    return;
+  }
+  const bytes = await blob.source.readAll(ctx.signal);
+  const parsed = loadWorkbook(bytes, `${ctx.cacheBase}\0${member ?? ''}`, loc);
+  const { tables, skipped } = describeWorkbook(parsed, loc, member ? `${member}!` : '', ctx.includeSheets, ctx.signal);
+  out.tables.push(...tables);
+  out.skipped.push(...skipped);
+}
+
+function ignoredMember(name: string): boolean {
+  return name.endsWith('/') || name.startsWith('__MACOSX/') || name.split('/').some((part) => part.startsWith('.'));
+}
+
+async function describeZip(ctx: Ctx, blob: Blob, entries: ZipEntry[], member: string | undefined, loc: SheetLocation, out: FileExtraction): Promise<void> {
+  checkZipLimits(entries, ctx.limits, loc);
+  const ra = await blob.access();
+  try {
+    const sorted = [...entries].filter((e) => !ignoredMember(e.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const found: { path: string; tables: TableInfo[]; skipped: SkippedPart[] }[] = [];
+    for (const e of sorted) {
+      const path = member ? `${member}/${e.name}` : e.name;
+      if (!DATA_EXT.test(e.name)) {
+        out.skipped.push({ member: path, reason: `not a data file (${/\.[^./]+$/.exec(e.name)?.[0] ?? 'no extension'})` });
+        continue;
+      }
+      const src = memberSource(ra, e, { ...loc, member: path });
+      const child: Blob = { source: src, access: () => nestedAccess(src, path, loc) };
+      const part: FileExtraction = { format: 'zip', tables: [], skipped: [] };
+      await describeBlob(ctx, child, e.name, path, part, false);
+      found.push({ path, tables: part.tables, skipped: part.skipped });
+    }
+    dropTwins(found, out);
+  } finally {
+    await ra.close();
+  }
+}
+
+async function nestedAccess(src: ByteSource, path: string, loc: SheetLocation) {
+  if (src.size > MAX_NESTED_ZIP_BYTES) {
+    throw new SheetError(`Nested archive "${path}" is ${src.size} bytes, too large to open in memory`, { ...loc, member: path }, 'Unpack the outer archive and publish the inner files directly.');
+  }
+  return bufferAccess(await src.readAll());
+}
+
+/** A CSV and a workbook of the same base name with the same columns are one table published twice: keep the CSV. */
+function dropTwins(found: { path: string; tables: TableInfo[]; skipped: SkippedPart[] }[], out: FileExtraction): void {
+  const stem = (p: string) => p.replace(/\.[^./]+$/, '').toLowerCase();
+  const csvs = new Map(found.filter((f) => /\.(csv|txt)$/i.test(f.path) && f.tables.length === 1).map((f) => [stem(f.path), f]));
+  for (const f of found) {
+    const twin = /\.(xlsx|xlsm|xls|ods)$/i.test(f.path) ? csvs.get(stem(f.path)) : undefined;
+    const csvNames = twin?.tables[0].columns.map((c) => c.name.toLowerCase()).join('\0');
+    if (twin && f.tables.length === 1 && f.tables[0].columns.map((c) => c.name.toLowerCase()).join('\0') === csvNames) {
+      out.skipped.push({ member: f.path, reason: `same table as ${twin.path} (twin); the CSV is kept` });
+      out.skipped.push(...f.skipped);
+      continue;
+    }
+    out.tables.push(...f.tables);
+    out.skipped.push(...f.skipped);
+  }
+}
+
+/**
+ * Streams the rows of one table found by `describeFile`: exactly `table.rowCount` rows in file order,
+ * values aligned with `table.columns`. CSVs stream with flat memory; workbooks are parsed whole.
+ */
+export async function* readTable(file: SourceFile, table: TableInfo, opts: ReadOptions = {}): AsyncGenerator<{ row: number; values: Cell[]; isTotal: boolean }> {
+  const { ctx, blob } = await open(file, opts.zipLimits, opts.signal);
+  const loc = location(file);
+  let target = blob;
+  let name = file.name;
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    if (table.member) {
+      let rest = table.member;
+      let prefix = '';
+      for (;;) {
+        const kind = await sniff(target, name, { ...loc, ...(prefix ? { member: prefix } : {}) });
+        if (kind.format !== 'zip') throw new SheetError(`"${prefix || file.name}" is not a zip archive`, { ...loc, member: table.member }, 'Describe the file again.');
+        checkZipLimits(kind.entries, ctx.limits, loc);
+        const ra = await target.access();
+        cleanups.push(() => ra.close());
+        const exact = kind.entries.find((e) => e.name === rest);
+        const nested = exact ? undefined : kind.entries.find((e) => /\.zip$/i.test(e.name) && rest.startsWith(`${e.name}/`));
+        const entry = exact ?? nested;
+        if (!entry) throw new SheetError(`Zip member "${table.member}" is not in the archive`, { ...loc, member: table.member }, 'The file changed since it was described; describe it again.');
+        const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+        const src = memberSource(ra, entry, { ...loc, member: path });
+        target = { source: src, access: () => nestedAccess(src, path, loc) };
+        name = entry.name;
+        prefix = path;
+        if (exact) break;
+        rest = rest.slice(entry.name.length + 1);
+      }
+    }
+    const where: SheetLocation = { ...loc, ...(table.member ? { member: table.member } : {}) };
+    if (table.sheet === undefined) {
+      yield* readCsv(target.source, table, where, opts.signal);
+      return;
+    }
+    const bytes = await target.source.readAll(opts.signal);
+    const parsed = loadWorkbook(bytes, `${ctx.cacheBase}\0${table.member ?? ''}`, where);
+    yield* readWorkbookTable(parsed, table, where, opts.signal);
+  } finally {
+    for (const c of cleanups.reverse()) await c();
+  }
+}

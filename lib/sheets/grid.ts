@@ -1,0 +1,164 @@
+/**
+ * Workbooks as grids. SheetJS parses the file (dense mode, raw values, number formats kept so date
+ * cells can be told from plain numbers); each sheet is then normalised into a sparse grid of typed
+ * cells with merge information. Extents come from real cells, never from the sheet's `!ref`, which
+ * can claim 16,000 phantom columns.
+ */
+import * as XLSX from '@e965/xlsx';
+import * as cptable from '@e965/xlsx/dist/cpexcel.full.mjs';
+import { SheetError, type SheetLocation } from './types.ts';
+import { classify, excelSerialToDate } from './values.ts';
+
+XLSX.set_cptable(cptable);
+
+/** Layout class of a cell: what it contributes to deciding header vs data rows. */
+export type CellClass = 'text' | 'num' | 'date' | 'marker';
+
+/** One non-empty cell. */
+export interface GridCell {
+  v: string | number | boolean | Date;
+  cls: CellClass;
+}
+
+/** A merged range, 0-based inclusive. */
+export interface MergeRange {
+  r0: number;
+  c0: number;
+  r1: number;
+  c1: number;
+}
+
+/** A sheet as a sparse grid of non-empty cells plus its merges. */
+export interface Grid {
+  name: string;
+  /** rows[r] is a sparse array of cells, or undefined for an empty row. */
+  rows: (GridCell | undefined)[][];
+  /** Sorted non-empty column indexes per row (empty array for an empty row). */
+  cols: number[][];
+  merges: MergeRange[];
+  /** For a cell covered by a merge (not its top-left anchor): the merge. Key r * 65536 + c. */
+  covered: Map<number, MergeRange>;
+  /** Anchor cell key → merge, for merges whose anchor is at that cell. */
+  anchors: Map<number, MergeRange>;
+}
+
+/** Key of a cell in the merge maps. */
+export const cellKey = (r: number, c: number): number => r * 65536 + c;
+
+/** Spreadsheet address of a 0-based cell ('B14'). */
+export const address = (r: number, c: number): string => `${XLSX.utils.encode_col(c)}${r + 1}`;
+
+/** Spreadsheet column letter of a 0-based column ('B'). */
+export const columnLetter = (c: number): string => XLSX.utils.encode_col(c);
+
+/** 0-based column of a letter ('B' → 1). */
+export const columnIndex = (letter: string): number => XLSX.utils.decode_col(letter);
+
+/**
+ * Parses workbook bytes. SheetJS writes to the console on some .ods files; the console is silenced
+ * for the duration of this synchronous call (and restored) so the noise never reaches stdout.
+ */
+export function parseWorkbook(bytes: Uint8Array, loc: SheetLocation, sheets?: string[]): XLSX.WorkBook {
+  const saved = { log: console.log, warn: console.warn, error: console.error, info: console.info };
+  const mute = () => {};
+  console.log = console.warn = console.error = console.info = mute;
+  try {
+    return XLSX.read(bytes, {
+      type: 'buffer',
+      dense: true,
+      cellDates: false,
+      cellNF: true,
+      cellFormula: false,
+      cellHTML: false,
+      cellText: false,
+      cellStyles: false,
+      sheetStubs: false,
+      bookVBA: false,
+      ...(sheets ? { sheets } : {}),
+    });
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    if (/password|encrypt/i.test(msg)) {
+      throw new SheetError('Workbook is password-protected or encrypted', loc, 'Ask the publisher for an unprotected copy; encrypted workbooks cannot be read.');
+    }
+    throw new SheetError(`Workbook cannot be parsed: ${msg}`, loc, 'The file is damaged or truncated; download it again.');
+  } finally {
+    Object.assign(console, saved);
+  }
+}
+
+/** True when the workbook stores dates in the 1904 system (old Mac Excel). */
+export function isDate1904(wb: XLSX.WorkBook): boolean {
+  return Boolean(wb.Workbook?.WBProps?.date1904);
+}
+
+/** Excel error codes (cellText is off, so SheetJS does not render them). */
+const ERROR_TEXT: Record<number, string> = { 0: '#NULL!', 7: '#DIV/0!', 15: '#VALUE!', 23: '#REF!', 29: '#NAME?', 36: '#NUM!', 42: '#N/A', 43: '#GETTING_DATA' };
+
+function toGridCell(x: XLSX.CellObject, date1904: boolean): GridCell | undefined {
+  switch (x.t) {
+    case 's': {
+      const v = typeof x.v === 'string' ? x.v : String(x.v ?? '');
+      if (v.trim() === '') return undefined;
+      const k = classify(v);
+      // A bracketed share such as "(6.2%)" under a money figure is data, not header text.
+      if (k === 'text' && /^\(-?[\d.,]+%?\)$/.test(v.trim())) return { v, cls: 'num' };
+      return { v, cls: k === 'marker' ? 'marker' : k === 'date' ? 'date' : k === 'text' ? 'text' : 'num' };
+    }
+    case 'n': {
+      if (typeof x.v !== 'number') return undefined;
+      if (x.z !== undefined && XLSX.SSF.is_date(x.z as string)) return { v: excelSerialToDate(x.v, date1904), cls: 'date' };
+      return { v: x.v, cls: 'num' };
+    }
+    case 'b':
+      return { v: Boolean(x.v), cls: 'num' };
+    case 'd':
+      return x.v instanceof Date ? { v: x.v, cls: 'date' } : undefined;
+    case 'e':
+      return { v: x.w ?? ERROR_TEXT[x.v as number] ?? '#ERROR', cls: 'marker' };
+    default:
+      return undefined;
+  }
+}
+
+/** Normalises one sheet into a grid. Returns an empty grid for a sheet with no cells. */
+export function sheetToGrid(wb: XLSX.WorkBook, name: string): Grid {
+  const ws = wb.Sheets[name];
+  const date1904 = isDate1904(wb);
+  const data = ((ws as unknown as { '!data'?: XLSX.CellObject[][] })?.['!data'] ?? []) as (XLSX.CellObject[] | undefined)[];
+  const rows: (GridCell | undefined)[][] = [];
+  const cols: number[][] = [];
+  let last = -1;
+  for (let r = 0; r < data.length; r++) {
+    const src = data[r];
+    const row: (GridCell | undefined)[] = [];
+    const present: number[] = [];
+    // forEach skips holes, so phantom used ranges cost nothing.
+    src?.forEach((x, c) => {
+      if (!x) return;
+      const cell = toGridCell(x, date1904);
+      if (cell) {
+        row[c] = cell;
+        present.push(c);
+      }
+    });
+    rows.push(row);
+    cols.push(present);
+    if (present.length) last = r;
+  }
+  rows.length = cols.length = last + 1;
+  const merges: MergeRange[] = [];
+  const covered = new Map<number, MergeRange>();
+  const anchors = new Map<number, MergeRange>();
+  for (const m of (ws?.['!merges'] ?? []) as XLSX.Range[]) {
+    const range = { r0: m.s.r, c0: m.s.c, r1: m.e.r, c1: m.e.c };
+    // A merge over a huge area is decoration (a logo box); mapping every cell would cost memory for nothing.
+    if ((range.r1 - range.r0 + 1) * (range.c1 - range.c0 + 1) > 100_000) continue;
+    merges.push(range);
+    anchors.set(cellKey(range.r0, range.c0), range);
+    for (let r = range.r0; r <= range.r1; r++) {
+      for (let c = range.c0; c <= range.c1; c++) if (r !== range.r0 || c !== range.c0) covered.set(cellKey(r, c), range);
+    }
+  }
+  return { name, rows, cols, merges, covered, anchors };
+}

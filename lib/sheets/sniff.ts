@@ -1,0 +1,86 @@
+/**
+ * Format detection from magic bytes, not file names: NHS servers return HTML error pages saved as
+ * `.xlsx`, CSVs named `.xls`, and encrypted OOXML workbooks that look like legacy `.xls` files.
+ */
+import type { ByteSource, RandomAccess } from './bytes.ts';
+import { SheetError, type SheetLocation } from './types.ts';
+import { listZip, type ZipEntry } from './zip.ts';
+
+/** What a blob of bytes is. */
+export type Sniffed =
+  | { format: 'xlsx' | 'xlsm' | 'ods' }
+  | { format: 'zip'; entries: ZipEntry[] }
+  | { format: 'xls' }
+  | { format: 'csv'; misnamed?: string };
+
+/** Bytes plus a way to open them for random access (needed to look inside zips). */
+export interface Blob {
+  source: ByteSource;
+  access(): Promise<RandomAccess>;
+}
+
+const OLE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+
+function extension(name: string): string {
+  const m = /\.([A-Za-z0-9]+)$/.exec(name);
+  return m ? m[1].toLowerCase() : '';
+}
+
+function containsUtf16(bytes: Uint8Array, text: string): boolean {
+  const needle = Buffer.from(text, 'utf16le');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).includes(needle);
+}
+
+/** Decides the format of `blob` (published as `name`). Throws SheetError for anything unreadable. */
+export async function sniff(blob: Blob, name: string, loc: SheetLocation): Promise<Sniffed> {
+  if (blob.source.size === 0) {
+    throw new SheetError('File is empty (0 bytes)', loc, 'Download it again; the server returned no content.');
+  }
+  const head = await blob.source.head(4096);
+  if (head.length === 0) throw new SheetError('File is empty (0 bytes)', loc, 'Download it again; the server returned no content.');
+  if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 0x03 || head[2] === 0x05) && (head[3] === 0x04 || head[3] === 0x06)) {
+    const ra = await blob.access();
+    let entries: ZipEntry[];
+    try {
+      entries = await listZip(ra, loc);
+    } finally {
+      await ra.close();
+    }
+    const names = new Set(entries.map((e) => e.name));
+    if (names.has('xl/workbook.xml') || names.has('xl/workbook.bin')) {
+      return { format: names.has('xl/vbaProject.bin') || extension(name) === 'xlsm' ? 'xlsm' : 'xlsx' };
+    }
+    if (names.has('content.xml') && names.has('mimetype')) return { format: 'ods' };
+    if (names.has('[Content_Types].xml') && names.has('word/document.xml')) {
+      throw new SheetError('File is a Word document, not a spreadsheet', loc, 'Pick the spreadsheet link on the publication page instead.');
+    }
+    return { format: 'zip', entries };
+  }
+  if (OLE.every((b, i) => head[i] === b)) {
+    const all = await blob.source.readAll();
+    if (containsUtf16(all, 'EncryptionInfo') || containsUtf16(all, 'EncryptedPackage')) {
+      throw new SheetError('Workbook is password-protected or encrypted', loc, 'Ask the publisher for an unprotected copy; encrypted workbooks cannot be read.');
+    }
+    if (!containsUtf16(all, 'Workbook') && !containsUtf16(all, 'Book')) {
+      throw new SheetError('File is an OLE compound document without a workbook stream (e.g. a .doc)', loc, 'Pick the spreadsheet link on the publication page instead.');
+    }
+    return { format: 'xls' };
+  }
+  const utf16 = (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff);
+  if (!utf16 && head.includes(0)) {
+    throw new SheetError('File is binary data in no recognised spreadsheet format', loc, 'Check the link: expected xlsx, xls, ods, csv or zip.');
+  }
+  const text = new TextDecoder(utf16 ? (head[0] === 0xff ? 'utf-16le' : 'utf-16be') : 'utf-8').decode(head).replace(/^\uFEFF/, '').trimStart();
+  if (text.startsWith('<')) {
+    if (/<!doctype html|<html|<head|<body|<title/i.test(text)) {
+      throw new SheetError(
+        `File "${name}" is an HTML web page, not a spreadsheet`,
+        loc,
+        'The server returned a web page (an error, login or cookie page) instead of the file; check the URL and download it again.',
+      );
+    }
+    throw new SheetError(`File "${name}" is an XML document, not a supported spreadsheet`, loc, 'Save it as .xlsx or .csv, or pick another link.');
+  }
+  const ext = extension(name);
+  return { format: 'csv', ...(['xlsx', 'xlsm', 'xls', 'ods'].includes(ext) ? { misnamed: ext } : {}) };
+}

@@ -1,0 +1,120 @@
+/**
+ * Public data shapes of the sheets library: what `describeFile` reports about a file and what
+ * `readTable` yields. The shapes are a contract with the draft stage and the loader; fields may be
+ * added but never renamed.
+ */
+
+/** PostgreSQL column types used across the pipeline (see docs/CONTRACTS.md). */
+export type ColumnType = 'integer' | 'bigint' | 'numeric' | 'date' | 'boolean' | 'text';
+
+/** One cell as yielded by `readTable`: strings are trimmed, empty cells are `null`. */
+export type Cell = string | number | boolean | Date | null;
+
+/** A file on disk plus the name it was published under (the URL's last segment), used for hints and format fallbacks. */
+export interface SourceFile {
+  path: string;
+  name: string;
+}
+
+/** One column of a detected table. */
+export interface ColumnInfo {
+  /** 0-based position in the `values` arrays yielded by `readTable`. */
+  index: number;
+  /** Spreadsheet column letter ('B') or the 1-based CSV field number as a string ('3'). */
+  sourceColumn: string;
+  /** Header text exactly as published; multi-row headers joined with ' | ' top to bottom. */
+  rawHeader: string;
+  /** Cleaned header: footnote marks, line breaks and extra spaces removed; group and leaf combined where leaves repeat. */
+  name: string;
+  /** Inferred from all values of the column, markers excluded. */
+  type: ColumnType;
+  /** Number of empty cells. */
+  nullCount: number;
+  /** Suppression/special markers and how often each was seen (only in non-text columns). */
+  markers: Record<string, number>;
+  /** Up to 3 distinct sample values as text. */
+  samples: string[];
+}
+
+/** One table found in a file (a CSV, or one region of one sheet, possibly inside a zip). */
+export interface TableInfo {
+  /** Deterministic locator, unique per file: '' (plain CSV), 'Activity#1', 'inner.zip/x.csv', 'pack.zip/Book.xlsx!Data#1'. */
+  key: string;
+  /** Zip member path; nested members joined with '/' ('inner.zip/x.csv'). */
+  member?: string;
+  /** Sheet name exactly as in the workbook (may have trailing spaces). */
+  sheet?: string;
+  /** Title/caption line above the table, if any. */
+  caption?: string;
+  /** Label/value block above the table ({ Title, Period, Source, Published, ... }), labels without the colon. */
+  metadata: Record<string, string>;
+  /** 1-based row numbers (sheet rows / CSV lines) of the header row(s). */
+  headerRows: number[];
+  /** 1-based row of the first data row. */
+  firstDataRow: number;
+  /** 1-based row of the last data row. */
+  lastDataRow: number;
+  /** Number of rows `readTable` yields. */
+  rowCount: number;
+  columns: ColumnInfo[];
+  /** Rows recognised as totals/subtotals (flagged `isTotal`, still yielded). */
+  totalsRows: number;
+  warnings: string[];
+  /** Text encoding of a CSV table ('utf-8', 'windows-1252', 'utf-16le'); absent for workbooks. */
+  encoding?: string;
+}
+
+/** A sheet or zip member that was looked at and deliberately not turned into a table. */
+export interface SkippedPart {
+  member?: string;
+  sheet?: string;
+  reason: string;
+}
+
+/** Everything `describeFile` found in one file. */
+export interface FileExtraction {
+  format: 'xlsx' | 'xlsm' | 'xls' | 'ods' | 'csv' | 'zip';
+  /** Text encoding for a plain CSV file. */
+  encoding?: string;
+  tables: TableInfo[];
+  skipped: SkippedPart[];
+}
+
+/** Where a problem is: the file, and optionally the zip member, sheet and cell (or CSV line:col). */
+export interface SheetLocation {
+  file: string;
+  member?: string;
+  sheet?: string;
+  cell?: string;
+}
+
+/**
+ * An error a user can cause by feeding a bad file (or a too-narrow column type). The message says
+ * what went wrong, where (file › member, sheet, cell) and what to do.
+ */
+export class SheetError extends Error {
+  file: string;
+  member?: string;
+  sheet?: string;
+  cell?: string;
+  hint: string;
+
+  constructor(what: string, where: SheetLocation, hint: string) {
+    super(`${what} (${formatLocation(where)}). ${hint}`);
+    this.name = 'SheetError';
+    this.file = where.file;
+    this.member = where.member;
+    this.sheet = where.sheet;
+    this.cell = where.cell;
+    this.hint = hint;
+  }
+}
+
+/** Renders a location as `file › member, sheet "X", cell B14` for error messages and warnings. */
+export function formatLocation(where: SheetLocation): string {
+  let out = where.file || '(unknown file)';
+  if (where.member) out += ` › ${where.member}`;
+  if (where.sheet !== undefined) out += `, sheet "${where.sheet}"`;
+  if (where.cell) out += `, ${/^\d/.test(where.cell) ? 'line ' : 'cell '}${where.cell}`;
+  return out;
+}

@@ -1,0 +1,130 @@
+/**
+ * Workbook tables: sheet selection (contents/notes/chart sheets skipped with a reason), table
+ * detection per sheet, column statistics over every data cell, and row reading. Parsed workbooks are
+ * kept in a one-entry weak cache so that `describeFile` followed by `readTable` on the same file in
+ * one process parses it once (the RTT provider workbook takes ~7 s to parse).
+ */
+import type * as XLSX from '@e965/xlsx';
+import { throwIfAborted } from './bytes.ts';
+import { columnIndex, columnLetter, parseWorkbook, sheetToGrid, type Grid } from './grid.ts';
+import { detectTables, detectTextTable, valueAt, type DetectedTable } from './layout.ts';
+import { SheetError, type Cell, type SheetLocation, type SkippedPart, type TableInfo } from './types.ts';
+import { ColumnStats } from './values.ts';
+
+interface Parsed {
+  wb: XLSX.WorkBook;
+  grids: Map<string, Grid>;
+}
+
+let cached: { key: string; ref: WeakRef<Parsed> } | undefined;
+
+/** Parses (or reuses) a workbook; `cacheKey` must change whenever the bytes change. */
+export function loadWorkbook(bytes: Uint8Array, cacheKey: string, loc: SheetLocation): Parsed {
+  const hit = cached?.key === cacheKey ? cached.ref.deref() : undefined;
+  if (hit) return hit;
+  const parsed: Parsed = { wb: parseWorkbook(bytes, loc), grids: new Map() };
+  cached = { key: cacheKey, ref: new WeakRef(parsed) };
+  return parsed;
+}
+
+function grid(p: Parsed, sheet: string): Grid {
+  let g = p.grids.get(sheet);
+  if (!g) {
+    g = sheetToGrid(p.wb, sheet);
+    p.grids.set(sheet, g);
+  }
+  return g;
+}
+
+const SKIP_BY_NAME: [RegExp, string][] = [
+  [/chart/i, 'chart data helper'],
+  [/\b(contents|notes?|guidance|definitions?|glossary|read ?me|methodology|background information|introduction)\b/i, 'contents/notes sheet'],
+  [/\b(data dictionary|dictionary|metadata|field descriptions?)\b/i, 'data dictionary sheet'],
+  [/^\s*(title|cover|front|about)\b/i, 'title sheet'],
+];
+
+function detect(g: Grid): { tables: DetectedTable[]; skipped: string[] } {
+  const layout = detectTables(g);
+  return layout.tables.length ? layout : detectTextTable(g);
+}
+
+/** Describes every table of a parsed workbook. `prefix` is 'member!' for workbooks inside zips. */
+export function describeWorkbook(
+  p: Parsed,
+  loc: SheetLocation,
+  prefix: string,
+  includeSheets: string[] | undefined,
+  signal?: AbortSignal,
+): { tables: TableInfo[]; skipped: SkippedPart[] } {
+  const tables: TableInfo[] = [];
+  const skipped: SkippedPart[] = [];
+  const member = loc.member ? { member: loc.member } : {};
+  for (const sheet of p.wb.SheetNames) {
+    throwIfAborted(signal);
+    const g = grid(p, sheet);
+    if (!g.rows.length) {
+      skipped.push({ ...member, sheet, reason: 'no cells (text lives in drawings or a chart)' });
+      continue;
+    }
+    const forced = includeSheets?.includes(sheet) ?? false;
+    const byName = SKIP_BY_NAME.find(([re]) => re.test(sheet));
+    if (byName && !forced) {
+      skipped.push({ ...member, sheet, reason: byName[1] });
+      continue;
+    }
+    const layout = detect(g);
+    for (const reason of layout.skipped) skipped.push({ ...member, sheet, reason });
+    if (!layout.tables.length) {
+      skipped.push({ ...member, sheet, reason: 'no table found (no header row followed by data rows)' });
+      continue;
+    }
+    layout.tables.forEach((t, i) => tables.push(tableInfo(g, t, `${prefix}${sheet}#${i + 1}`, sheet, loc)));
+  }
+  return { tables, skipped };
+}
+
+function tableInfo(g: Grid, t: DetectedTable, key: string, sheet: string, loc: SheetLocation): TableInfo {
+  const stats = t.columns.map(() => new ColumnStats());
+  const first = t.dataRows[0];
+  for (const r of t.dataRows) t.columns.forEach((c, i) => stats[i].add(valueAt(g, r, c, first)));
+  return {
+    key,
+    ...(loc.member ? { member: loc.member } : {}),
+    sheet,
+    ...(t.caption ? { caption: t.caption } : {}),
+    metadata: t.metadata,
+    headerRows: t.headerRows.map((r) => r + 1),
+    firstDataRow: first + 1,
+    lastDataRow: t.dataRows[t.dataRows.length - 1] + 1,
+    rowCount: t.dataRows.length,
+    columns: t.columns.map((c, i) => stats[i].toColumn({ index: i, sourceColumn: columnLetter(c), rawHeader: t.rawHeaders[i], name: t.names[i] })),
+    totalsRows: t.totals.filter(Boolean).length,
+    warnings: t.warnings,
+  };
+}
+
+/** Yields the rows of a workbook table described earlier; re-detects the layout and checks it still matches. */
+export function* readWorkbookTable(p: Parsed, table: TableInfo, loc: SheetLocation, signal?: AbortSignal): Generator<{ row: number; values: Cell[]; isTotal: boolean }> {
+  const sheet = table.sheet!;
+  const where = { ...loc, sheet };
+  if (!p.wb.SheetNames.includes(sheet)) {
+    throw new SheetError(`Sheet "${sheet}" is not in the workbook`, where, `Sheets present: ${p.wb.SheetNames.map((s) => JSON.stringify(s)).join(', ')}; describe the file again.`);
+  }
+  const n = Number(/#(\d+)$/.exec(table.key)?.[1] ?? '1');
+  const g = grid(p, sheet);
+  const t = detect(g).tables[n - 1];
+  if (!t || t.dataRows.length !== table.rowCount || t.headerRows[t.headerRows.length - 1] + 1 !== table.headerRows[table.headerRows.length - 1]) {
+    throw new SheetError(
+      `Table ${n} of sheet "${sheet}" no longer matches its description (expected ${table.rowCount} rows under header row ${table.headerRows.join('+')})`,
+      where,
+      'The file changed since it was described; describe it again.',
+    );
+  }
+  const cols = table.columns.map((c) => columnIndex(c.sourceColumn));
+  const first = t.dataRows[0];
+  for (let i = 0; i < t.dataRows.length; i++) {
+    if (i % 1000 === 0) throwIfAborted(signal);
+    const r = t.dataRows[i];
+    yield { row: r + 1, values: cols.map((c) => valueAt(g, r, c, first)), isTotal: t.totals[i] };
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Malformed input generated in the test: every case must end in a SheetError that names the file
+ * (and the member/line where it applies) — never a crash, a hang or a silent empty result.
+ */
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { zipSync } from 'fflate';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { describeFile, readTable, SheetError, type SourceFile } from '../../lib/sheets/index.ts';
+import { SAMPLES } from './helpers.ts';
+
+let dir: string;
+const file = (name: string): SourceFile => ({ path: join(dir, name), name });
+
+async function failure(f: SourceFile): Promise<SheetError> {
+  try {
+    await describeFile(f);
+  } catch (err) {
+    expect(err).toBeInstanceOf(SheetError);
+    return err as SheetError;
+  }
+  throw new Error(`describeFile(${f.name}) did not fail`);
+}
+
+/** Sets the declared uncompressed size of every member of a zip (local and central headers). */
+function lieAboutSizes(zip: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(zip);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i + 4 <= out.length; i++) {
+    const sig = dv.getUint32(i, true);
+    if (sig === 0x04034b50) dv.setUint32(i + 22, size, true);
+    if (sig === 0x02014b50) dv.setUint32(i + 24, size, true);
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sheets-malformed-'));
+  await writeFile(join(dir, 'page.xlsx'), '<!DOCTYPE html>\n<html><head><title>Page not found</title></head><body>404</body></html>');
+  await writeFile(join(dir, 'empty.csv'), '');
+  const real = await readFile(join(SAMPLES, 'rtt-waiting-times/RTT-Overview-Timeseries-Jun22-XLS-77K-68395.xlsx'));
+  await writeFile(join(dir, 'truncated.xlsx'), real.subarray(0, Math.floor(real.length / 2)));
+  await writeFile(join(dir, 'bomb.zip'), zipSync({ 'huge.csv': new Uint8Array(40 * 1024 * 1024) }, { level: 1 }));
+  await writeFile(join(dir, 'liar.zip'), lieAboutSizes(zipSync({ 'small.csv': new Uint8Array(4 * 1024 * 1024).fill(0x41) }, { level: 1 }), 1000));
+  await writeFile(join(dir, 'header-only.csv'), 'CODE,NAME,VALUE\r\n');
+  await writeFile(join(dir, 'ragged.csv'), 'CODE,NAME,VALUE\r\nA1,Alpha,1\r\nA2,Beta,2,extra\r\nA3,Gamma,3\r\n');
+  await writeFile(join(dir, 'junk.xls'), Buffer.from([0x00, 0x01, 0x02, 0xff, 0x00, 0x10, 0x20, 0x00]));
+});
+
+describe('malformed input', () => {
+  it('an HTML page saved as .xlsx is reported as a web page, naming the file', async () => {
+    const e = await failure(file('page.xlsx'));
+    expect(e.message).toContain('page.xlsx');
+    expect(e.message).toMatch(/HTML web page, not a spreadsheet/);
+    expect(e.hint).toMatch(/download it again/);
+  });
+
+  it('an empty file', async () => {
+    const e = await failure(file('empty.csv'));
+    expect(e.message).toMatch(/empty \(0 bytes\).*empty\.csv/);
+  });
+
+  it('a truncated xlsx', async () => {
+    const e = await failure(file('truncated.xlsx'));
+    expect(e.message).toMatch(/truncated or corrupt/);
+    expect(e.file).toContain('truncated.xlsx');
+  });
+
+  it('a zip bomb (ratio) is refused before inflating', async () => {
+    const e = await failure(file('bomb.zip'));
+    expect(e.message).toMatch(/huge\.csv.*zip bomb/);
+    expect(e.message).toContain('bomb.zip');
+  });
+
+  it('a zip whose members inflate beyond their declared size is refused while streaming', async () => {
+    const e = await failure(file('liar.zip'));
+    expect(e.message).toMatch(/inflates beyond its declared size/);
+    expect(e.member).toBe('small.csv');
+  });
+
+  it('a header-only CSV', async () => {
+    const e = await failure(file('header-only.csv'));
+    expect(e.message).toMatch(/header row \(line 1\) but no data rows.*header-only\.csv/);
+  });
+
+  it('a ragged CSV names the line', async () => {
+    const e = await failure(file('ragged.csv'));
+    expect(e.message).toMatch(/CSV line 3 has 4 fields but the header on line 1 has 3/);
+    expect(e.cell).toBe('3:1');
+    expect(e.message).toContain('ragged.csv, line 3:1');
+  });
+
+  it('binary junk', async () => {
+    const e = await failure(file('junk.xls'));
+    expect(e.message).toMatch(/binary data.*junk\.xls/);
+  });
+
+  it('a missing file', async () => {
+    const e = await failure(file('nope.csv'));
+    expect(e.message).toMatch(/cannot be opened/);
+  });
+
+  it('readTable refuses a table that no longer matches the file', async () => {
+    await writeFile(join(dir, 'changing.csv'), 'A,B\n1,2\n3,4\n');
+    const f = file('changing.csv');
+    const x = await describeFile(f);
+    await writeFile(join(dir, 'changing.csv'), 'A,B\n1,2\n');
+    const rows: unknown[] = [];
+    await expect(async () => {
+      for await (const r of readTable(f, x.tables[0])) rows.push(r);
+    }).rejects.toThrow(/yielded 1 rows but was described with 2/);
+  });
+});
