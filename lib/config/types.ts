@@ -1,0 +1,91 @@
+/**
+ * The parsed, validated shape of `config/publications.yaml`, and the diagnostics reported about it.
+ */
+
+import type { Period } from '../periods.ts';
+
+/** Column types a user may force in an override (the pipeline's shared type vocabulary). */
+export type ColumnType = 'integer' | 'bigint' | 'numeric' | 'date' | 'boolean' | 'text';
+
+/** Every ColumnType, in widening order; used for validation and for "valid types are …" hints. */
+export const COLUMN_TYPES: readonly ColumnType[] = ['boolean', 'integer', 'bigint', 'numeric', 'date', 'text'];
+
+/** A position in a config file: 1-based line and column. Line 0 means "the file as a whole" (e.g. it is missing). */
+export interface Loc {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** One problem found in a config file, with where it is and, usually, what to do about it. */
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  message: string;
+  loc: Loc;
+  /** What to do next; may span several lines. */
+  hint?: string;
+  /** How many characters to underline from `loc.col` (default 1); never runs past the end of the line. */
+  length?: number;
+}
+
+/** The user's correction for one generated column: rename, force a type, describe. */
+export interface ColumnOverride {
+  name?: string;
+  type?: ColumnType;
+  description?: string;
+}
+
+/** The user's correction for one generated table; `columns` is keyed by the generated column name. */
+export interface TableOverride {
+  name?: string;
+  description?: string;
+  /** True: do not load this table at all. */
+  skip?: boolean;
+  columns: Record<string, ColumnOverride>;
+}
+
+/** Corrections applied at the canonical stage; empty when the publication has no `overrides:`. */
+export interface Overrides {
+  /** Sheet names to ingest even though the detector skipped them, exactly as written (trailing spaces kept). */
+  includeSheets: string[];
+  /** Keyed by the table name the enriched stage generated. */
+  tables: Record<string, TableOverride>;
+}
+
+/** One release of a publication. */
+export interface PeriodEntry {
+  period: Period;
+  /**
+   * Where to get the release: an `http(s):` URL as normalised by WHATWG URL parsing (spaces become
+   * `%20`), or a `file:` URL or a path exactly as written; paths are relative to PipelineConfig.dir
+   * (kept relative so that moving the workspace does not change the config's content).
+   */
+  url: string;
+  /** Where the entry (its `period:` line) is in the config. */
+  loc: Loc;
+}
+
+/** One configured publication. */
+export interface Publication {
+  /** Lowercase snake_case, 2–31 characters; part of table and manifest paths. */
+  code: string;
+  name: string;
+  landingPage?: string;
+  /** In the order the config lists them. */
+  periods: PeriodEntry[];
+  overrides: Overrides;
+  /** Where the publication's code key is. */
+  loc: Loc;
+}
+
+/** The whole validated config. */
+export interface PipelineConfig {
+  /** The config file path as given by the caller (used in every Loc). */
+  file: string;
+  /** Absolute directory of the config file; relative period paths are resolved against it. */
+  dir: string;
+  /** In the order the config lists them. */
+  publications: Publication[];
+  /** Problems that do not stop a build (e.g. a period URL that points at a PDF). */
+  warnings: Diagnostic[];
+}
