@@ -1,0 +1,129 @@
+/**
+ * The CLI as a real process: Ctrl-C mid-build, two builds in one workspace, help, usage errors.
+ */
+import { spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb } from '../../lib/db/index.ts';
+import { readLoads } from '../../lib/db/registry.ts';
+import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
+import { ran, runCli } from './cli-rig.ts';
+
+const ROOT = join(import.meta.dirname, '../..');
+const OAPS = join(ROOT, 'tests/fixtures/nhs-samples/out-of-area-placements');
+
+interface Proc { code: Promise<number>; stdout: () => string; stderr: () => string; kill(sig: NodeJS.Signals): void }
+
+function start(args: string[], env: Record<string, string | undefined>): Proc {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'pipeline.ts'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, CI: 'true', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  return {
+    code: new Promise((r) => child.on('close', (c, sig) => r(c ?? (sig === 'SIGINT' ? 130 : -1)))),
+    stdout: () => out,
+    stderr: () => err,
+    kill: (sig) => child.kill(sig),
+  };
+}
+
+async function until(cond: () => boolean, ms = 60_000) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function tempFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && /\.tmp-/.test(e.name) && !e.parentPath.includes('.pglite')) out.push(join(e.parentPath, e.name));
+  }
+  return out;
+}
+
+describe.each(testBackends())('the CLI as a process (%s)', (backend) => {
+  let ws: string;
+  let db: TestDb;
+  let env: Record<string, string | undefined>;
+  beforeAll(async () => {
+    ws = await mkdtemp(join(tmpdir(), `proc-${backend}-`));
+    db = await makeTestDb(backend, ws);
+    env = { DATABASE_URL: db.databaseUrl };
+    await mkdir(join(ws, 'config'), { recursive: true });
+    await mkdir(join(ws, 'files'));
+    for (const m of ['oct-2016', 'dec-2016', 'feb-2017']) await cp(join(OAPS, `oaps-open-data-${m}.csv`), join(ws, 'files', `oaps-open-data-${m}.csv`));
+    await writeFile(
+      join(ws, 'config/publications.yaml'),
+      `publications:\n  oaps:\n    name: Out of Area Placements\n    periods:\n${['2016-10:oct-2016', '2016-12:dec-2016', '2017-02:feb-2017']
+        .map((x) => `      - period: ${x.split(':')[0]}\n        url: ../files/oaps-open-data-${x.split(':')[1]}.csv`)
+        .join('\n')}\n`,
+    );
+  });
+  afterAll(async () => {
+    await db?.cleanup();
+    if (ws) await rm(ws, { recursive: true, force: true });
+  });
+
+  it('Ctrl-C during a load exits 130, leaves no temp file and no half-loaded slice; the next build completes', async () => {
+    const p = start(['build', '-C', ws, '--json', '-j', '1'], env);
+    await until(() => /"event":"target-start","key":"loaded:/.test(p.stdout()));
+    p.kill('SIGINT');
+    expect(await p.code).toBe(130);
+    expect(p.stderr()).toContain('Interrupted');
+    expect(await tempFiles(ws)).toEqual([]);
+    // Whatever the registry says was loaded is exactly what the staging table holds.
+    const d = await openDb({ workspace: ws, databaseUrl: db.databaseUrl });
+    try {
+      for (const l of await readLoads(d)) {
+        const [{ n }] = await d.query<{ n: number }>(`SELECT count(*)::int AS n FROM staging."${l.table}" WHERE _period = $1 AND _source_key = $2`, [l.period, l.sourceKey]);
+        expect(n).toBe(l.rowCount);
+      }
+    } finally {
+      await d.close();
+    }
+    const again = await runCli(['build', '-C', ws, '--json'], env);
+    expect(again.code).toBe(0);
+    expect(ran(again)).toContain('parquet:oaps/oaps_open_data');
+  });
+
+  it('a second build in the same workspace waits for the first, then has nothing to do', async () => {
+    const original = await readFile(join(OAPS, 'oaps-open-data-oct-2016.csv'), 'utf8');
+    const i = original.lastIndexOf('"*"');
+    await writeFile(join(ws, 'files/oaps-open-data-oct-2016.csv'), `${original.slice(0, i)}"1"${original.slice(i + 3)}`);
+    const first = start(['build', '-C', ws, '--json'], env);
+    await until(() => /"event":"target-start"/.test(first.stdout()));
+    const second = start(['build', '-C', ws, '--json'], env);
+    expect(await first.code).toBe(0);
+    expect(await second.code).toBe(0);
+    expect(second.stderr()).toMatch(/Waiting for another build in this workspace \(pid \d+/);
+    expect(second.stdout()).toContain('"event":"summary","ran":0');
+  });
+});
+
+describe('help and usage', () => {
+  it('--help on every command; unknown commands and options exit 2 with a hint', async () => {
+    for (const cmd of [[], ['build'], ['status'], ['explain']]) {
+      const res = await runCli([...cmd, '--help']);
+      expect(res.code).toBe(0);
+      expect(res.stdout).toMatch(/Usage: npx tsx pipeline.ts/);
+    }
+    const typo = await runCli(['biuld']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('unknown command "biuld"');
+    const badOpt = await runCli(['build', '--frobnicate']);
+    expect(badOpt.code).toBe(2);
+    expect(badOpt.stderr).toContain("Unknown option '--frobnicate'");
+    const badJobs = await runCli(['build', '-j', 'zero']);
+    expect(badJobs.code).toBe(2);
+    expect(badJobs.stderr).toContain('-j expects a whole number');
+  });
+});
