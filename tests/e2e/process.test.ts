@@ -6,6 +6,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireLock } from '../../engine/index.ts';
 import { openDb } from '../../lib/db/index.ts';
 import { readLoads } from '../../lib/db/registry.ts';
 import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
@@ -95,17 +96,22 @@ describe.each(testBackends())('the CLI as a process (%s)', (backend) => {
     expect(ran(again)).toContain('parquet:oaps/oaps_open_data');
   });
 
-  it('a second build in the same workspace waits for the first, then has nothing to do', async () => {
+  it('a second build in the same workspace waits for the first to finish before it starts anything', async () => {
     const original = await readFile(join(OAPS, 'oaps-open-data-oct-2016.csv'), 'utf8');
     const i = original.lastIndexOf('"*"');
     await writeFile(join(ws, 'files/oaps-open-data-oct-2016.csv'), `${original.slice(0, i)}"1"${original.slice(i + 3)}`);
-    const first = start(['build', '-C', ws, '--json'], env);
-    await until(() => /"event":"target-start"/.test(first.stdout()));
+    // This test process plays the first build: it holds the workspace lock while the real CLI starts.
+    const held = await acquireLock(join(ws, '.cache/build.lock'), { pid: process.pid, since: new Date().toISOString(), command: 'build' }, {
+      signal: new AbortController().signal,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    });
     const second = start(['build', '-C', ws, '--json'], env);
-    expect(await first.code).toBe(0);
+    await until(() => /Waiting for another build in this workspace \(pid \d+/.test(second.stderr()));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(second.stdout()).toBe(''); // nothing started while the lock is held
+    await held.release();
     expect(await second.code).toBe(0);
-    expect(second.stderr()).toMatch(/Waiting for another build in this workspace \(pid \d+/);
-    expect(second.stdout()).toContain('"event":"summary","ran":0');
+    expect(second.stdout()).toContain('"key":"loaded:oaps/2016-10"');
   });
 });
 
