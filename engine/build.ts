@@ -56,6 +56,8 @@ export class BuildSession {
   readonly #memo = new Map<TargetKey, Promise<TargetResult>>();
   readonly #slots: Slots;
   readonly #results = new Map<TargetKey, TargetResult>();
+  /** Every key (target or source) whose result is known, so `need` of a settled key never gives up its slot. */
+  readonly #settled = new Map<TargetKey, TargetResult>();
 
   constructor(private readonly opts: BuildOptions) {
     this.#rules = new Map(opts.rules.map((r) => [r.name, r]));
@@ -90,7 +92,7 @@ export class BuildSession {
     }
     let p = this.#memo.get(key);
     if (!p) {
-      p = this.#ensureOnce(key, chain);
+      p = this.#ensureOnce(key, chain).then((r) => (this.#settled.set(key, r), r));
       this.#memo.set(key, p);
     }
     return p;
@@ -193,22 +195,33 @@ export class BuildSession {
     previousFailure: FailureRecord | undefined,
   ): Promise<TargetResult> {
     const { signal } = this.opts;
+    const inputs: Record<TargetKey, Digest> = {};
+    const myChain = [...chain, key];
+    // Inputs known up front are brought up to date before this target starts, so progress reads in
+    // dependency order and a target whose input failed is skipped without ever starting.
+    const ups = await Promise.all((rule.staticInputs?.(id) ?? []).map((k) => this.ensure(k, myChain)));
+    for (const up of ups) {
+      if (up.digest === undefined || up.outcome === 'failed' || up.outcome === 'skipped' || up.outcome === 'cancelled') {
+        return this.#end({ key, outcome: up.outcome === 'cancelled' ? 'cancelled' : 'skipped', reason: { kind: 'input-failed', input: up.key } });
+      }
+      inputs[up.key] = up.digest;
+    }
     try {
       await this.#slots.acquire(signal);
     } catch {
       return this.#end({ key, outcome: 'cancelled', reason });
     }
     const started = this.opts.now().getTime();
-    const inputs: Record<TargetKey, Digest> = {};
-    const myChain = [...chain, key];
     const need = async (dep: TargetKey): Promise<Digest> => {
-      // Give the slot back while waiting, so a rule waiting on its inputs never starves them of slots.
-      this.#slots.release();
-      let res: TargetResult;
-      try {
-        res = await this.ensure(dep, myChain);
-      } finally {
-        await this.#slots.acquire(signal);
+      let res = this.#settled.get(dep);
+      if (!res) {
+        // Give the slot back while waiting, so a rule waiting on its inputs never starves them of slots.
+        this.#slots.release();
+        try {
+          res = await this.ensure(dep, myChain);
+        } finally {
+          await this.#slots.acquire(signal);
+        }
       }
       if (res.digest === undefined || res.outcome === 'failed' || res.outcome === 'skipped' || res.outcome === 'cancelled') {
         throw new InputFailedError(dep);

@@ -77,8 +77,9 @@ export interface Rule {
    */
   currentOutput(id: string, record: TargetRecord): Promise<Digest | undefined>;
   /**
-   * Inputs the rule will certainly need, known before it runs. Only used to plan a target that has never
-   * been built (no record to read dynamic inputs from), so a dry run lists its whole upstream chain.
+   * Inputs the rule will certainly need, known before it runs. They are brought up to date (and recorded)
+   * before the target starts, and a dry run of a target never built plans them, so the plan lists its
+   * whole upstream chain.
    */
   staticInputs?(id: string): TargetKey[];
   /** Builds the target. Throw to fail; expected failures should carry a `hint`. */

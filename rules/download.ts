@@ -29,6 +29,9 @@ export function localPath(url: string, baseDir: string): string | undefined {
   return isAbsolute(url) ? url : resolve(baseDir, url);
 }
 
+/** Local files are inputs by content, keyed relative to the workspace so a moved clone stays up to date. */
+const fileKey = (ws: Workspace, path: string) => `file:${relative(ws.paths.root, path)}`;
+
 const ref = (e: IndexEntry): FileRef => ({ url: e.url, name: e.name, sha256: e.sha256, size: e.size });
 
 export function downloadRule(ws: Workspace): Rule {
@@ -36,7 +39,12 @@ export function downloadRule(ws: Workspace): Rule {
   return {
     name: 'download',
     version: '1',
-    staticInputs: (id) => [`config:${id}`],
+    staticInputs: (id) => {
+      const [code, period] = splitId(id);
+      const url = ws.config.publications.find((p) => p.code === code)?.periods.find((e) => e.period.label === period)?.url;
+      const local = url === undefined ? undefined : localPath(url, ws.config.dir);
+      return local ? [`config:${id}`, fileKey(ws, local)] : [`config:${id}`];
+    },
     readRecord: async (id) => (await readManifest(path(id)))?.provenance,
     currentOutput: async (id) => {
       const m = await readManifest(path(id));
@@ -48,10 +56,8 @@ export function downloadRule(ws: Workspace): Rule {
       if (!entry) throw new Error(`period ${period} is no longer configured for ${code}`);
       await ctx.need(`config:${code}/${period}`);
       const baseDir = ws.config.dir;
-      // Local files are inputs by content, keyed relative to the workspace so a moved clone stays up to date.
-      const fileKey = (p: string) => `file:${relative(ws.paths.root, p)}`;
       const local = localPath(entry.url, baseDir);
-      if (local) await ctx.need(fileKey(local));
+      if (local) await ctx.need(fileKey(ws, local));
       const got = await fetchPeriod(entry.url, {
         store: ws.store,
         baseDir,
@@ -63,7 +69,7 @@ export function downloadRule(ws: Workspace): Rule {
       // Files linked from a local page are local too: track their content like the page's.
       for (const f of got.files) {
         const p = localPath(f.url, baseDir);
-        if (p && p !== local) await ctx.need(fileKey(p));
+        if (p && p !== local) await ctx.need(fileKey(ws, p));
       }
       const body: DownloadBody = {
         publication: code,
