@@ -9,6 +9,7 @@ import { throwIfAborted, type ByteSource } from './bytes.ts';
 import { SheetError, type Cell, type SheetLocation, type TableInfo } from './types.ts';
 import { ColumnStats, cleanHeader, isTotalLabel } from './values.ts';
 import { uniqueNames } from './names.ts';
+import { isAggregateLevel, LevelCounter } from './levels.ts';
 
 /** Detects the text encoding: BOMs first, then strict UTF-8 validation over the whole stream, else Windows-1252. */
 export async function detectEncoding(source: ByteSource, signal?: AbortSignal): Promise<string> {
@@ -27,6 +28,27 @@ export async function detectEncoding(source: ByteSource, signal?: AbortSignal): 
   }
 }
 
+/**
+ * Windows-1252's printable characters in 0x80–0x9F (en dash 0x96, euro 0x80, curly quotes...). Node 20's
+ * `TextDecoder('windows-1252')` treats the label as Latin-1 and yields C1 control characters there instead,
+ * so `Clinical Director – Medical` in the PCN files would lose its dash: decode those bytes ourselves.
+ */
+const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+
+/** A streaming decoder; strips a UTF BOM like TextDecoder does. */
+export function textDecoder(encoding: string): { decode(chunk?: Uint8Array, opts?: { stream?: boolean }): string } {
+  if (encoding.toLowerCase() !== 'windows-1252') return new TextDecoder(encoding);
+  return {
+    decode(chunk?: Uint8Array) {
+      if (!chunk) return '';
+      // Single-byte: every byte is one character, so chunks never split one.
+      return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+        .toString('latin1')
+        .replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]);
+    },
+  };
+}
+
 /** One parsed CSV record with the 1-based physical line it starts on. */
 interface CsvRecord {
   line: number;
@@ -34,7 +56,7 @@ interface CsvRecord {
 }
 
 async function* csvRecords(source: ByteSource, encoding: string, signal?: AbortSignal): AsyncGenerator<CsvRecord> {
-  const decoder = new TextDecoder(encoding); // strips a BOM by default
+  const decoder = textDecoder(encoding);
   async function* text() {
     for await (const chunk of source.stream(signal)) {
       const s = decoder.decode(chunk, { stream: true });
@@ -75,6 +97,12 @@ function recordRole(fields: string[], header: string[]): 'row' | 'blank' | 'head
   return 'row';
 }
 
+/** A title or `Label:,value` metadata line above the header (one field, or a first field ending in a colon). */
+function isPreambleRecord(fields: string[]): boolean {
+  const filled = fields.filter((f) => f.trim() !== '');
+  return filled.length < 2 || (filled.length <= 3 && /^[^:]{1,60}:$/.test(fields[0].trim()));
+}
+
 /** A trailing note line such as "Source: NHS England" (one non-empty field). */
 function isNoteRecord(fields: string[]): boolean {
   return fields.filter((f) => f.trim() !== '').length === 1 && fields[0].trim() !== '';
@@ -98,20 +126,24 @@ export async function describeCsv(
   let totalsRows = 0;
   let repeatedHeaders = 0;
   let pendingRagged: CsvRecord | undefined;
+  let levels: LevelCounter | undefined;
+  const labelTotals = new Map<string, number>();
   const trailingNotes: number[] = [];
   const warnings: string[] = [];
 
   for await (const rec of csvRecords(source, encoding, signal)) {
     if (!header) {
       if (isBlank(rec.fields)) continue;
-      // Title lines above the header have a single field; the header is the first multi-field line.
-      if (rec.fields.filter((f) => f.trim() !== '').length < 2 && preamble.length < 20) {
+      // Title lines above the header have a single field, metadata lines a `Label:` first field
+      // (`Period:,January 2024`); the header is the first other line.
+      if (isPreambleRecord(rec.fields) && preamble.length < 20) {
         preamble.push(rec.fields);
         continue;
       }
       header = rec.fields;
       headerLine = rec.line;
       stats = header.map(() => new ColumnStats());
+      levels = new LevelCounter(header.map((h) => cleanHeader(h)));
       continue;
     }
     const role = recordRole(rec.fields, header);
@@ -139,6 +171,11 @@ export async function describeCsv(
       if (!total && isTotalLabel(v)) total = true;
     }
     if (total) totalsRows++;
+    if (levels && !levels.empty) {
+      levels.add(rec.fields);
+      // Rows already flagged by a total label are counted once: remember them per level value.
+      if (total) for (const i of levels.columns) labelTotals.set(`${i}\0${rec.fields[i]?.trim()}`, (labelTotals.get(`${i}\0${rec.fields[i]?.trim()}`) ?? 0) + 1);
+    }
   }
   if (!header) {
     throw new SheetError('CSV file has no header row (it is empty or holds only blank lines)', loc, 'Check the download: the publisher may have served an empty file.');
@@ -149,10 +186,17 @@ export async function describeCsv(
   if (repeatedHeaders) warnings.push(`${repeatedHeaders} repeated header line(s) inside the data were skipped`);
   if (trailingNotes.length) warnings.push(`${trailingNotes.length} note line(s) after the data were excluded (from line ${trailingNotes[0]})`);
   const names = uniqueNames(header.map((h, i) => cleanHeader(h) || `Column ${i + 1}`));
+  const level = levels?.result();
+  if (level) {
+    level.column = names[level.index];
+    for (const [value, n] of Object.entries(level.counts)) {
+      if (value !== level.detail) totalsRows += n - (labelTotals.get(`${level.index}\0${value}`) ?? 0);
+    }
+  }
   const metadata: Record<string, string> = {};
   let caption: string | undefined;
   for (const p of preamble) {
-    const text = p.find((f) => f.trim() !== '')?.trim() ?? '';
+    const text = p.filter((f) => f.trim() !== '').map((f) => f.trim()).join(' ');
     const m = /^([^:]{1,40}):\s*(.*)$/.exec(text);
     if (m) metadata[m[1].trim()] = m[2].trim();
     else caption ??= text;
@@ -168,6 +212,7 @@ export async function describeCsv(
     rowCount,
     columns: header.map((h, i) => stats[i].toColumn({ index: i, sourceColumn: String(i + 1), rawHeader: h, name: names[i] })),
     totalsRows,
+    ...(level ? { levels: level } : {}),
     warnings,
     encoding,
   };
@@ -211,6 +256,7 @@ export async function* readCsv(
       const t = v === undefined ? '' : v.trim();
       return t === '' ? null : t;
     });
+    if (!isTotal && isAggregateLevel(table.levels, values)) isTotal = true;
     yielded++;
     yield { row: rec.line, values, isTotal };
   }
