@@ -148,6 +148,25 @@ describe.each(testBackends())('pipeline end to end on %s', (backend) => {
     expect(server.requests.length).toBe(before);
   });
 
+  it('with downloads/ gone, a stale rule fetches just the bytes it needs, and they must match the record', async () => {
+    await rm(join(ws, 'downloads'), { recursive: true, force: true });
+    await rm(join(ws, 'manifests/draft/oaps/2016-10.yaml'));
+    const before = server.requests.length;
+    const res = await build();
+    expect(ran(res)).toEqual(['draft:oaps/2016-10']); // identical draft: nothing downstream
+    expect(server.requests.slice(before).map((r) => r.path)).toEqual([`/files/${FILES['2016-10']}`]);
+  });
+
+  it('re-running the load of an unchanged period writes 0 rows', async () => {
+    const d = await db.open();
+    await d.query(`DELETE FROM datawarp.periods WHERE publication = 'oaps' AND period = '2016-10'`);
+    await d.close();
+    const res = await build();
+    expect(ran(res)).toEqual(['loaded:oaps/2016-10']);
+    const end = res.events.find((e) => e.event === 'target-end' && e.key === 'loaded:oaps/2016-10') as { stats: Record<string, number> };
+    expect(end.stats).toMatchObject({ rowsWritten: 0, slicesUnchanged: 1 });
+  });
+
   it('a 404 fails that period only, names the URL, exits 1; not retried until --retry-failed', async () => {
     server.set('/files/missing.csv', { status: 404, body: 'Not Found' });
     await writeFile(
