@@ -7,7 +7,7 @@
 import { digestOf, type Rule, type RunContext, type TargetRecord } from '../engine/index.ts';
 import { countSliceRows, deleteSlicesExcept, ensureStagingTable, readLoads, readPeriodRecord, replaceSlice, stagingColumns, writePeriodRecord, type LoadRow, type SliceRow } from '../lib/db/registry.ts';
 import type { ColumnType, Db } from '../lib/db/index.ts';
-import { readTable, toPgText } from '../lib/sheets/index.ts';
+import { readTable, toPgText, type Cell } from '../lib/sheets/index.ts';
 import { blobFor } from './blobs.ts';
 import type { CanonicalBody, CanonicalTable } from './canonical.ts';
 import type { DownloadBody } from './download.ts';
@@ -93,11 +93,11 @@ export function loadRule(ws: Workspace): Rule {
 }
 
 /** Rows of one source table converted to the staging table's (possibly wider) column types. */
-async function* sliceRows(source: AsyncIterable<{ row: number; values: unknown[] }>, t: CanonicalTable, types: Map<string, ColumnType>): AsyncIterable<SliceRow> {
+async function* sliceRows(source: AsyncIterable<{ row: number; values: Cell[] }>, t: CanonicalTable, types: Map<string, ColumnType>): AsyncIterable<SliceRow> {
   for await (const r of source) {
     let markers: Record<string, string> | null = null;
     const values = t.columns.map((c) => {
-      const { text, marker } = toPgText(r.values[c.index] as never, types.get(c.name) ?? (c.type as ColumnType));
+      const { text, marker } = toPgText(r.values[c.index], types.get(c.name) ?? (c.type as ColumnType));
       if (marker) (markers ??= {})[c.name] = marker;
       return text;
     });

@@ -20,8 +20,9 @@ export async function explainCommand(io: Io, p: Parsed): Promise<number> {
   });
 }
 
+/** Stage order for display; parquet and catalog targets come last. */
 const order = (key: string) => {
-  const i = (STAGES as readonly string[]).indexOf(key.split(':')[0] === 'loaded' ? 'loaded' : key.split(':')[0]);
+  const i = (STAGES as readonly string[]).indexOf(key.slice(0, key.indexOf(':')));
   return i < 0 ? STAGES.length : i;
 };
 

@@ -133,6 +133,9 @@ describe.each(testBackends())('pipeline end to end on %s', (backend) => {
     }
     expect(ran(await build())).toEqual([]);
     await rm(join(ws, 'manifests/enriched/oaps/2016-10.yaml'));
+    const why = await runCli(['explain', 'oaps/2016-10:enriched', '-C', ws], env);
+    expect(why.stdout).toContain('enriched oaps/2016-10: would run — output missing (never built)');
+    expect(why.stdout).toMatch(/draft oaps\/2016-10: up to date — rule version \d+, output [0-9a-f]{12} present and unmodified\n {4}input download:oaps\/2016-10 = [0-9a-f]{12} \(unchanged\)/);
     const res = await build();
     expect(ran(res)).toEqual(['enriched:oaps/2016-10']);
     await rm(parquet());
