@@ -11,6 +11,13 @@ process.on('SIGINT', () => {
   controller.abort(new Error('interrupted'));
 });
 process.on('SIGTERM', () => controller.abort(new Error('terminated')));
+// Output piped into `head` and closed early is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 
 process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
