@@ -3,12 +3,12 @@
  * load contract: for each table, its physical name, columns with physical names and PostgreSQL types, and
  * where each comes from.
  */
-import type { Rule, RunContext } from '../engine/index.ts';
+import type { Rule } from '../engine/index.ts';
 import type { ColumnOverride, TableOverride } from '../lib/config/index.ts';
 import { fitIdent } from '../lib/naming.ts';
 import { plural, type EnrichedBody, type EnrichedTable } from './enrich.ts';
-import { bodyDigest, readManifest, writeManifest } from './manifest-io.ts';
-import { manifestPath, publication, splitId, type Workspace } from './workspace.ts';
+import { manifestRule, readManifest } from './manifest-io.ts';
+import { manifestPath, publication, type Workspace } from './workspace.ts';
 
 export interface CanonicalColumn { name: string; type: string; index: number; source_column: string; header: string; description: string; overridden?: boolean }
 export interface CanonicalTable {
@@ -22,27 +22,19 @@ export interface CanonicalTable {
 export interface CanonicalBody { publication: string; period: string; tables: CanonicalTable[]; skipped_tables: string[] }
 
 export function canonicalRule(ws: Workspace): Rule {
-  const path = (id: string) => manifestPath(ws, 'canonical', ...splitId(id));
-  return {
+  return manifestRule<CanonicalBody>(ws.paths.manifests, {
     name: 'canonical',
     version: '1',
     staticInputs: (id) => [`enriched:${id}`],
-    readRecord: async (id) => (await readManifest(path(id)))?.provenance,
-    currentOutput: async (id) => {
-      const m = await readManifest(path(id));
-      return m && bodyDigest(m.body);
-    },
-    async run(ctx: RunContext) {
-      const [code, period] = splitId(ctx.id);
+    async build(ctx, code, period) {
       await ctx.need(`enriched:${ctx.id}`);
       await ctx.need(`config:${code}#overrides`);
       const enriched = await readManifest<EnrichedBody>(manifestPath(ws, 'enriched', code, period));
       if (!enriched) throw new Error(`enriched manifest for ${ctx.id} is missing`);
       const body = canonicalise(enriched.body, publication(ws, code).overrides.tables);
-      const output = await writeManifest(path(ctx.id), ctx.provenance(), body);
-      return { output, summary: plural(body.tables.length, 'table'), stats: { tables: body.tables.length } };
+      return { body, summary: plural(body.tables.length, 'table'), stats: { tables: body.tables.length } };
     },
-  };
+  });
 }
 
 /** Applies overrides (rename, skip, column names, types, descriptions) to the enriched tables. */

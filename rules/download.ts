@@ -7,10 +7,10 @@
  */
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Rule, RunContext } from '../engine/index.ts';
+import type { Rule } from '../engine/index.ts';
 import { fetchPeriod, type IndexEntry } from '../lib/web/index.ts';
-import { bodyDigest, readManifest, writeManifest } from './manifest-io.ts';
-import { manifestPath, publication, splitId, type Workspace } from './workspace.ts';
+import { manifestRule } from './manifest-io.ts';
+import { publication, splitId, type Workspace } from './workspace.ts';
 import type { FileRef } from './blobs.ts';
 
 export interface DownloadBody {
@@ -35,8 +35,7 @@ const fileKey = (ws: Workspace, path: string) => `file:${relative(ws.paths.root,
 const ref = (e: IndexEntry): FileRef => ({ url: e.url, name: e.name, sha256: e.sha256, size: e.size });
 
 export function downloadRule(ws: Workspace): Rule {
-  const path = (id: string) => manifestPath(ws, 'download', ...splitId(id));
-  return {
+  return manifestRule<DownloadBody>(ws.paths.manifests, {
     name: 'download',
     version: '1',
     staticInputs: (id) => {
@@ -45,13 +44,7 @@ export function downloadRule(ws: Workspace): Rule {
       const local = url === undefined ? undefined : localPath(url, ws.config.dir);
       return local ? [`config:${id}`, fileKey(ws, local)] : [`config:${id}`];
     },
-    readRecord: async (id) => (await readManifest(path(id)))?.provenance,
-    currentOutput: async (id) => {
-      const m = await readManifest(path(id));
-      return m && bodyDigest(m.body);
-    },
-    async run(ctx: RunContext) {
-      const [code, period] = splitId(ctx.id);
+    async build(ctx, code, period) {
       const entry = publication(ws, code).periods.find((e) => e.period.label === period);
       if (!entry) throw new Error(`period ${period} is no longer configured for ${code}`);
       await ctx.need(`config:${code}/${period}`);
@@ -71,17 +64,9 @@ export function downloadRule(ws: Workspace): Rule {
         const p = localPath(f.url, baseDir);
         if (p && p !== local) await ctx.need(fileKey(ws, p));
       }
-      const body: DownloadBody = {
-        publication: code,
-        period,
-        url: entry.url,
-        kind: got.kind,
-        ...(got.page ? { page: ref(got.page) } : {}),
-        files: got.files.map(ref),
-      };
-      const output = await writeManifest(path(ctx.id), ctx.provenance(), body);
+      const body: DownloadBody = { publication: code, period, url: entry.url, kind: got.kind, ...(got.page ? { page: ref(got.page) } : {}), files: got.files.map(ref) };
       const n = got.files.length;
-      return { output, summary: `${n} file${n === 1 ? '' : 's'}, ${got.fetchedCount} fetched`, stats: { files: n, fetched: got.fetchedCount } };
+      return { body, summary: `${n} file${n === 1 ? '' : 's'}, ${got.fetchedCount} fetched`, stats: { files: n, fetched: got.fetchedCount } };
     },
-  };
+  });
 }

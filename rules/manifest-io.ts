@@ -5,8 +5,9 @@
  * to change what a stage produces).
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { digestOf, type Digest, type TargetRecord } from '../engine/index.ts';
+import { digestOf, type Digest, type Rule, type RunContext, type TargetRecord } from '../engine/index.ts';
 import { writeFileAtomic } from '../lib/atomic.ts';
 
 export interface Manifest<B> { provenance: TargetRecord; body: B }
@@ -45,4 +46,39 @@ export async function writeManifest(path: string, provenance: Omit<TargetRecord,
   const provText = stringify({ provenance: { ...provenance, output } }, { lineWidth: 0 });
   await writeFileAtomic(path, HEADER + provText + bodyText);
   return output;
+}
+
+/** What a manifest stage computes for one publication period; the stage writes it and keeps the record. */
+export interface ManifestStage<B extends object> {
+  name: string;
+  version: string;
+  staticInputs?: (id: string) => string[];
+  build(ctx: RunContext, publication: string, period: string): Promise<{ body: B; summary?: string; stats?: Record<string, number> }>;
+}
+
+/**
+ * A rule whose target is `manifests/<stage>/<pub>/<period>.yaml`: its record is the manifest's provenance
+ * block and its output digest the digest of the body, for every manifest stage alike.
+ */
+export function manifestRule<B extends object>(root: string, stage: ManifestStage<B>): Rule {
+  const path = (id: string) => {
+    const [pub, period] = [id.slice(0, id.indexOf('/')), id.slice(id.indexOf('/') + 1)];
+    return join(root, stage.name, pub, `${period}.yaml`);
+  };
+  return {
+    name: stage.name,
+    version: stage.version,
+    ...(stage.staticInputs ? { staticInputs: stage.staticInputs } : {}),
+    readRecord: async (id) => (await readManifest(path(id)))?.provenance,
+    currentOutput: async (id) => {
+      const m = await readManifest(path(id));
+      return m && bodyDigest(m.body);
+    },
+    async run(ctx) {
+      const i = ctx.id.indexOf('/');
+      const { body, summary, stats } = await stage.build(ctx, ctx.id.slice(0, i), ctx.id.slice(i + 1));
+      const output = await writeManifest(path(ctx.id), ctx.provenance(), body);
+      return { output, summary, stats };
+    },
+  };
 }
