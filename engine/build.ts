@@ -105,6 +105,7 @@ export class BuildSession {
       const digest = (await this.opts.sources.digest(key)) ?? MISSING;
       return { key, outcome: 'up-to-date', digest, isSource: true };
     }
+    if (rule.exists && !rule.exists(id)) return { key, outcome: 'up-to-date', digest: MISSING, isSource: true };
     let result: TargetResult;
     try {
       result = await this.#decideAndRun(rule, key, id, chain);

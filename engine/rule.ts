@@ -82,6 +82,12 @@ export interface Rule {
    * whole upstream chain.
    */
   staticInputs?(id: string): TargetKey[];
+  /**
+   * Whether the target is still part of the graph (e.g. its period is still configured). A recorded input
+   * that no longer exists counts as changed to {@link MISSING}, so its dependents rebuild without it
+   * instead of trying to build it. Absent = always exists.
+   */
+  exists?(id: string): boolean;
   /** Builds the target. Throw to fail; expected failures should carry a `hint`. */
   run(ctx: RunContext): Promise<RunResult>;
 }

@@ -8,7 +8,7 @@ import type { ColumnOverride, TableOverride } from '../lib/config/index.ts';
 import { fitIdent } from '../lib/naming.ts';
 import { plural, type EnrichedBody, type EnrichedTable } from './enrich.ts';
 import { manifestRule, readManifest } from './manifest-io.ts';
-import { manifestPath, publication, type Workspace } from './workspace.ts';
+import { isConfigured, manifestPath, publication, type Workspace } from './workspace.ts';
 
 export interface CanonicalColumn { name: string; type: string; index: number; source_column: string; header: string; description: string; overridden?: boolean }
 export interface CanonicalTable {
@@ -25,6 +25,7 @@ export function canonicalRule(ws: Workspace): Rule {
   return manifestRule<CanonicalBody>(ws.paths.manifests, {
     name: 'canonical',
     version: '1',
+    exists: (id) => isConfigured(ws, id),
     staticInputs: (id) => [`enriched:${id}`],
     async build(ctx, code, period) {
       await ctx.need(`enriched:${ctx.id}`);

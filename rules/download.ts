@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Rule } from '../engine/index.ts';
 import { fetchPeriod, type IndexEntry } from '../lib/web/index.ts';
 import { manifestRule } from './manifest-io.ts';
-import { publication, splitId, type Workspace } from './workspace.ts';
+import { isConfigured, publication, splitId, type Workspace } from './workspace.ts';
 import type { FileRef } from './blobs.ts';
 
 export interface DownloadBody {
@@ -38,6 +38,7 @@ export function downloadRule(ws: Workspace): Rule {
   return manifestRule<DownloadBody>(ws.paths.manifests, {
     name: 'download',
     version: '1',
+    exists: (id) => isConfigured(ws, id),
     staticInputs: (id) => {
       const [code, period] = splitId(id);
       const url = ws.config.publications.find((p) => p.code === code)?.periods.find((e) => e.period.label === period)?.url;

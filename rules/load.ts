@@ -12,7 +12,7 @@ import { blobFor } from './blobs.ts';
 import type { CanonicalBody, CanonicalTable } from './canonical.ts';
 import type { DownloadBody } from './download.ts';
 import { readManifest } from './manifest-io.ts';
-import { manifestPath, publication, splitId, type Workspace } from './workspace.ts';
+import { isConfigured, manifestPath, publication, splitId, type Workspace } from './workspace.ts';
 
 const VERSION = '1';
 
@@ -21,6 +21,7 @@ export function loadRule(ws: Workspace): Rule {
     name: 'loaded',
     version: VERSION,
     staticInputs: (id) => [`canonical:${id}`, `download:${id}`],
+    exists: (id) => isConfigured(ws, id),
     async readRecord(id): Promise<TargetRecord | undefined> {
       const rec = await readPeriodRecord(await ws.db(), ...splitId(id));
       return rec && { rule: 'loaded', version: rec.ruleVersion, inputs: rec.inputs, output: rec.outputDigest };

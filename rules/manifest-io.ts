@@ -53,6 +53,8 @@ export interface ManifestStage<B extends object> {
   name: string;
   version: string;
   staticInputs?: (id: string) => string[];
+  /** Whether `pub/period` is still configured (see {@link Rule.exists}). */
+  exists?: (id: string) => boolean;
   build(ctx: RunContext, publication: string, period: string): Promise<{ body: B; summary?: string; stats?: Record<string, number> }>;
 }
 
@@ -69,6 +71,7 @@ export function manifestRule<B extends object>(root: string, stage: ManifestStag
     name: stage.name,
     version: stage.version,
     ...(stage.staticInputs ? { staticInputs: stage.staticInputs } : {}),
+    ...(stage.exists ? { exists: stage.exists } : {}),
     readRecord: async (id) => (await readManifest(path(id)))?.provenance,
     currentOutput: async (id) => {
       const m = await readManifest(path(id));

@@ -56,6 +56,12 @@ export function manifestPath(ws: Workspace, stage: string, pub: string, period: 
   return join(ws.paths.manifests, stage, pub, `${period}.yaml`);
 }
 
+/** Whether a `pub/period` target id names a configured period. */
+export function isConfigured(ws: Workspace, id: string): boolean {
+  const [code, period] = splitId(id);
+  return ws.config.publications.some((p) => p.code === code && p.periods.some((e) => e.period.label === period));
+}
+
 /** Splits a `pub/period` or `pub/table` target id. */
 export function splitId(id: string): [string, string] {
   const i = id.indexOf('/');

@@ -192,4 +192,16 @@ describe.each(testBackends())('pipeline end to end on %s', (backend) => {
     expect(hits()).toBeGreaterThan(seen);
     expect(retried.code).toBe(1);
   });
+
+  it('removing the first period rebuilds what referred to it, and never tries to build the removed period', async () => {
+    await writeFile(join(ws, 'config/publications.yaml'), config(['2016-12', '2017-02']));
+    const res = await build();
+    expect(res.code).toBe(0);
+    const failed = res.events.filter((e) => e.event === 'target-end' && (e.outcome === 'failed' || e.outcome === 'skipped'));
+    expect(failed).toEqual([]);
+    // 2016-12 used 2016-10 as its naming reference: that input is gone, so it is renamed without it (same names).
+    const start = res.events.find((e) => e.event === 'target-start' && e.key === 'enriched:oaps/2016-12');
+    expect(start).toMatchObject({ reason: { kind: 'input-changed', input: 'enriched:oaps/2016-10', to: 'missing' } });
+    expect(ran(res).filter((k) => k.includes('2016-10'))).toEqual([]);
+  });
 });
