@@ -30,6 +30,8 @@ export const COMMAND_OPTIONS = {
   build: { 'dry-run': { type: 'boolean', short: 'n' }, 'retry-failed': { type: 'boolean' }, refresh: { type: 'boolean' } },
   status: { check: { type: 'boolean' } },
   explain: {},
+  clean: { execute: { type: 'boolean' }, skip: { type: 'string' }, 'include-unregistered': { type: 'boolean' } },
+  watch: { debounce: { type: 'string' } },
 } as const;
 
 export type Command = keyof typeof COMMAND_OPTIONS;

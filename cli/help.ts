@@ -29,6 +29,8 @@ Commands:
   build [TARGET...]    bring targets up to date (no target: everything configured)
   status               per publication: what is built, stale (and why) or failed; row totals
   explain TARGET       why a target would run, or what was checked to call it up to date
+  clean                list what the config no longer produces (dry run); --execute removes it
+  watch [TARGET...]    build, then rebuild what each save of the config (or a local file it names) made stale
 
 ${GLOBAL}`,
   build: `Usage: npx tsx pipeline.ts build [options] [TARGET...]
@@ -61,6 +63,62 @@ Says why TARGET would be rebuilt (input X changed old → new, rule version chan
 previous attempt failed...), or "up to date" with what was checked.
 
 ${TARGETS}
+
+${GLOBAL}`,
+  clean: `Usage: npx tsx pipeline.ts clean [options]
+
+Lists orphans: everything in the workspace's stores that the current config would not produce —
+manifests of removed publications and periods, downloads no current manifest references (and their
+index.json entries), Parquet and metadata of tables no canonical manifest defines, staging tables and
+the rows of removed periods inside kept tables, their registry rows, and temporary files of runs that
+were interrupted. Nothing is removed without --execute. Things nhs-pipeline did not create (a table of
+your own in staging, a file it did not write) are reported as unknown and never removed.
+
+  --execute               remove exactly what the dry run lists (under the workspace lock), the database
+                          in one transaction first; then rewrite the Parquet of tables that lost rows and
+                          the catalog, so that a build afterwards has nothing to do
+  --skip STORE,...        leave stores alone: manifests, parquet, metadata, downloads, tables, registry, temp
+  --include-unregistered  also drop staging tables nhs-pipeline never registered
+  -v                      list every item (default: the first 5 of each kind)
+
+Examples:
+  npx tsx pipeline.ts clean                          what would be removed, by store
+  npx tsx pipeline.ts clean --execute                remove it
+  npx tsx pipeline.ts clean --skip downloads,temp    keep the download cache and temporary files
+  npx tsx pipeline.ts clean -C examples/offline --json
+
+Exit codes: 0 (also when orphans were found by a dry run), 1 a removal failed, 2 usage error.
+
+${GLOBAL}`,
+  watch: `Usage: npx tsx pipeline.ts watch [options] [TARGET...]
+
+Builds once, then watches the config file and every local file its period URLs name. After each save
+(editors that save by rename are fine) and a short quiet time, it re-reads the config and builds what the
+save made stale: a new period builds that period, an edited URL rebuilds that period's chain, an edited
+local file rebuilds its period. A save that changes only comments or whitespace builds nothing.
+
+- A save with a YAML or schema error prints the error (file:line:col) and keeps watching; the last good
+  config stays in force until a good save.
+- Saves during a build never start a second build beside it: one follow-up build runs when it ends,
+  taking every change made meanwhile.
+- Removing a period or publication deletes nothing: watch names what disappeared from the config;
+  \`pipeline.ts clean\` lists their leftovers and \`pipeline.ts clean --execute\` removes them.
+- Only the config and the files it names are watched, never the build's own outputs or .cache/.
+- Watch holds the workspace lock (and keeps the database open) until it stops: a \`build\` started
+  meanwhile waits for it. Ctrl-C stops it: a running build is cancelled, its open transaction rolled
+  back, exit code 130.
+
+  --debounce MS      quiet time after the last save before building (default 100)
+
+After each build: the one-line summary (with --json: a {"event":"watch-cycle",...} line per cycle saying
+what changed, then the build's events and its {"event":"summary",...} line).
+
+${TARGETS}
+
+Examples:
+  npx tsx pipeline.ts watch                        everything configured
+  npx tsx pipeline.ts watch adhd                   only adhd's periods (new ones included)
+  npx tsx pipeline.ts watch -C examples/offline --json --debounce 300
 
 ${GLOBAL}`,
 };

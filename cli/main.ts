@@ -3,8 +3,10 @@ import { ConfigError } from '../lib/config/index.ts';
 import { TargetError } from '../rules/index.ts';
 import { parse, UsageError, type Command } from './args.ts';
 import { buildCommand } from './commands/build.ts';
+import { cleanCommand } from './commands/clean.ts';
 import { explainCommand } from './commands/explain.ts';
 import { statusCommand } from './commands/status.ts';
+import { watchCommand } from './commands/watch.ts';
 import { HELP } from './help.ts';
 import { EXIT, styler, type Io } from './io.ts';
 
@@ -12,6 +14,8 @@ const COMMANDS: Record<Command, (io: Io, p: ReturnType<typeof parse>) => Promise
   build: buildCommand,
   status: statusCommand,
   explain: explainCommand,
+  clean: cleanCommand,
+  watch: watchCommand,
 };
 
 export async function main(argv: string[], io: Io): Promise<number> {

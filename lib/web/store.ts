@@ -171,6 +171,23 @@ export class DownloadStore {
   }
 
   /**
+   * Drop the entries of `urls` from the index and persist it (the blobs are left to the caller). Serialised with
+   * {@link put}. The URLs count as this process's own, so the merge with the on-disk index cannot bring them back.
+   */
+  remove(urls: string[]): Promise<void> {
+    const run = async (): Promise<void> => {
+      for (const url of urls) {
+        this.byUrl.delete(url);
+        this.ours.add(url);
+      }
+      await this.writeIndex();
+    };
+    const next = this.writeChain.then(run, run);
+    this.writeChain = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
    * Delete partial downloads left by processes that no longer exist (killed mid-download; an
    * orderly failure or abort already removes its own). Returns the removed file names.
    */
