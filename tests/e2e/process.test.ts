@@ -117,7 +117,7 @@ describe.each(testBackends())('the CLI as a process (%s)', (backend) => {
 
 describe('help and usage', () => {
   it('--help on every command; unknown commands and options exit 2 with a hint', async () => {
-    for (const cmd of [[], ['build'], ['status'], ['explain']]) {
+    for (const cmd of [[], ['build'], ['status'], ['explain'], ['watch'], ['clean']]) {
       const res = await runCli([...cmd, '--help']);
       expect(res.code).toBe(0);
       expect(res.stdout).toMatch(/Usage: npx tsx pipeline.ts/);
