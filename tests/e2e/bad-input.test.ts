@@ -1,0 +1,67 @@
+/**
+ * Bad input through the whole pipeline: each failure names what and where, the other periods still build,
+ * and nothing half-written is left behind.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
+import { startTestServer, type TestServer } from '../rig/http-server.ts';
+import { ran, runCli } from './cli-rig.ts';
+
+const SAMPLES = join(import.meta.dirname, '../fixtures/nhs-samples');
+
+describe.each(testBackends())('bad input (%s)', (backend) => {
+  let server: TestServer;
+  let ws: string;
+  let db: TestDb;
+  let env: Record<string, string | undefined>;
+  beforeAll(async () => {
+    server = await startTestServer();
+    server.serveFile('/good.csv', join(SAMPLES, 'out-of-area-placements/oaps-open-data-oct-2016.csv'));
+    // A login page served where a workbook was promised.
+    server.set('/login.xlsx', { body: '<!DOCTYPE html><html><body>Please sign in</body></html>', headers: { 'content-type': 'text/html' } });
+    // A workbook cut short: the first half of a real .xlsx, served completely (so the download itself succeeds).
+    const xlsx = await readFile(join(SAMPLES, 'rtt-waiting-times/RTT-Overview-Timeseries-Jun22-XLS-77K-68395.xlsx'));
+    server.set('/cut.xlsx', { body: xlsx.subarray(0, Math.floor(xlsx.length / 2)), headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } });
+    ws = await mkdtemp(join(tmpdir(), `bad-${backend}-`));
+    db = await makeTestDb(backend, ws);
+    env = { DATABASE_URL: db.databaseUrl };
+    await mkdir(join(ws, 'config'));
+    await writeFile(
+      join(ws, 'config/publications.yaml'),
+      ['publications:', '  oaps:', '    name: OAPs', '    periods:',
+        `      - period: 2016-10\n        url: ${server.url}/good.csv`,
+        `      - period: 2016-11\n        url: ${server.url}/login.xlsx`,
+        `      - period: 2016-12\n        url: ${server.url}/cut.xlsx`].join('\n') + '\n',
+    );
+  });
+  afterAll(async () => {
+    await db?.cleanup();
+    await server?.close();
+    if (ws) await rm(ws, { recursive: true, force: true });
+  });
+
+  it('an HTML page as .xlsx and a truncated workbook fail their own period with what and where; the good one builds', async () => {
+    const res = await runCli(['build', '-C', ws, '--json'], env);
+    expect(res.code).toBe(1);
+    const failed = Object.fromEntries(
+      res.events.filter((e) => e.event === 'target-end' && e.outcome === 'failed').map((e) => [e.key, (e.error as { message: string; hint?: string })]),
+    );
+    expect(Object.keys(failed).sort()).toEqual(['download:oaps/2016-11', 'draft:oaps/2016-12']);
+    expect(failed['download:oaps/2016-11'].message).toContain(`${server.url}/login.xlsx`);
+    expect(failed['download:oaps/2016-11'].message).toMatch(/HTML/);
+    expect(failed['draft:oaps/2016-12'].message).toContain('cut.xlsx');
+    expect(failed['draft:oaps/2016-12'].hint).toBeTruthy();
+    expect(ran(res)).toContain('parquet:oaps/oaps_good'); // the table is named after good.csv
+    // Nothing half-written: no temp files, no manifest for the failed stages.
+    const all = await readdir(ws, { recursive: true });
+    expect(all.filter((f) => /\.tmp-/.test(f) && !f.includes('.pglite'))).toEqual([]);
+    expect(all).not.toContain(join('manifests', 'draft', 'oaps', '2016-12.yaml'));
+    // The failures are in the ledger; the next build does not retry them.
+    const again = await runCli(['build', '-C', ws, '--json'], env);
+    expect(ran(again)).toEqual([]);
+    expect(again.code).toBe(1);
+  });
+});
