@@ -1,12 +1,11 @@
 /**
  * CSV tables: encoding detection, one streaming pass to describe the table (all values scanned for
  * types, no row cap) and a second streaming pass to yield rows. Memory stays flat however many rows
- * there are: papaparse parses from a Node stream and rows are consumed one at a time.
+ * there are: papaparse parses one decoded chunk at a time and rows are consumed as they come.
  */
 import Papa from 'papaparse';
-import { Readable } from 'node:stream';
 import { throwIfAborted, type ByteSource } from './bytes.ts';
-import { SheetError, type Cell, type SheetLocation, type TableInfo } from './types.ts';
+import { MAX_TABLE_COLUMNS, SheetError, tooWideError, type Cell, type SheetLocation, type TableInfo } from './types.ts';
 import { ColumnStats, cleanHeader, isTotalLabel } from './values.ts';
 import { uniqueNames } from './names.ts';
 import { isAggregateLevel, LevelCounter } from './levels.ts';
@@ -55,33 +54,45 @@ interface CsvRecord {
   fields: string[];
 }
 
-async function* csvRecords(source: ByteSource, encoding: string, signal?: AbortSignal): AsyncGenerator<CsvRecord> {
-  const decoder = textDecoder(encoding);
-  async function* text() {
-    for await (const chunk of source.stream(signal)) {
-      const s = decoder.decode(chunk, { stream: true });
-      if (s) yield s;
-    }
-    const rest = decoder.decode();
-    if (rest) yield rest;
-  }
-  const input = Readable.from(text(), { objectMode: false });
-  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { skipEmptyLines: false });
-  input.on('error', (err) => parser.destroy(err));
-  input.pipe(parser);
+async function* csvBatches(source: ByteSource, encoding: string, signal?: AbortSignal): AsyncGenerator<CsvRecord[]> {
+  // papaparse's core parser over decoded chunks: each chunk yields a whole batch of records, and the
+  // incomplete last record is carried into the next chunk (as papaparse's own ChunkStreamer does).
+  // Batches keep the per-record cost synchronous; papaparse's Node stream mode pushes every record
+  // through a stream on its own, which costs several times the parse.
+  const decoder = new TextDecoder(encoding); // strips a BOM by default
+  let parser: InstanceType<typeof Papa.Parser> | undefined;
+  let partial = '';
   let line = 1;
-  try {
-    for await (const fields of parser as AsyncIterable<string[]>) {
-      throwIfAborted(signal);
-      yield { line, fields };
+  function batch(text: string, last: boolean): CsvRecord[] {
+    parser ??= new Papa.Parser({ delimiter: ',', quoteChar: '"', newline: guessNewline(text) });
+    const input = partial + text;
+    const res = parser.parse(input, 0, !last) as { data: string[][]; meta: { cursor: number } };
+    partial = last ? '' : input.substring(res.meta.cursor);
+    const out: CsvRecord[] = new Array(res.data.length);
+    for (let r = 0; r < res.data.length; r++) {
+      const fields = res.data[r];
+      out[r] = { line, fields };
       // Embedded line breaks inside quoted fields advance the physical line number.
       line += 1;
       for (const f of fields) for (let i = f.indexOf('\n'); i >= 0; i = f.indexOf('\n', i + 1)) line++;
     }
-  } finally {
-    input.destroy();
-    parser.destroy();
+    return out;
   }
+  for await (const chunk of source.stream(signal)) {
+    throwIfAborted(signal);
+    const text = decoder.decode(chunk, { stream: true });
+    if (text) yield batch(text, false);
+  }
+  const rest = decoder.decode();
+  if (rest || partial) yield batch(rest, true);
+}
+
+/** The line ending of a file, from its first chunk: CRLF, LF or (old Mac) CR. */
+function guessNewline(text: string): '\r\n' | '\n' | '\r' {
+  const lf = text.indexOf('\n');
+  const cr = text.indexOf('\r');
+  if (lf < 0) return cr < 0 ? '\n' : '\r';
+  return cr >= 0 && cr === lf - 1 ? '\r\n' : cr >= 0 && cr < lf ? '\r' : '\n';
 }
 
 function isBlank(fields: string[]): boolean {
@@ -131,7 +142,8 @@ export async function describeCsv(
   const trailingNotes: number[] = [];
   const warnings: string[] = [];
 
-  for await (const rec of csvRecords(source, encoding, signal)) {
+  // Records arrive in batches, one per decoded chunk.
+  for await (const recs of csvBatches(source, encoding, signal)) for (const rec of recs) {
     if (!header) {
       if (isBlank(rec.fields)) continue;
       // Title lines above the header have a single field, metadata lines a `Label:` first field
@@ -142,6 +154,7 @@ export async function describeCsv(
       }
       header = rec.fields;
       headerLine = rec.line;
+      if (header.length > MAX_TABLE_COLUMNS) throw tooWideError(header.length, { ...loc, cell: `${rec.line}:${MAX_TABLE_COLUMNS + 1}` });
       stats = header.map(() => new ColumnStats());
       levels = new LevelCounter(header.map((h) => cleanHeader(h)));
       continue;
@@ -226,40 +239,60 @@ function raggedError(rec: CsvRecord, want: number, headerLine: number, loc: Shee
   );
 }
 
-/** Streams the rows of a CSV table described by `describeCsv`, exactly `table.rowCount` of them. */
-export async function* readCsv(
+/** A row as `readTable` yields it. */
+export interface CsvRow {
+  row: number;
+  values: Cell[];
+  isTotal: boolean;
+}
+
+/**
+ * Streams the rows of a CSV table described by `describeCsv`, exactly `table.rowCount` of them, in
+ * batches (one per decoded chunk): the caller yields them one by one, so each row crosses a single
+ * async boundary instead of one per generator layer.
+ */
+export async function* readCsvBatches(
   source: ByteSource,
   table: TableInfo,
   loc: SheetLocation,
   signal?: AbortSignal,
-): AsyncGenerator<{ row: number; values: Cell[]; isTotal: boolean }> {
+): AsyncGenerator<CsvRow[]> {
   const encoding = table.encoding ?? (await detectEncoding(source, signal));
   const headerLine = table.headerRows[0];
   const cols = table.columns.map((c) => Number(c.sourceColumn) - 1);
   let header: string[] | undefined;
   let yielded = 0;
-  for await (const rec of csvRecords(source, encoding, signal)) {
-    if (rec.line < headerLine) continue;
-    if (rec.line === headerLine) {
-      header = rec.fields;
-      continue;
+  // Records arrive in batches (one per decoded chunk); `rows` ends both loops after the last data row.
+  let out: CsvRow[] = [];
+  rows: for await (const recs of csvBatches(source, encoding, signal)) {
+    for (const rec of recs) {
+      if (rec.line < headerLine) continue;
+      if (rec.line === headerLine) {
+        header = rec.fields;
+        continue;
+      }
+      if (!header || rec.line < table.firstDataRow) continue;
+      if (rec.line > table.lastDataRow) break rows;
+      const role = recordRole(rec.fields, header);
+      if (role === 'blank' || role === 'header') continue;
+      if (role === 'ragged') throw raggedError(rec, header.length, headerLine, loc);
+      let isTotal = false;
+      const values: Cell[] = cols.map((i) => {
+        const v = rec.fields[i];
+        if (!isTotal && isTotalLabel(v)) isTotal = true;
+        const t = v === undefined ? '' : v.trim();
+        return t === '' ? null : t;
+      });
+      if (!isTotal && isAggregateLevel(table.levels, values)) isTotal = true;
+      yielded++;
+      out.push({ row: rec.line, values, isTotal });
     }
-    if (!header || rec.line < table.firstDataRow) continue;
-    if (rec.line > table.lastDataRow) break;
-    const role = recordRole(rec.fields, header);
-    if (role === 'blank' || role === 'header') continue;
-    if (role === 'ragged') throw raggedError(rec, header.length, headerLine, loc);
-    let isTotal = false;
-    const values: Cell[] = cols.map((i) => {
-      const v = rec.fields[i];
-      if (!isTotal && isTotalLabel(v)) isTotal = true;
-      const t = v === undefined ? '' : v.trim();
-      return t === '' ? null : t;
-    });
-    if (!isTotal && isAggregateLevel(table.levels, values)) isTotal = true;
-    yielded++;
-    yield { row: rec.line, values, isTotal };
+    if (out.length) {
+      yield out;
+      out = [];
+    }
   }
+  if (out.length) yield out;
   if (yielded !== table.rowCount) {
     throw new SheetError(
       `CSV yielded ${yielded} rows but was described with ${table.rowCount}`,

@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { bufferAccess, fileSource, openFileAccess, throwIfAborted, type ByteSource } from './bytes.ts';
-import { describeCsv, readCsv } from './csv.ts';
+import { describeCsv, readCsvBatches } from './csv.ts';
 import { sniff, type Blob } from './sniff.ts';
 import { SheetError, type Cell, type FileExtraction, type SheetLocation, type SkippedPart, type SourceFile, type TableInfo } from './types.ts';
 import { describeWorkbook, loadWorkbook, readWorkbookTable } from './workbook.ts';
@@ -176,7 +176,7 @@ export async function* readTable(file: SourceFile, table: TableInfo, opts: ReadO
     }
     const where: SheetLocation = { ...loc, ...(table.member ? { member: table.member } : {}) };
     if (table.sheet === undefined) {
-      yield* readCsv(target.source, table, where, opts.signal);
+      for await (const batch of readCsvBatches(target.source, table, where, opts.signal)) for (const r of batch) yield r;
       return;
     }
     const bytes = await target.source.readAll(opts.signal);

@@ -9,15 +9,21 @@
  * 2. Header rows above it (≤3, no blank row between) are group rows when they have a cell right of the
  *    table's first column; a lone cell in the first column is the caption.
  * 3. Data runs until a blank gap not followed by data, a note line, or the next table's header.
- *    Repeated header rows and note lines inside the data are skipped (with a warning).
+ *    Repeated header rows and note lines inside the data are skipped (with a warning); a header-looking
+ *    row that repeats the labels of the data row above is data. Derived rows (`Change`, bracketed
+ *    shares) are left out with a warning (row-roles.ts).
  * 4. Columns empty in both header and data split side-by-side parts; a side part whose header holds a
  *    number or whose columns are constant is a chart helper and is skipped. Empty columns (spacers
  *    created by merges) are dropped.
+ * 5. A `Breakdown`/`Level` column mixing National/Region/organisation rows flags the aggregate levels
+ *    as totals (levels.ts).
  */
 import type { Cell } from './types.ts';
 import { cellKey, columnLetter, type Grid, type GridCell } from './grid.ts';
 import { cleanHeader, isTotalLabel } from './values.ts';
 import { combineGroupNames } from './names.ts';
+import { isAggregateLevel, LevelCounter, type LevelInfo } from './levels.ts';
+import { continuesAbove, INLINE_META_RE, isDerivedRow, LEGEND_RE, NOTE_RE } from './row-roles.ts';
 
 /** A table found in a sheet; rows and columns are 0-based grid indexes. */
 export interface DetectedTable {
@@ -30,6 +36,7 @@ export interface DetectedTable {
   caption?: string;
   metadata: Record<string, string>;
   warnings: string[];
+  levels?: LevelInfo;
 }
 
 /** Everything found in one sheet. */
@@ -46,8 +53,6 @@ interface RowStats {
   first: number;
   last: number;
 }
-
-const NOTE_RE = /^(notes?\b|source\b|sources\b|\*|\d+[.)]\s|\(\d+\)|\[note|please\b|this (table|worksheet|sheet)\b|copyright|©|footnote|figures (may|are)\b|.*\bdenotes\b)/i;
 
 export function detectTables(grid: Grid): SheetLayout {
   const { rows, cols } = grid;
@@ -147,6 +152,7 @@ export function detectTables(grid: Grid): SheetLayout {
     const warnings: string[] = [];
     let skippedNotes = 0;
     let repeated = 0;
+    const derived: number[] = [];
     const leafTexts = new Map<number, string>();
     for (const c of cols[h]) leafTexts.set(c, String(textAt(h, c)).trim());
     const inSpan = (row: number) => cols[row].filter((c) => c >= c0 && c <= c1);
@@ -182,9 +188,15 @@ export function detectTables(grid: Grid): SheetLayout {
         }
         break;
       }
-      if (row !== h + 1 && isLeafHeader(row) && !isRepeatHeader(row)) break;
+      if (row !== h + 1 && isLeafHeader(row) && !isRepeatHeader(row) && !continuesAbove(grid, row, end, span)) break;
       if (isRepeatHeader(row)) {
         repeated++;
+        row++;
+        continue;
+      }
+      if (isDerivedRow(grid, row, span)) {
+        derived.push(row);
+        end = row;
         row++;
         continue;
       }
@@ -195,6 +207,10 @@ export function detectTables(grid: Grid): SheetLayout {
     if (!dataRows.length) return undefined;
     if (skippedNotes) warnings.push(`${skippedNotes} note row(s) inside the table were excluded`);
     if (repeated) warnings.push(`${repeated} repeated header row(s) inside the table were skipped`);
+    if (derived.length) {
+      const list = derived.length > 6 ? `${derived.slice(0, 6).map((d) => d + 1).join(', ')} …` : derived.map((d) => d + 1).join(', ');
+      warnings.push(`${derived.length} derived row(s) left out (rows ${list}): changes or shares in other units than their columns`);
+    }
 
     // Columns with a header or data; empty ones split side parts or are spacers.
     const hasHeader = (c: number) => headerRows.some((hr) => (cell(hr, c) && !captionCells.has(hr)) || grid.covered.has(cellKey(hr, c)));
@@ -220,14 +236,17 @@ export function detectTables(grid: Grid): SheetLayout {
     const mainRows = new Set(dataRows.filter((dr) => main.some((c) => cell(dr, c))));
     const sideTables: DetectedTable[] = [];
     const skippedReasons: string[] = [];
+    // Helper parts beside one table (A&E: a label in P, 0.95 repeated in R) are one annotation: one skipped entry.
+    const helpers: string[] = [];
     for (const seg of segments.slice(1)) {
       const segCols = seg.filter(useful);
       if (!segCols.length) continue;
       const numericHeader = headerRows.some((hr) => segCols.some((c) => cell(hr, c) && cell(hr, c)!.cls !== 'text'));
       const constant = segCols.every((c) => new Set(dataRows.filter((dr) => cell(dr, c)).map((dr) => String(cell(dr, c)!.v))).size <= 1);
-      const range = `${columnLetter(segCols[0])}:${columnLetter(segCols[segCols.length - 1])}`;
+      const [from, to] = [columnLetter(segCols[0]), columnLetter(segCols[segCols.length - 1])];
+      const range = from === to ? from : `${from}:${to}`;
       if (numericHeader || constant) {
-        skippedReasons.push(`chart data helper beside the table (columns ${range})`);
+        helpers.push(range);
         continue;
       }
       const rowsHere = dataRows.filter((dr) => segCols.some((c) => cell(dr, c)));
@@ -239,6 +258,7 @@ export function detectTables(grid: Grid): SheetLayout {
       }
       sideTables.push(finish(segCols, rowsHere, [], undefined));
     }
+    if (helpers.length) skippedReasons.push(`chart data helper beside the table (columns ${helpers.join(', ')})`);
     const table = finish(main, dataRows, warnings, captionCell);
     return { table, endRow: end, side: { tables: sideTables, skippedReasons } };
 
@@ -249,7 +269,14 @@ export function detectTables(grid: Grid): SheetLayout {
         parts.map((p) => p.map((x) => cleanHeader(x.raw)).filter((x, i, a) => x && x !== a[i - 1])),
         (i) => `Column ${columnLetter(columns[i])}`,
       );
-      const totals = rowsHere.map((dr) => columns.some((c) => isTotalLabel(valueAt(grid, dr, c, rowsHere[0]))));
+      const values = (dr: number) => columns.map((c) => valueAt(grid, dr, c, rowsHere[0]));
+      const counter = new LevelCounter(names);
+      if (!counter.empty) for (const dr of rowsHere) counter.add(values(dr));
+      const levels = counter.result();
+      const totals = rowsHere.map((dr) => {
+        const v = values(dr);
+        return v.some((x) => isTotalLabel(x)) || isAggregateLevel(levels, v);
+      });
       return {
         headerRows,
         columns,
@@ -260,6 +287,7 @@ export function detectTables(grid: Grid): SheetLayout {
         caption: caption ?? findCaption(headerRows[0] - 1, region),
         metadata: findMetadata(region, headerRows[0]),
         warnings: warns,
+        ...(levels ? { levels } : {}),
       };
     }
 
@@ -328,12 +356,6 @@ export function detectTables(grid: Grid): SheetLayout {
   }
 }
 
-/** A symbol legend line ("c Results have been suppressed …", ": Data not available.") or rounding/banding boilerplate. */
-const LEGEND_RE = /^(?:(?:c|z|x|:|\.\.|\[[czx]\]|\*)\s+\S|some (?:bands|cells|figures)\b)/i;
-
-/** A one-cell "Label: value" line ("Source: PCMD, GP Registered population"). */
-const INLINE_META_RE = /^([A-Z][A-Za-z ]{1,30}):\s+(\S.*)$/s;
-
 /**
  * Value of a data cell, with vertical merges filled down: a cell covered by a merge anchored in the
  * same column at or below the first data row takes the anchor's value (RTT `Year`). Cells covered by
@@ -351,39 +373,4 @@ export function valueAt(grid: Grid, r: number, c: number, firstDataRow: number):
     return t === '' ? null : t;
   }
   return x.v;
-}
-
-/** All-text fallback: a sheet with no numeric data still has a table when a header row is followed by aligned rows. */
-export function detectTextTable(grid: Grid): SheetLayout {
-  const { rows, cols } = grid;
-  for (let r = 0; r < rows.length; r++) {
-    const cs = cols[r];
-    if (cs.length < 2 || cs.some((c) => rows[r][c]!.cls !== 'text')) continue;
-    const c0 = cs[0];
-    const c1 = cs[cs.length - 1];
-    const dataRows: number[] = [];
-    for (let d = r + 1; d < rows.length; d++) {
-      const inSpan = cols[d].filter((c) => c >= c0 && c <= c1);
-      if (inSpan.length < 2) break;
-      dataRows.push(d);
-    }
-    if (dataRows.length < 2) continue;
-    const names = combineGroupNames(cs.map((c) => [cleanHeader(String(rows[r][c]!.v))]), (i) => `Column ${columnLetter(cs[i])}`);
-    return {
-      tables: [
-        {
-          headerRows: [r],
-          columns: cs,
-          rawHeaders: cs.map((c) => String(rows[r][c]!.v)),
-          names,
-          dataRows,
-          totals: dataRows.map((d) => cs.some((c) => isTotalLabel(valueAt(grid, d, c, dataRows[0])))),
-          metadata: {},
-          warnings: ['table has no numeric columns; header taken as the first all-text row'],
-        },
-      ],
-      skipped: [],
-    };
-  }
-  return { tables: [], skipped: [] };
 }

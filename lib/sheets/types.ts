@@ -4,6 +4,8 @@
  * added but never renamed.
  */
 
+import type { LevelInfo } from './levels.ts';
+
 /** PostgreSQL column types used across the pipeline (see docs/CONTRACTS.md). */
 export type ColumnType = 'integer' | 'bigint' | 'numeric' | 'date' | 'boolean' | 'text';
 
@@ -34,6 +36,8 @@ export interface ColumnInfo {
   markers: Record<string, number>;
   /** Up to 3 distinct sample values as text. */
   samples: string[];
+  /** Smallest and largest value (ISO dates for date columns, numbers as text), markers excluded; absent for text and boolean columns. */
+  range?: { min: string; max: string };
 }
 
 /** One table found in a file (a CSV, or one region of one sheet, possibly inside a zip). */
@@ -57,8 +61,10 @@ export interface TableInfo {
   /** Number of rows `readTable` yields. */
   rowCount: number;
   columns: ColumnInfo[];
-  /** Rows recognised as totals/subtotals (flagged `isTotal`, still yielded). */
+  /** Rows recognised as totals/subtotals (flagged `isTotal`, still yielded): total labels and aggregate levels. */
   totalsRows: number;
+  /** The column that says which hierarchy level a row is (National/Region/CCG), when the table mixes levels. */
+  levels?: LevelInfo;
   warnings: string[];
   /** Text encoding of a CSV table ('utf-8', 'windows-1252', 'utf-16le'); absent for workbooks. */
   encoding?: string;
@@ -108,6 +114,21 @@ export class SheetError extends Error {
     this.cell = where.cell;
     this.hint = hint;
   }
+}
+
+/**
+ * PostgreSQL refuses tables of more than 1,600 columns and every staging table adds 10 provenance
+ * columns (`_publication` … `_markers`): a wider table could never be loaded, so it is an error at once.
+ */
+export const MAX_TABLE_COLUMNS = 1590;
+
+/** The error for a table wider than {@link MAX_TABLE_COLUMNS}; `where.cell` is the first header cell beyond the limit. */
+export function tooWideError(columns: number, where: SheetLocation): SheetError {
+  return new SheetError(
+    `Table has ${columns.toLocaleString('en-GB')} columns, more than the ${MAX_TABLE_COLUMNS.toLocaleString('en-GB')} a staging table can hold (PostgreSQL's 1,600 less 10 provenance columns)`,
+    where,
+    'Such a table cannot be loaded: ask the publisher for a long-format (one value per row) version, or remove the sheet from the file.',
+  );
 }
 
 /** Renders a location as `file › member, sheet "X", cell B14` for error messages and warnings. */

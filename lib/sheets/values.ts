@@ -119,6 +119,9 @@ export function isMarkerText(s: string): boolean {
   return MARKERS.has(s.toLowerCase()) || CENSORED_RE.test(s);
 }
 
+const PLAIN_INT_RE = /^-?(?:0|[1-9]\d{0,8})$/;
+const PLAIN_DECIMAL_RE = /^-?(?:0|[1-9]\d*)\.\d+$/;
+
 /** Classifies one value on its own (no column context). */
 export function classify(raw: Cell | undefined): ValueKind {
   if (raw === null || raw === undefined) return 'empty';
@@ -132,6 +135,9 @@ export function classify(raw: Cell | undefined): ValueKind {
   if (raw instanceof Date) return hasTime(raw) ? 'text' : 'date';
   const s = raw.trim();
   if (s === '') return 'empty';
+  // Fast path for the commonest value of all, a plain count (no leading zero: '01234' is a code).
+  if (PLAIN_INT_RE.test(s)) return 'int';
+  if (PLAIN_DECIMAL_RE.test(s)) return 'num';
   if (isMarkerText(s)) return 'marker';
   if (/^(true|false)$/i.test(s)) return 'bool';
   const n = parseNumberText(s);
@@ -150,10 +156,33 @@ export class ColumnStats {
   private markerCounts = new Map<string, number>();
   private realSamples: string[] = [];
   private markerSamples: string[] = [];
+  private minDate?: string;
+  private maxDate?: string;
+  private minNum?: number;
+  private maxNum?: number;
+
+  /** Kinds of recently seen strings: NHS columns repeat the same categories, months and markers millions of times. */
+  private memo = new Map<string, ValueKind>();
+  /** ISO dates of recently seen date strings (months repeat). */
+  private dates = new Map<string, string>();
+  /** Once a column holds text its type is settled; later values only count as empty or not. */
+  private settledText = false;
 
   /** Adds one value of the column. */
   add(raw: Cell | undefined): void {
-    const kind = classify(raw);
+    if (this.settledText) {
+      if (raw === null || raw === undefined || (typeof raw === 'string' && raw.trim() === '')) this.nullCount++;
+      else if (this.realSamples.length < 3) this.sample(cellText(raw));
+      return;
+    }
+    let kind: ValueKind | undefined;
+    if (typeof raw === 'string') {
+      kind = this.memo.get(raw);
+      if (kind === undefined) {
+        kind = classify(raw);
+        if (this.memo.size < 1024) this.memo.set(raw, kind);
+      }
+    } else kind = classify(raw);
     if (kind === 'empty') {
       this.nullCount++;
       return;
@@ -165,7 +194,34 @@ export class ColumnStats {
       return;
     }
     this.kinds.add(kind);
-    if (this.realSamples.length < 3 && !this.realSamples.includes(text)) this.realSamples.push(text);
+    if (kind === 'text') this.settledText = true;
+    else this.track(kind, raw as Exclude<Cell, null>, text);
+    if (this.realSamples.length < 3) this.sample(text);
+  }
+
+  private sample(text: string): void {
+    if (!this.realSamples.includes(text)) this.realSamples.push(text);
+  }
+
+  /** Keeps the smallest and largest date and number (the draft reads a file's period from a period column's range). */
+  private track(kind: ValueKind, raw: Exclude<Cell, null>, text: string): void {
+    if (kind === 'date') {
+      let iso = raw instanceof Date ? dateToIso(raw) : this.dates.get(text);
+      if (iso === undefined && typeof raw === 'string') {
+        iso = parseDateText(text);
+        if (iso && this.dates.size < 1024) this.dates.set(text, iso);
+      }
+      if (!iso) return;
+      if (this.minDate === undefined || iso < this.minDate) this.minDate = iso;
+      if (this.maxDate === undefined || iso > this.maxDate) this.maxDate = iso;
+    } else if (kind === 'int' || kind === 'bigint' || kind === 'num') {
+      // Number() reads plain numbers; published forms (`1,234`, `£5`, `+2.7%`) need the full parse.
+      let n = typeof raw === 'number' ? raw : Number(text);
+      if (Number.isNaN(n)) n = Number(parseNumberText(text)?.text);
+      if (!Number.isFinite(n)) return;
+      if (this.minNum === undefined || n < this.minNum) this.minNum = n;
+      if (this.maxNum === undefined || n > this.maxNum) this.maxNum = n;
+    }
   }
 
   /** The narrowest type that holds every non-marker value. */
@@ -185,7 +241,13 @@ export class ColumnStats {
     const markers: Record<string, number> = {};
     if (type !== 'text') for (const [m, n] of [...this.markerCounts].sort()) markers[m] = n;
     const samples = type === 'text' ? [...this.realSamples, ...this.markerSamples].slice(0, 3) : this.realSamples;
-    return { ...base, type, nullCount: this.nullCount, markers, samples };
+    const range =
+      type === 'date' && this.minDate && this.maxDate
+        ? { min: this.minDate, max: this.maxDate }
+        : (type === 'integer' || type === 'bigint' || type === 'numeric') && this.minNum !== undefined && this.maxNum !== undefined
+          ? { min: String(this.minNum), max: String(this.maxNum) }
+          : undefined;
+    return { ...base, type, nullCount: this.nullCount, markers, samples, ...(range ? { range } : {}) };
   }
 }
 
@@ -262,5 +324,11 @@ const TOTAL_RE = /^(?:(?:grand|sub)[ -]?)?totals?$|^totals?\b.*\b(?:all|england)
 
 /** True when a label cell marks a totals/subtotals row (`Total`, `Grand total`, `England`, `C_999 Total`). */
 export function isTotalLabel(raw: Cell | undefined): boolean {
-  return typeof raw === 'string' && TOTAL_RE.test(raw.trim());
+  if (typeof raw !== 'string' || raw.length < 5) return false;
+  // Cheap rejection first (this runs on every cell of every CSV): a total label starts with t/g/s/e/a
+  // (total, grand, sub, england, all) or ends with total(s).
+  const first = raw.charCodeAt(0) | 0x20;
+  const last = raw.charCodeAt(raw.length - 1) | 0x20;
+  if (first !== 0x74 && first !== 0x67 && first !== 0x73 && first !== 0x65 && first !== 0x61 && first !== 0x20 && last !== 0x6c && last !== 0x73 && last !== 0x20) return false;
+  return TOTAL_RE.test(raw.trim());
 }

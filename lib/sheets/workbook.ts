@@ -6,9 +6,10 @@
  */
 import type * as XLSX from '@e965/xlsx';
 import { throwIfAborted } from './bytes.ts';
-import { columnIndex, columnLetter, parseWorkbook, sheetToGrid, type Grid } from './grid.ts';
-import { detectTables, detectTextTable, valueAt, type DetectedTable } from './layout.ts';
-import { SheetError, type Cell, type SheetLocation, type SkippedPart, type TableInfo } from './types.ts';
+import { address, columnIndex, columnLetter, parseWorkbook, sheetToGrid, type Grid } from './grid.ts';
+import { detectTables, valueAt, type DetectedTable } from './layout.ts';
+import { detectTextTable } from './text-table.ts';
+import { MAX_TABLE_COLUMNS, SheetError, tooWideError, type Cell, type SheetLocation, type SkippedPart, type TableInfo } from './types.ts';
 import { ColumnStats } from './values.ts';
 
 interface Parsed {
@@ -84,6 +85,9 @@ export function describeWorkbook(
 }
 
 function tableInfo(g: Grid, t: DetectedTable, key: string, sheet: string, loc: SheetLocation): TableInfo {
+  if (t.columns.length > MAX_TABLE_COLUMNS) {
+    throw tooWideError(t.columns.length, { ...loc, sheet, cell: address(t.headerRows[t.headerRows.length - 1], t.columns[MAX_TABLE_COLUMNS]) });
+  }
   const stats = t.columns.map(() => new ColumnStats());
   const first = t.dataRows[0];
   for (const r of t.dataRows) t.columns.forEach((c, i) => stats[i].add(valueAt(g, r, c, first)));
@@ -99,6 +103,7 @@ function tableInfo(g: Grid, t: DetectedTable, key: string, sheet: string, loc: S
     rowCount: t.dataRows.length,
     columns: t.columns.map((c, i) => stats[i].toColumn({ index: i, sourceColumn: columnLetter(c), rawHeader: t.rawHeaders[i], name: t.names[i] })),
     totalsRows: t.totals.filter(Boolean).length,
+    ...(t.levels ? { levels: t.levels } : {}),
     warnings: t.warnings,
   };
 }

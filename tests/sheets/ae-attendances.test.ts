@@ -22,8 +22,9 @@ describe('A&E monthly time series (xls)', () => {
       'Chart Data': 'chart data helper',
       Charts: 'no cells (text lives in drawings or a chart)',
     });
-    // The 0.95 operational-standard helper beside the Activity table is skipped, not ingested.
-    expect(x.skipped.filter((s) => s.sheet === 'Activity').every((s) => s.reason.startsWith('chart data helper beside the table'))).toBe(true);
+    // The operational-standard annotation beside the Activity table (label in P13, 0.95 in R13 and down column P)
+    // is one chart helper: skipped once, not ingested.
+    expect(x.skipped.filter((s) => s.sheet === 'Activity')).toEqual([{ sheet: 'Activity', reason: 'chart data helper beside the table (columns P, R)' }]);
   });
 
   it('reads the Activity sheet: header on rows 13-14 in column B, metadata block above', async () => {

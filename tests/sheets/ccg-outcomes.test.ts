@@ -35,7 +35,13 @@ describe('CCG outcomes indicator (xls with spacer merges)', () => {
       'N:Denominator:integer',
       'Q:Numerator:integer',
     ]);
+    // National rows stacked above CCG rows: the level column is found and the 12 National rows (2019 × 3 genders … ) are flagged.
+    expect(t.levels).toEqual({ column: 'Breakdown', index: 2, detail: 'CCG', counts: { CCG: 2124, National: 12 } });
+    expect(t.totalsRows).toBe(12);
     const rows = await collect(file, t);
+    expect(rows.filter((r) => r.isTotal).map((r) => r.values[2])).toEqual(Array(12).fill('National'));
+    expect(rows[0].isTotal).toBe(true);
+    expect(rows[542].isTotal).toBe(false);
     expect(rows[0].values).toEqual(['2019', '01/01/2019 to 31/12/2019', 'National', 'E92000001', 'National', 'All registered patients in England', 'Person', 66.4, 65.7, 67.1, 55001868, 33457]);
     expect(rows[542].row).toBe(561);
     expect(rows[542].values.slice(3, 6)).toEqual(['E38000137', '10R', 'NHS Portsmouth CCG']);

@@ -42,6 +42,24 @@ beforeAll(async () => {
   await writeFile(join(dir, 'sheet.ods'), workbook([['Code', 'Value'], ['A', 1.5], ['B', 2.25]], 'ods', 'Values'));
   // cp1252: £ is 0xA3, en dash is 0x96.
   await writeFile(join(dir, 'costs.csv'), Buffer.concat([Buffer.from('ROLE,COST\r\n'), Buffer.from([0x43, 0x44, 0x20, 0x96, 0x20, 0x4d, 0x2c, 0xa3, 0x31, 0x32, 0x0d, 0x0a])]));
+  await writeFile(
+    join(dir, 'titled.csv'),
+    [
+      '"Monthly widgets, England"',
+      'Period:,January 2024',
+      'Source:,NHS England,',
+      '',
+      'Breakdown,Code,Name,Count',
+      'National,E92000001,England,100',
+      'Region,Y56,London,40',
+      'Region,Y58,South West,60',
+      'ICB,QMJ,North Central London,25',
+      'ICB,QKK,South East London,15',
+      'ICB,QJK,Devon,60',
+      'Source: NHS England widget collection',
+      '',
+    ].join('\r\n'),
+  );
   await writeFile(join(dir, 'bom.csv'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('Name,When\r\n"Smith, J",01/05/2025\r\n"multi\r\nline",02/05/2025\r\nLast,03/05/2025\r\n')]));
 });
 
@@ -81,6 +99,21 @@ describe('containers and encodings', () => {
     const rows = await collect(f, x.tables[0]);
     expect(rows[0].values).toEqual(['CD – M', '£12']);
     expect(toPgText(rows[0].values[1], x.tables[0].columns[1].type).text).toBe('12');
+  });
+
+  it('a CSV with a title and Label:,value lines above the header keeps them as caption and metadata; levels are flagged', async () => {
+    const f = file('titled.csv');
+    const t = (await describeFile(f)).tables[0];
+    expect(t).toMatchObject({ caption: 'Monthly widgets, England', metadata: { Period: 'January 2024', Source: 'NHS England' }, headerRows: [5], firstDataRow: 6, lastDataRow: 11, rowCount: 6 });
+    expect(t.columns.map((c) => `${c.name}:${c.type}`)).toEqual(['Breakdown:text', 'Code:text', 'Name:text', 'Count:integer']);
+    expect(t.warnings).toEqual(['1 note line(s) after the data were excluded (from line 12)']);
+    // National and Region rows are aggregates of the ICB rows: flagged, counted once (the National row is also named "England").
+    expect(t.levels).toEqual({ column: 'Breakdown', index: 0, detail: 'ICB', counts: { ICB: 3, Region: 2, National: 1 } });
+    expect(t.totalsRows).toBe(3);
+    const rows = await collect(f, t);
+    expect(rows.map((r) => [r.values[2], r.isTotal])).toEqual([
+      ['England', true], ['London', true], ['South West', true], ['North Central London', false], ['South East London', false], ['Devon', false],
+    ]);
   });
 
   it('strips a UTF-8 BOM, keeps quoted commas and counts physical lines across embedded newlines', async () => {

@@ -6,6 +6,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
+import * as XLSX from '@e965/xlsx';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeFile, readTable, SheetError, type SourceFile } from '../../lib/sheets/index.ts';
 import { SAMPLES } from './helpers.ts';
@@ -46,6 +47,18 @@ beforeAll(async () => {
   await writeFile(join(dir, 'header-only.csv'), 'CODE,NAME,VALUE\r\n');
   await writeFile(join(dir, 'ragged.csv'), 'CODE,NAME,VALUE\r\nA1,Alpha,1\r\nA2,Beta,2,extra\r\nA3,Gamma,3\r\n');
   await writeFile(join(dir, 'junk.xls'), Buffer.from([0x00, 0x01, 0x02, 0xff, 0x00, 0x10, 0x20, 0x00]));
+  // Office's "Encrypt with Password" output (MS-OFFCRYPTO): an OLE compound file holding EncryptionInfo and EncryptedPackage streams instead of a zip.
+  const cfb = XLSX.CFB.utils.cfb_new();
+  XLSX.CFB.utils.cfb_add(cfb, '/EncryptionInfo', Buffer.from([4, 0, 4, 0, 0x40, 0, 0, 0, 0x24, 0, 0, 0]));
+  XLSX.CFB.utils.cfb_add(cfb, '/EncryptedPackage', Buffer.alloc(8192, 0x5a));
+  await writeFile(join(dir, 'locked.xlsx'), XLSX.CFB.write(cfb, { type: 'buffer', fileType: 'cfb' }) as Buffer);
+  // 100,000 columns: a CSV, and a sheet whose used range really is that wide (A1:EQXD3).
+  const header = Array.from({ length: 100_000 }, (_, i) => `C${i + 1}`);
+  const values = Array.from({ length: 100_000 }, (_, i) => i);
+  await writeFile(join(dir, 'wide.csv'), `${header.join(',')}\n${values.join(',')}\n`);
+  const wb = XLSX.utils.book_new();
+  XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet([['Wide table'], header, values, values]), 'Wide');
+  await writeFile(join(dir, 'wide.xlsx'), XLSX.write(wb, { type: 'buffer', bookType: 'xlsx' }) as Buffer);
 });
 
 describe('malformed input', () => {
@@ -94,6 +107,24 @@ describe('malformed input', () => {
   it('binary junk', async () => {
     const e = await failure(file('junk.xls'));
     expect(e.message).toMatch(/binary data.*junk\.xls/);
+  });
+
+  it('a password-protected (encrypted) workbook', async () => {
+    const e = await failure(file('locked.xlsx'));
+    expect(e.message).toMatch(/^Workbook is password-protected or encrypted \(.*locked\.xlsx\)\. Ask the publisher for an unprotected copy/);
+  });
+
+  it('a CSV with 100,000 columns names the first column beyond the limit', async () => {
+    const e = await failure(file('wide.csv'));
+    expect(e.message).toMatch(/^Table has 100,000 columns, more than the 1,590 a staging table can hold .*wide\.csv, line 1:1591\)/);
+    expect(e.cell).toBe('1:1591');
+  });
+
+  it('a sheet with 100,000 columns names the sheet and the header cell beyond the limit', async () => {
+    const e = await failure(file('wide.xlsx'));
+    // Column 1,591 is BIE; the header is on row 2 under a title line.
+    expect(e.message).toMatch(/^Table has 100,000 columns.*wide\.xlsx, sheet "Wide", cell BIE2\)/);
+    expect([e.sheet, e.cell]).toEqual(['Wide', 'BIE2']);
   });
 
   it('a missing file', async () => {

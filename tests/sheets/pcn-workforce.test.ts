@@ -2,6 +2,8 @@
  * PCN Workforce individual-level CSVs (Windows-1252, en dash as byte 0x96). Expected values read with
  * Python's csv module using cp1252 (row counts, first/last rows, 105/652/825 en-dash roles).
  */
+import { readFile } from 'node:fs/promises';
+import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { describeFile } from '../../lib/sheets/index.ts';
 import { col, collect, sample } from './helpers.ts';
@@ -25,6 +27,21 @@ describe('PCN workforce CSVs (cp1252)', () => {
     expect(col(t, rows[0].values, 'FTE')).toBe('0.986666667');
     // Trailing spaces as published are trimmed.
     expect(col(t, rows[533].values, 'SUB_ICB_NAME')).toBe('NHS Birmingham and Solihull ICB - 15E');
+  });
+
+  it('June 2021: the 4,947 cells published with leading or trailing spaces come out trimmed, inner text intact', async () => {
+    // Independent read: bytes as latin1 (cp1252 differs only in 0x80-0x9F, and this file's only such byte is 0x96, the en dash), split by papaparse.
+    const text = (await readFile(files.jun21.path)).toString('latin1');
+    expect(text.match(/[\u0080-\u009f]/g)?.every((c) => c === '\u0096')).toBe(true);
+    const raw = Papa.parse<string[]>(text.replace(/\u0096/g, '–'), { skipEmptyLines: true }).data.slice(1);
+    const padded = raw.flat().filter((v) => v !== v.trim());
+    expect(padded).toHaveLength(4947);
+    const x = await describeFile(files.jun21);
+    const rows = await collect(files.jun21, x.tables[0]);
+    expect(rows).toHaveLength(raw.length);
+    expect(rows.flatMap((r) => r.values).filter((v) => typeof v === 'string' && v !== v.trim())).toEqual([]);
+    // Same cells, trimmed: every published value reappears once its padding is removed.
+    expect(rows.map((r) => r.values.map((v) => v ?? '').join('|'))).toEqual(raw.map((r) => r.map((v) => v.trim()).join('|')));
   });
 
   it('later periods: same header, more rows', async () => {
