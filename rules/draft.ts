@@ -2,13 +2,39 @@
  * draft: the download manifest's files → `manifests/draft/<pub>/<period>.yaml`: for each file, sheet, CSV
  * or ZIP member, the tables found (header rows, data range, columns with raw header, inferred type,
  * samples) and the parts skipped with the reason.
+ *
+ * Each table also records the period it says it is about, taken first from inside the file (the
+ * `Period:` line of its metadata block, else the range of a period/month/date column), then from
+ * the file (or zip member) name, then from the publication page's URL, and last from the config.
+ * When that period disagrees with the configured one, the table gets a warning; the build goes on.
+ *
+ * What "disagrees" means. A snapshot (OAPs `oaps-open-data-oct-2016.csv`, `Period: September 2025`)
+ * agrees when one period contains the other (config `2021-01`, `EXTRACT_DATE` 1 Jan 2021). A time
+ * series republishes its whole history every edition (A&E `Period: August 2010 - present` with
+ * months up to January 2024; RTT `April 2007 to June 2022`): it agrees when the configured period
+ * lies within the range it covers, usually at its end. An open range (`… - present`) takes its end
+ * from the period column, else from the name.
  */
 import type { Rule, RunContext } from '../engine/index.ts';
 import { describeFile, type FileExtraction, type TableInfo } from '../lib/sheets/index.ts';
+import { parsePeriod, periodContains, periodFromText, type Period } from '../lib/periods.ts';
 import { blobFor, type FileRef } from './blobs.ts';
 import type { DownloadBody } from './download.ts';
 import { bodyDigest, readManifest, writeManifest } from './manifest-io.ts';
-import { manifestPath, publication, splitId, type Workspace } from './workspace.ts';
+import { isConfigured, manifestPath, publication, splitId, type Workspace } from './workspace.ts';
+
+/** Where a table's period was read from, in order of preference. */
+export type PeriodSource = 'metadata' | 'column' | 'name' | 'page' | 'config';
+/** The period a table says it is about. */
+export interface DraftPeriod {
+  /** Canonical label (`2024-01`, `FY2017-18`, `2019`); for a time series, its latest period. */
+  label: string;
+  source: PeriodSource;
+  /** What it was read from: the metadata text, `column "Period" 2010-08-01..2024-01-01`, the name or URL. */
+  text?: string;
+  /** First period of a time series' range (the file covers `from` to `label`). */
+  from?: string;
+}
 
 export interface DraftColumn {
   index: number;
@@ -32,6 +58,9 @@ export interface DraftTable {
   row_count: number;
   totals_rows: number;
   columns: DraftColumn[];
+  period: DraftPeriod;
+  /** Rows per hierarchy level when the table mixes levels (aggregate levels are flagged as totals). */
+  levels?: { column: string; detail: string; counts: Record<string, number> };
   warnings: string[];
 }
 /** A file in the draft: which URL and name, not which bytes (the download manifest says that), so a
@@ -50,7 +79,8 @@ export function draftRule(ws: Workspace): Rule {
   const path = (id: string) => manifestPath(ws, 'draft', ...splitId(id));
   return {
     name: 'draft',
-    version: '1',
+    version: '2',
+    exists: (id) => isConfigured(ws, id),
     staticInputs: (id) => [`download:${id}`],
     readRecord: async (id) => (await readManifest(path(id)))?.provenance,
     currentOutput: async (id) => {
@@ -63,34 +93,46 @@ export function draftRule(ws: Workspace): Rule {
       await ctx.need(`config:${code}#include_sheets`);
       const download = await readManifest<DownloadBody>(manifestPath(ws, 'download', code, period));
       if (!download) throw new Error(`download manifest for ${ctx.id} is missing`);
-      const includeSheets = publication(ws, code).overrides.includeSheets;
+      const pub = publication(ws, code);
+      const includeSheets = pub.overrides.includeSheets;
+      const configured = pub.periods.find((e) => e.period.label === period)?.period ?? parsePeriod(period);
+      const page = download.body.kind === 'page' ? download.body.url : undefined;
       const files: DraftFile[] = [];
       for (const file of download.body.files) {
         const blob = await blobFor(ws, file, ctx.signal);
         const found = await ws.describe({ path: blob, name: file.name, sha256: file.sha256 }, includeSheets, ctx.signal);
-        files.push(draftFile(file, found));
+        files.push(draftFile(file, found, { page, configured }));
       }
       const body: DraftBody = { publication: code, period, files };
       const output = await writeManifest(path(ctx.id), ctx.provenance(), body);
       const tables = files.reduce((n, f) => n + f.tables.length, 0);
       const rows = files.reduce((n, f) => n + f.tables.reduce((m, t) => m + t.row_count, 0), 0);
-      return { output, summary: `${tables} table${tables === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}`, stats: { tables, rows } };
+      const disagree = files.reduce((n, f) => n + f.tables.filter((t) => t.warnings.some((w) => w.startsWith('period:'))).length, 0);
+      const note = disagree ? `; ${disagree} table${disagree === 1 ? '' : 's'} name${disagree === 1 ? 's' : ''} another period than the config (see warnings)` : '';
+      return { output, summary: `${tables} table${tables === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}${note}`, stats: { tables, rows } };
     },
   };
 }
 
-function draftFile(file: FileRef, ex: FileExtraction): DraftFile {
+interface PeriodContext {
+  page?: string;
+  configured?: Period;
+}
+
+function draftFile(file: FileRef, ex: FileExtraction, pc: PeriodContext): DraftFile {
   return {
     url: file.url,
     name: file.name,
     format: ex.format,
     ...(ex.encoding ? { encoding: ex.encoding } : {}),
-    tables: ex.tables.map(draftTable),
+    tables: ex.tables.map((t) => draftTable(t, file.name, pc)),
     skipped: ex.skipped.map((s) => ({ ...s })),
   };
 }
 
-function draftTable(t: TableInfo): DraftTable {
+function draftTable(t: TableInfo, fileName: string, pc: PeriodContext): DraftTable {
+  const period = tablePeriod(t, fileName, pc);
+  const disagreement = pc.configured && disagreesWith(period, pc.configured);
   return {
     key: t.key,
     ...(t.member ? { member: t.member } : {}),
@@ -112,6 +154,89 @@ function draftTable(t: TableInfo): DraftTable {
       markers: { ...c.markers },
       samples: c.samples,
     })),
-    warnings: t.warnings,
+    period,
+    ...(t.levels ? { levels: { column: t.levels.column, detail: t.levels.detail, counts: { ...t.levels.counts } } } : {}),
+    warnings: disagreement ? [...t.warnings, disagreement] : t.warnings,
   };
+}
+
+const RANGE_SPLIT = /\s+(?:-|–|—|to|until)\s+/i;
+const OPEN_END = /^(?:present|date|now|current|latest)$/i;
+
+/** The `Period:` line of a metadata block: a period, a closed range, or an open range (`from` only). */
+function metadataPeriod(meta: Record<string, string>): { text: string; from?: Period; to?: Period } | undefined {
+  const key = Object.keys(meta).find((k) => /^(?:reporting |data |time )?period(?: covered| of coverage)?$/i.test(k.trim()));
+  const text = key ? meta[key].trim() : '';
+  if (!text) return undefined;
+  const parts = text.split(RANGE_SPLIT);
+  if (parts.length === 2) {
+    const from = periodFromText(parts[0]);
+    const to = OPEN_END.test(parts[1].trim()) ? undefined : periodFromText(parts[1]);
+    return from || to ? { text, from, to } : undefined;
+  }
+  const one = periodFromText(text);
+  return one ? { text, to: one } : undefined;
+}
+
+/** Headers of columns that say when a row is about, best first; publication dates say when it was released, not what it covers. */
+const PERIOD_COLUMNS: RegExp[] = [/period/i, /month/i, /date/i, /year/i];
+const NOT_PERIOD = /publi\w*[ _]?date|published|released|revised|updated|created|birth/i;
+
+/** The period covered by a date (or year) column's values: `from` its smallest, `to` its largest. */
+function columnPeriod(t: TableInfo): { text: string; from: Period; to: Period } | undefined {
+  for (const re of PERIOD_COLUMNS) {
+    for (const c of t.columns) {
+      if (!c.range || !re.test(c.name) || NOT_PERIOD.test(c.name)) continue;
+      let from: Period | undefined;
+      let to: Period | undefined;
+      if (c.type === 'date') {
+        // Dates on the first of the month are months (A&E `Period`, OAPs `2017/02`); other dates are days.
+        const asPeriod = (iso: string) => parsePeriod(iso.endsWith('-01') && c.range!.min.endsWith('-01') && c.range!.max.endsWith('-01') ? iso.slice(0, 7) : iso);
+        from = asPeriod(c.range.min);
+        to = asPeriod(c.range.max);
+      } else if (c.type === 'integer' && /^\d{4}$/.test(c.range.min) && /^\d{4}$/.test(c.range.max)) {
+        from = parsePeriod(c.range.min);
+        to = parsePeriod(c.range.max);
+      }
+      if (from && to) return { text: `column "${c.name}" ${c.range.min}..${c.range.max}`, from, to };
+    }
+  }
+  return undefined;
+}
+
+/** The period a table is about, from inside the file first, then its name, the page, and the config. */
+export function tablePeriod(t: TableInfo, fileName: string, pc: PeriodContext): DraftPeriod {
+  const meta = metadataPeriod(t.metadata);
+  if (meta?.to) return { label: meta.to.label, source: 'metadata', text: meta.text, ...(meta.from ? { from: meta.from.label } : {}) };
+  const col = columnPeriod(t);
+  if (col) {
+    const from = meta?.from ?? col.from;
+    return { label: col.to.label, source: 'column', text: meta ? `${col.text} (metadata: ${meta.text})` : col.text, ...(from.label !== col.to.label ? { from: from.label } : {}) };
+  }
+  const fromMeta = meta?.from ? { from: meta.from.label } : {};
+  for (const name of [t.member?.split('/').pop(), fileName]) {
+    const p = name ? periodFromText(name) : undefined;
+    if (p) return { label: p.label, source: 'name', text: name, ...fromMeta };
+  }
+  const onPage = pc.page ? periodFromText(pc.page) : undefined;
+  if (onPage) return { label: onPage.label, source: 'page', text: pc.page, ...fromMeta };
+  return { label: pc.configured?.label ?? '', source: 'config', ...fromMeta };
+}
+
+/**
+ * The warning for a table whose own period disagrees with the configured one, or undefined. A time
+ * series (a `from`) agrees when the configured period overlaps the range it covers; a snapshot agrees
+ * when one of the two periods contains the other.
+ */
+export function disagreesWith(p: DraftPeriod, configured: Period): string | undefined {
+  if (p.source === 'config') return undefined;
+  const to = parsePeriod(p.label);
+  if (!to) return undefined;
+  const from = p.from ? parsePeriod(p.from) : undefined;
+  const agrees = from
+    ? configured.start <= to.end && configured.end >= from.start
+    : periodContains(to, configured) || periodContains(configured, to);
+  if (agrees) return undefined;
+  const what = from ? `covers ${from.label} to ${to.label}` : `is about ${to.label}`;
+  return `period: the file ${what} (from its ${p.source}${p.text ? `: ${p.text}` : ''}) but the config calls this period ${configured.label}; check that the period's url in the config points at the right release`;
 }

@@ -11,7 +11,7 @@ import { columnNames, columnSimilarity, tableName } from '../lib/naming.ts';
 import { comparePeriods } from '../lib/periods.ts';
 import type { DraftBody, DraftFile, DraftTable } from './draft.ts';
 import { bodyDigest, readManifest, writeManifest } from './manifest-io.ts';
-import { manifestPath, publication, splitId, type Workspace } from './workspace.ts';
+import { isConfigured, manifestPath, publication, splitId, type Workspace } from './workspace.ts';
 
 export interface EnrichedColumn {
   name: string;
@@ -45,6 +45,7 @@ export function enrichRule(ws: Workspace): Rule {
   return {
     name: 'enriched',
     version: '1',
+    exists: (id) => isConfigured(ws, id),
     staticInputs: (id) => [`draft:${id}`],
     readRecord: async (id) => (await readManifest(path(id)))?.provenance,
     currentOutput: async (id) => {
