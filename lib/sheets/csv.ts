@@ -59,7 +59,7 @@ async function* csvBatches(source: ByteSource, encoding: string, signal?: AbortS
   // incomplete last record is carried into the next chunk (as papaparse's own ChunkStreamer does).
   // Batches keep the per-record cost synchronous; papaparse's Node stream mode pushes every record
   // through a stream on its own, which costs several times the parse.
-  const decoder = new TextDecoder(encoding); // strips a BOM by default
+  const decoder = textDecoder(encoding); // strips a BOM; Windows-1252 mapped explicitly (see above)
   let parser: InstanceType<typeof Papa.Parser> | undefined;
   let partial = '';
   let line = 1;
