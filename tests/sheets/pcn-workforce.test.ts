@@ -54,3 +54,12 @@ describe('PCN workforce CSVs (cp1252)', () => {
     expect(rows[0].values.slice(12, 16)).toEqual(['Physician Associates', 'Physician Associate', '1', '106228']);
   });
 });
+
+describe('Windows-1252 decoding', () => {
+  it('maps 0x80–0x9F to their characters in every call, not to C1 controls (Node 20\'s plain decode() does)', async () => {
+    const { textDecoder } = await import('../../lib/sheets/csv.ts');
+    const bytes = Uint8Array.from([0x43, 0x44, 0x20, 0x96, 0x20, 0x80, 0x35, 0x93, 0x71, 0x94, 0xa3]);
+    expect(textDecoder('windows-1252').decode(bytes)).toBe('CD – €5“q”£');
+    expect(textDecoder('windows-1252').decode(bytes, { stream: true })).toBe('CD – €5“q”£');
+  });
+});
