@@ -15,13 +15,13 @@
  * lies within the range it covers, usually at its end. An open range (`… - present`) takes its end
  * from the period column, else from the name.
  */
-import type { Rule, RunContext } from '../engine/index.ts';
+import type { Rule } from '../engine/index.ts';
 import { describeFile, type FileExtraction, type TableInfo } from '../lib/sheets/index.ts';
 import { parsePeriod, periodContains, periodFromText, type Period } from '../lib/periods.ts';
 import { blobFor, type FileRef } from './blobs.ts';
 import type { DownloadBody } from './download.ts';
-import { bodyDigest, readManifest, writeManifest } from './manifest-io.ts';
-import { isConfigured, manifestPath, publication, splitId, type Workspace } from './workspace.ts';
+import { manifestRule, readManifest } from './manifest-io.ts';
+import { isConfigured, manifestPath, publication, type Workspace } from './workspace.ts';
 
 /** Where a table's period was read from, in order of preference. */
 export type PeriodSource = 'metadata' | 'column' | 'name' | 'page' | 'config';
@@ -76,19 +76,12 @@ export interface DraftFile {
 export interface DraftBody { publication: string; period: string; files: DraftFile[] }
 
 export function draftRule(ws: Workspace): Rule {
-  const path = (id: string) => manifestPath(ws, 'draft', ...splitId(id));
-  return {
+  return manifestRule<DraftBody>(ws.paths.manifests, {
     name: 'draft',
     version: '2',
     exists: (id) => isConfigured(ws, id),
     staticInputs: (id) => [`download:${id}`],
-    readRecord: async (id) => (await readManifest(path(id)))?.provenance,
-    currentOutput: async (id) => {
-      const m = await readManifest(path(id));
-      return m && bodyDigest(m.body);
-    },
-    async run(ctx: RunContext) {
-      const [code, period] = splitId(ctx.id);
+    async build(ctx, code, period) {
       await ctx.need(`download:${ctx.id}`);
       await ctx.need(`config:${code}#include_sheets`);
       const download = await readManifest<DownloadBody>(manifestPath(ws, 'download', code, period));
@@ -103,15 +96,13 @@ export function draftRule(ws: Workspace): Rule {
         const found = await ws.describe({ path: blob, name: file.name, sha256: file.sha256 }, includeSheets, ctx.signal);
         files.push(draftFile(file, found, { page, configured }));
       }
-      const body: DraftBody = { publication: code, period, files };
-      const output = await writeManifest(path(ctx.id), ctx.provenance(), body);
       const tables = files.reduce((n, f) => n + f.tables.length, 0);
       const rows = files.reduce((n, f) => n + f.tables.reduce((m, t) => m + t.row_count, 0), 0);
       const disagree = files.reduce((n, f) => n + f.tables.filter((t) => t.warnings.some((w) => w.startsWith('period:'))).length, 0);
       const note = disagree ? `; ${disagree} table${disagree === 1 ? '' : 's'} name${disagree === 1 ? 's' : ''} another period than the config (see warnings)` : '';
-      return { output, summary: `${tables} table${tables === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}${note}`, stats: { tables, rows } };
+      return { body: { publication: code, period, files }, summary: `${tables} table${tables === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}${note}`, stats: { tables, rows } };
     },
-  };
+  });
 }
 
 interface PeriodContext {

@@ -6,12 +6,12 @@
  * match keeps the name it had, so it lands in the same database table. Column drift against the reference
  * is recorded.
  */
-import type { Rule, RunContext } from '../engine/index.ts';
+import type { Rule } from '../engine/index.ts';
 import { columnNames, columnSimilarity, tableName } from '../lib/naming.ts';
 import { comparePeriods } from '../lib/periods.ts';
 import type { DraftBody, DraftFile, DraftTable } from './draft.ts';
-import { bodyDigest, readManifest, writeManifest } from './manifest-io.ts';
-import { isConfigured, manifestPath, publication, splitId, type Workspace } from './workspace.ts';
+import { manifestRule, readManifest } from './manifest-io.ts';
+import { isConfigured, manifestPath, publication, type Workspace } from './workspace.ts';
 
 export interface EnrichedColumn {
   name: string;
@@ -41,19 +41,12 @@ export interface EnrichedBody { publication: string; period: string; reference_p
 export const REFERENCE_MATCH = 0.6;
 
 export function enrichRule(ws: Workspace): Rule {
-  const path = (id: string) => manifestPath(ws, 'enriched', ...splitId(id));
-  return {
+  return manifestRule<EnrichedBody>(ws.paths.manifests, {
     name: 'enriched',
     version: '1',
     exists: (id) => isConfigured(ws, id),
     staticInputs: (id) => [`draft:${id}`],
-    readRecord: async (id) => (await readManifest(path(id)))?.provenance,
-    currentOutput: async (id) => {
-      const m = await readManifest(path(id));
-      return m && bodyDigest(m.body);
-    },
-    async run(ctx: RunContext) {
-      const [code, period] = splitId(ctx.id);
+    async build(ctx, code, period) {
       await ctx.need(`draft:${ctx.id}`);
       const draft = await readManifest<DraftBody>(manifestPath(ws, 'draft', code, period));
       if (!draft) throw new Error(`draft manifest for ${ctx.id} is missing`);
@@ -63,11 +56,10 @@ export function enrichRule(ws: Workspace): Rule {
         reference = (await readManifest<EnrichedBody>(manifestPath(ws, 'enriched', code, prev)))?.body;
       }
       const body = enrich(draft.body, reference);
-      const output = await writeManifest(path(ctx.id), ctx.provenance(), body);
       const kept = body.tables.filter((t) => t.identity.method === 'reference').length;
-      return { output, summary: `${plural(body.tables.length, 'table')} named${kept ? `, ${kept} by reference to ${prev}` : ''}`, stats: { tables: body.tables.length } };
+      return { body, summary: `${plural(body.tables.length, 'table')} named${kept ? `, ${kept} by reference to ${prev}` : ''}`, stats: { tables: body.tables.length } };
     },
-  };
+  });
 }
 
 /** The configured period just before `period` in the same publication, by date. */
