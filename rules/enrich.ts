@@ -43,13 +43,14 @@ export const REFERENCE_MATCH = 0.6;
 export function enrichRule(ws: Workspace): Rule {
   return manifestRule<EnrichedBody>(ws.paths.manifests, {
     name: 'enriched',
-    version: '1',
+    version: '2',
     exists: (id) => isConfigured(ws, id),
     staticInputs: (id) => [`draft:${id}`],
     async build(ctx, code, period) {
       await ctx.need(`draft:${ctx.id}`);
       const draft = await readManifest<DraftBody>(manifestPath(ws, 'draft', code, period));
       if (!draft) throw new Error(`draft manifest for ${ctx.id} is missing`);
+      await ctx.need(`config:${code}/${period}#previous`);
       const prev = previousPeriod(ws, code, period);
       let reference: EnrichedBody | undefined;
       if (prev && (await ctx.needOptional(`enriched:${code}/${prev}`))) {

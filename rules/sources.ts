@@ -6,6 +6,7 @@
 import { isAbsolute, join } from 'node:path';
 import { digestOf, type Digest, type Sources } from '../engine/index.ts';
 import { readLoads, registeredTables } from '../lib/db/registry.ts';
+import { previousPeriod } from './enrich.ts';
 import { parquetPaths } from './parquet.ts';
 import { splitId, type Workspace } from './workspace.ts';
 
@@ -37,13 +38,15 @@ export function workspaceSources(ws: Workspace): Sources {
   };
 }
 
-/** `pub/period` → its URL; `pub#include_sheets`, `pub#overrides` → those settings. */
+/** `pub/period` → its URL; `pub/period#previous` → the period before it; `pub#include_sheets`, `pub#overrides` → those settings. */
 function configDigest(ws: Workspace, id: string): Digest | undefined {
   const [code, setting] = id.split('#');
   const [pubCode, period] = splitId(code);
   const pub = ws.config.publications.find((p) => p.code === pubCode);
   if (!pub) return undefined;
   if (setting === 'include_sheets') return digestOf(pub.overrides.includeSheets);
+  // Which period is the naming reference: adding an earlier period changes it for the next one.
+  if (setting === 'previous') return digestOf({ previous: previousPeriod(ws, pubCode, period) ?? null });
   if (setting === 'overrides') return digestOf(pub.overrides.tables);
   const entry = pub.periods.find((e) => e.period.label === period);
   return entry && digestOf({ url: entry.url });
