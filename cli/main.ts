@@ -1,4 +1,5 @@
 /** The command line as a function: argv and the outside world in, an exit code out. */
+import { toFailure } from '../engine/index.ts';
 import { ConfigError } from '../lib/config/index.ts';
 import { TargetError } from '../rules/index.ts';
 import { parse, UsageError, type Command } from './args.ts';
@@ -37,10 +38,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stderr.write(`${c.red('error:')} ${err.message}\n  hint: ${err.hint}\n`);
       return EXIT.usage;
     }
-    const e = err as Error & { hint?: string };
-    const hint = e.hint;
-    io.stderr.write(`${c.red('error:')} ${e.message ?? String(err)}${hint ? `\n  hint: ${hint}` : ''}\n`);
-    if (io.env.NHS_PIPELINE_DEBUG) io.stderr.write(`${e.stack}\n`);
+    const { message, hint } = toFailure(err);
+    io.stderr.write(`${c.red('error:')} ${message}${hint ? `\n  hint: ${hint}` : ''}\n`);
+    if (io.env.NHS_PIPELINE_DEBUG) io.stderr.write(`${(err as Error).stack}\n`);
     return EXIT.failed;
   }
 }

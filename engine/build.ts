@@ -301,8 +301,11 @@ export class BuildSession {
 /** Any thrown value as a failure for people: message plus the `hint` that expected errors carry. */
 export function toFailure(err: unknown): FailureInfo {
   if (err instanceof Error) {
-    const hint = (err as { hint?: unknown }).hint;
-    return { message: err.message, hint: typeof hint === 'string' ? hint : undefined };
+    const raw = (err as { hint?: unknown }).hint;
+    const hint = typeof raw === 'string' && raw ? raw : undefined;
+    // Many errors end their message with their hint; reporters print the hint on its own line, once.
+    const message = hint && err.message.endsWith(hint) ? err.message.slice(0, -hint.length).replace(/[\s.—-]+$/, '') : err.message;
+    return { message: message || err.message, hint };
   }
   return { message: String(err) };
 }

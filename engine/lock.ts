@@ -2,7 +2,8 @@
  * The workspace lock: one build at a time per workspace. A second build waits (saying so once) until the
  * first ends; a lock left by a process that no longer exists is taken over.
  */
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export interface LockHolder { pid: number; since: string; command: string }
@@ -31,7 +32,7 @@ export async function acquireLock(
     }
     const holder = await readHolder(path);
     if (!holder || !isAlive(holder.pid) || holder.pid === me.pid) {
-      await rm(path, { force: true });
+      await removeIfStill(path, holder);
       continue;
     }
     if (!told) {
@@ -40,6 +41,26 @@ export async function acquireLock(
     }
     await opts.sleep(200, opts.signal);
   }
+}
+
+/**
+ * Removes a stale lock only if it is still the one we judged stale. Two processes may judge the same lock
+ * stale at once: the first removes it and takes the lock, and a plain `rm` by the second would then remove
+ * the first one's *live* lock. So the lock is moved aside atomically and checked; if it turns out to be
+ * someone's fresh lock, it is put back.
+ */
+export async function removeIfStill(path: string, stale: LockHolder | undefined): Promise<void> {
+  const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await rename(path, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // someone else moved it first
+    throw err;
+  }
+  const moved = await readHolder(aside);
+  const same = moved === undefined ? stale === undefined : stale !== undefined && moved.pid === stale.pid && moved.since === stale.since;
+  if (!same) await link(aside, path).catch(() => undefined); // a live lock: give it back
+  await rm(aside, { force: true });
 }
 
 async function readHolder(path: string): Promise<LockHolder | undefined> {
