@@ -79,3 +79,25 @@ function isAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/**
+ * For readers that must not run beside a writer but need not exclude each other (e.g. `status` on an
+ * embedded database that only one process may open): waits while a live process holds the lock, without
+ * taking it and without touching a stale one.
+ */
+export async function waitWhileLocked(
+  path: string,
+  opts: { signal: AbortSignal; onWait?: (holder: LockHolder) => void; sleep: (ms: number, signal: AbortSignal) => Promise<void> },
+): Promise<void> {
+  let told = false;
+  for (;;) {
+    opts.signal.throwIfAborted();
+    const holder = await readHolder(path);
+    if (!holder || !isAlive(holder.pid) || holder.pid === process.pid) return;
+    if (!told) {
+      opts.onWait?.(holder);
+      told = true;
+    }
+    await opts.sleep(200, opts.signal);
+  }
+}

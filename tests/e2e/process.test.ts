@@ -113,6 +113,22 @@ describe.each(testBackends())('the CLI as a process (%s)', (backend) => {
     expect(await second.code).toBe(0);
     expect(second.stdout()).toContain('"key":"loaded:oaps/2016-10"');
   });
+
+  it('with the embedded database, status waits for a running build instead of opening the database beside it', async () => {
+    if (backend !== 'pglite') return; // a database server is safe to read during a build
+    const held = await acquireLock(join(ws, '.cache/build.lock'), { pid: process.pid, since: new Date().toISOString(), command: 'build' }, {
+      signal: new AbortController().signal,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    });
+    const status = start(['status', '-C', ws], env);
+    await until(() => /Waiting for another build in this workspace/.test(status.stderr()));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(status.stdout()).toBe('');
+    expect(status.stderr()).not.toContain('MaxListenersExceededWarning');
+    await held.release();
+    expect(await status.code).toBe(0);
+    expect(status.stdout()).toContain('3/3 periods built');
+  });
 });
 
 describe('help and usage', () => {
