@@ -18,20 +18,23 @@ export function label(key: string): string {
   return `${rule} ${id}`;
 }
 
-export function summaryLine(s: Summary, ms: number, dryRun: boolean): string {
+/** In a plan, targets that run only if an input that will be rebuilt changes its output. */
+const conditional = (e: BuildEvent) => e.type === 'target-end' && e.outcome === 'would-run' && e.reason?.kind === 'input-will-rebuild';
+
+export function summaryLine(s: Summary, ms: number, dryRun: boolean, mayRun = 0): string {
   const secs = `${(ms / 1000).toFixed(1)}s`;
   if (dryRun) {
     return s['would-run'] === 0 && s.failed === 0 && s.skipped === 0
       ? `Nothing to do: ${s['up-to-date']} targets up to date.`
-      : `Would run ${s['would-run']}; up to date ${s['up-to-date']}; skipped ${s.skipped}; failed ${s.failed}.`;
+      : `Would run ${s['would-run'] - mayRun}${mayRun ? `, and ${mayRun} more if their inputs change` : ''}; up to date ${s['up-to-date']}; skipped ${s.skipped}; failed ${s.failed}.`;
   }
   const parts = [`built ${s.ran}`, `up to date ${s['up-to-date']}`, `failed ${s.failed}`, `skipped ${s.skipped}`];
   if (s.cancelled) parts.push(`cancelled ${s.cancelled}`);
   return `${s.ran === 0 && s.failed === 0 && s.skipped === 0 && !s.cancelled ? 'Nothing to do: ' : ''}${parts.join(', ')} (${secs})`;
 }
 
-export function jsonSummary(s: Summary, ms: number) {
-  return { event: 'summary', ran: s.ran, upToDate: s['up-to-date'], failed: s.failed, skipped: s.skipped, cancelled: s.cancelled, wouldRun: s['would-run'], durationMs: ms };
+export function jsonSummary(s: Summary, ms: number, mayRun = 0) {
+  return { event: 'summary', ran: s.ran, upToDate: s['up-to-date'], failed: s.failed, skipped: s.skipped, cancelled: s.cancelled, wouldRun: s['would-run'] - mayRun, mayRun, durationMs: ms };
 }
 
 export function makeReporter(io: Io, opts: { json: boolean; verbose: boolean; dryRun: boolean; groups: string[] }): Reporter {
@@ -41,14 +44,16 @@ export function makeReporter(io: Io, opts: { json: boolean; verbose: boolean; dr
 }
 
 function jsonReporter(io: Io): Reporter {
+  let mayRun = 0;
   return {
     event(e) {
+      if (conditional(e)) mayRun++;
       const { type, ...rest } = e;
       const reason = 'reason' in e && e.reason ? { reasonText: describeReason(e.reason) } : {};
       io.stdout.write(JSON.stringify({ event: type, ...rest, ...reason }) + '\n');
     },
     async finish(s, ms) {
-      io.stdout.write(JSON.stringify(jsonSummary(s, ms)) + '\n');
+      io.stdout.write(JSON.stringify(jsonSummary(s, ms, mayRun)) + '\n');
     },
   };
 }
@@ -57,8 +62,10 @@ function plainReporter(io: Io, opts: { verbose: boolean; dryRun: boolean }): Rep
   const c = styler(io.stdout, io.env);
   const time = () => io.now().toISOString().slice(11, 19);
   const line = (text: string) => io.stdout.write(`${time()} ${text}\n`);
+  let mayRun = 0;
   return {
     event(e) {
+      if (conditional(e)) mayRun++;
       if (e.type === 'target-start') line(`▸ ${label(e.key)} — ${describeReason(e.reason)}`);
       else if (e.type === 'target-log') {
         if (opts.verbose) line(`  ${c.dim(label(e.key))}: ${e.message}`);
@@ -69,7 +76,8 @@ function plainReporter(io: Io, opts: { verbose: boolean; dryRun: boolean }): Rep
             line(`${c.green('✔')} ${label(e.key)} ${c.dim(`${((e.ms ?? 0) / 1000).toFixed(1)}s`)}${e.summary ? ` — ${e.summary}` : ''}${e.changed === false ? c.dim(' (output unchanged)') : ''}`);
             break;
           case 'would-run':
-            io.stdout.write(`would run  ${label(e.key)} — ${why}\n`);
+            // "may run": only if a target it depends on, which will run, changes its output (early cutoff).
+            io.stdout.write(`${e.reason?.kind === 'input-will-rebuild' ? 'may run  ' : 'would run'}  ${label(e.key)} — ${why}\n`);
             break;
           case 'failed':
             line(`${c.red('✖')} ${label(e.key)} failed: ${e.error?.message ?? why}`);
@@ -88,7 +96,7 @@ function plainReporter(io: Io, opts: { verbose: boolean; dryRun: boolean }): Rep
       }
     },
     async finish(s, ms) {
-      io.stdout.write(`${summaryLine(s, ms, opts.dryRun)}\n`);
+      io.stdout.write(`${summaryLine(s, ms, opts.dryRun, mayRun)}\n`);
     },
   };
 }

@@ -24,8 +24,11 @@ export interface BuildOptions {
   dryRun?: boolean;
   /** Retry targets whose last attempt failed even though their inputs have not changed. */
   retryFailed?: boolean;
-  /** Forces a target to run even when fresh (e.g. `--refresh` for downloads); returns the reason or undefined. */
-  force?: (key: TargetKey) => string | undefined;
+  /**
+   * Makes a fresh target run anyway and says why (e.g. `--refresh` for downloads, or, in a dry run, a
+   * target whose inputs a pending rebuild may change: `input-will-rebuild`); undefined leaves it alone.
+   */
+  force?: (key: TargetKey) => StaleReason | undefined;
   signal: AbortSignal;
   onEvent?: EventSink;
   now: () => Date;
@@ -174,7 +177,7 @@ export class BuildSession {
     if (current === undefined) return { reason: { kind: 'output-missing' } };
     if (current !== record.output) return { reason: { kind: 'output-modified', from: record.output, to: current } };
     const forced = this.opts.force?.(key);
-    if (forced) return { reason: { kind: 'forced', why: forced } };
+    if (forced) return { reason: forced };
     return {};
   }
 

@@ -3,7 +3,7 @@
  * date: every period through `loaded`, then the Parquet of each table those periods feed, then the catalog.
  */
 import { join } from 'node:path';
-import { BuildSession, FailureLedger, type EventSink, type Rule, type TargetResult } from '../engine/index.ts';
+import { BuildSession, FailureLedger, type EventSink, type Rule, type StaleReason, type TargetResult } from '../engine/index.ts';
 import { canonicalRule, type CanonicalBody } from './canonical.ts';
 import { catalogRule } from './catalog.ts';
 import { downloadRule } from './download.ts';
@@ -35,9 +35,9 @@ export function failureLedger(ws: Workspace): FailureLedger {
 
 /** Builds (or, dry, plans) the selection; returns the session with every target's outcome. */
 export async function buildPipeline(ws: Workspace, req: BuildRequest): Promise<BuildSession> {
-  // In a dry run nothing is loaded, so the registry cannot show what a pending load will change:
-  // Parquet targets fed by a period that would load are reported as would-run with that reason.
-  const planned = new Map<string, string>();
+  // In a dry run nothing is loaded, so the registry cannot show what a pending load will change: the
+  // Parquet of tables fed by a period that would load, and the catalog, are planned as "may run".
+  const planned = new Map<string, StaleReason>();
   const session = new BuildSession({
     rules: pipelineRules(ws),
     sources: workspaceSources(ws),
@@ -45,7 +45,8 @@ export async function buildPipeline(ws: Workspace, req: BuildRequest): Promise<B
     jobs: req.jobs,
     dryRun: req.dryRun,
     retryFailed: req.retryFailed,
-    force: (key) => (ws.refresh && key.startsWith('download:') ? 'build --refresh: asking the server again (conditional request)' : planned.get(key)),
+    force: (key) =>
+      ws.refresh && key.startsWith('download:') ? { kind: 'forced', why: 'build --refresh: asking the server again (conditional request)' } : planned.get(key),
     signal: req.signal,
     onEvent: req.onEvent,
     now: ws.now,
@@ -56,23 +57,32 @@ export async function buildPipeline(ws: Workspace, req: BuildRequest): Promise<B
 
   const outcome = new Map(first.map((r: TargetResult) => [r.key, r.outcome]));
   const tables = new Map<string, string[]>(); // parquet key → loaded keys feeding it
+  const undrafted: PeriodTarget[] = [];
   for (const t of publish) {
     const loaded = stageKey('loaded', t.publication, t.period);
     const canonical = await readManifest<CanonicalBody>(manifestPath(ws, 'canonical', t.publication, t.period));
+    if (!canonical) undrafted.push(t);
     for (const table of canonical?.body.tables ?? []) {
       const key = `parquet:${t.publication}/${table.table}`;
       tables.set(key, [...(tables.get(key) ?? []), loaded]);
     }
   }
+  // (Dry run.) A period not yet drafted may feed any table of its publication.
+  for (const t of undrafted) {
+    for (const [key, feeders] of tables) if (key.startsWith(`parquet:${t.publication}/`)) feeders.push(stageKey('loaded', t.publication, t.period));
+  }
+  const pendingLoad = [...outcome].find(([k, o]) => k.startsWith('loaded:') && o === 'would-run')?.[0];
   if (req.dryRun) {
     for (const [key, feeders] of tables) {
       const pending = feeders.find((k) => outcome.get(k) === 'would-run');
-      if (pending) planned.set(key, `input ${pending} will be rebuilt (runs only if the table's rows change)`);
+      if (pending) planned.set(key, { kind: 'input-will-rebuild', input: pending });
     }
   }
   const parquet = await session.build([...tables.keys()].sort());
   if (req.signal.aborted) return session;
-  if (req.dryRun && parquet.some((r) => r.outcome === 'would-run')) planned.set('catalog:all', 'a table\'s Parquet will be rebuilt');
+  // A period that has never been drafted feeds tables nobody can name yet: the catalog may change too.
+  const pendingParquet = parquet.find((r) => r.outcome === 'would-run')?.key;
+  if (req.dryRun && (pendingParquet || pendingLoad)) planned.set('catalog:all', { kind: 'input-will-rebuild', input: pendingParquet ?? pendingLoad! });
   await session.build(['catalog:all']);
   return session;
 }

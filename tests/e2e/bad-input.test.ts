@@ -54,6 +54,10 @@ describe.each(testBackends())('bad input (%s)', (backend) => {
     expect(failed['download:oaps/2016-11'].message).toMatch(/HTML/);
     expect(failed['draft:oaps/2016-12'].message).toContain('cut.xlsx');
     expect(failed['draft:oaps/2016-12'].hint).toBeTruthy();
+    // The hint is reported once, on its own, not repeated at the end of the message.
+    for (const f of Object.values(failed) as { message: string; hint?: string }[]) expect(f.message).not.toContain(f.hint);
+    const plain = await runCli(['status', '-C', ws], env);
+    expect(plain.stdout.split(failed['draft:oaps/2016-12'].hint!).length - 1).toBe(1);
     expect(ran(res)).toContain('parquet:oaps/oaps_good'); // the table is named after good.csv
     // Nothing half-written: no temp files, no manifest for the failed stages.
     const all = await readdir(ws, { recursive: true });
