@@ -5,7 +5,7 @@
  */
 import { isAbsolute, join } from 'node:path';
 import { digestOf, type Digest, type Sources } from '../engine/index.ts';
-import { readLoads, registeredTables } from '../lib/db/registry.ts';
+import { readLoads } from '../lib/db/registry.ts';
 import { previousPeriod } from './enrich.ts';
 import { parquetPaths } from './parquet.ts';
 import { splitId, type Workspace } from './workspace.ts';
@@ -52,8 +52,15 @@ function configDigest(ws: Workspace, id: string): Digest | undefined {
   return entry && digestOf({ url: entry.url });
 }
 
-/** Tables the pipeline registered for the configured publications, sorted. */
+/**
+ * Tables holding rows of configured periods, sorted: what the catalog lists. A table renamed away by an
+ * override, or whose periods all left the config, is not published any more (`clean` removes its files).
+ */
 export async function publishedTables(ws: Workspace): Promise<{ table: string; publication: string }[]> {
-  const codes = new Set(ws.config.publications.map((p) => p.code));
-  return (await registeredTables(await ws.db())).filter((t) => codes.has(t.publication)).sort((a, b) => (a.table < b.table ? -1 : 1));
+  const configured = new Set(ws.config.publications.flatMap((p) => p.periods.map((e) => `${p.code}/${e.period.label}`)));
+  const tables = new Map<string, string>();
+  for (const l of await readLoads(await ws.db())) {
+    if (configured.has(`${l.publication}/${l.period}`) && l.rowCount > 0) tables.set(l.table, l.publication);
+  }
+  return [...tables].map(([table, publication]) => ({ table, publication })).sort((a, b) => (a.table < b.table ? -1 : 1));
 }
