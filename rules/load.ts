@@ -5,9 +5,10 @@
  * writes 0 rows). The period's registry row (`datawarp.periods`) is the target's record, written last.
  */
 import { digestOf, type Rule, type RunContext, type TargetRecord } from '../engine/index.ts';
-import { countSliceRows, deleteSlicesExcept, ensureStagingTable, readLoads, readPeriodRecord, replaceSlice, stagingColumns, writePeriodRecord, type LoadRow, type SliceRow } from '../lib/db/registry.ts';
+import { claimPeriod, countSliceRows, deleteSlicesExcept, ensureStagingTable, readLoads, readPeriodRecord, replaceSlice, stagingColumns, writePeriodRecord, type LoadRow, type SliceRow } from '../lib/db/registry.ts';
 import type { ColumnType, Db } from '../lib/db/index.ts';
-import { readTable, toPgText, type Cell } from '../lib/sheets/index.ts';
+import { widerType } from '../lib/db/staging.ts';
+import { readTable, toPgText, type Cell, type SheetLocation } from '../lib/sheets/index.ts';
 import { blobFor } from './blobs.ts';
 import type { CanonicalBody, CanonicalTable } from './canonical.ts';
 import type { DownloadBody } from './download.ts';
@@ -23,7 +24,7 @@ export function loadRule(ws: Workspace): Rule {
     staticInputs: (id) => [`canonical:${id}`, `download:${id}`],
     exists: (id) => isConfigured(ws, id),
     async readRecord(id): Promise<TargetRecord | undefined> {
-      const rec = await readPeriodRecord(await ws.db(), ...splitId(id));
+      const rec = await readPeriodRecord(await ws.db(), ...splitId(id), await ws.identity());
       return rec && { rule: 'loaded', version: rec.ruleVersion, inputs: rec.inputs, output: rec.outputDigest };
     },
     currentOutput: (id) => loadedDigest(ws, ...splitId(id)),
@@ -35,6 +36,9 @@ export function loadRule(ws: Workspace): Rule {
       const download = await readManifest<DownloadBody>(manifestPath(ws, 'download', code, period));
       if (!canonical || !download) throw new Error(`manifests for ${ctx.id} are missing`);
       const db = await ws.db();
+      const me = await ws.identity();
+      // Before any write: another workspace sharing the database may already hold this period.
+      await db.transaction((tx) => claimPeriod(tx, code, period, me), { signal: ctx.signal });
       const pub = publication(ws, code);
       const periodRef = pub.periods.find((e) => e.period.label === period)!.period;
       const existing = new Map((await readLoads(db, { publication: code, period })).map((l) => [`${l.table}\u0000${l.sourceKey}`, l]));
@@ -66,23 +70,26 @@ export function loadRule(ws: Workspace): Rule {
           sheet: t.source.sheet ?? null,
           canonicalSha256: canonicalSha,
           ruleVersion: VERSION,
+          workspace: me,
         };
         const res = await db.transaction(async (tx) => {
-          await ensureStagingTable(tx, t.table, code, t.columns.map((c) => ({ name: c.name, type: c.type as ColumnType })));
+          await ensureStagingTable(tx, t.table, code, t.columns.map((c) => ({ name: c.name, type: c.type as ColumnType })), me);
           const types = new Map((await stagingColumns(tx, t.table)).map((c) => [c.name, c.type]));
-          const rows = sliceRows(readTable({ path: blob, name: file.name }, info, { signal: ctx.signal }), t, types);
+          refuseNarrowingOverride(t, types);
+          const where = { file: file.name, member: t.source.member, sheet: t.source.sheet };
+          const rows = sliceRows(readTable({ path: blob, name: file.name }, info, { signal: ctx.signal }), t, types, where);
           return replaceSlice(tx, slice, t.columns.map((c) => c.name), rows);
         }, { signal: ctx.signal });
         written += res.rows;
       }
       const keep = canonical.body.tables.map((t) => ({ table: t.table, sourceKey: `${t.source.url}#${t.source.table_key}` }));
       // Slices this period no longer produces (a table renamed by an override, a file gone from the page).
-      await db.transaction((tx) => deleteSlicesExcept(tx, code, period, keep), { signal: ctx.signal });
+      await db.transaction((tx) => deleteSlicesExcept(tx, code, period, keep, me), { signal: ctx.signal });
       const loads = await readLoads(db, { publication: code, period });
       const output = sliceDigest(loads);
       const rowCount = loads.reduce((n, l) => n + l.rowCount, 0);
       await db.transaction((tx) =>
-        writePeriodRecord(tx, { publication: code, period, canonicalSha256: canonicalSha, ruleVersion: VERSION, inputs: ctx.provenance().inputs, outputDigest: output, rowCount }),
+        writePeriodRecord(tx, { publication: code, period, canonicalSha256: canonicalSha, ruleVersion: VERSION, inputs: ctx.provenance().inputs, outputDigest: output, rowCount, workspace: me }),
       );
       return {
         output,
@@ -93,12 +100,35 @@ export function loadRule(ws: Workspace): Rule {
   };
 }
 
+/**
+ * Types only widen, so an override asking for a narrower type than the staging column already has (widened
+ * for values loaded before) cannot be honoured: say so instead of loading under a contract the table breaks.
+ */
+function refuseNarrowingOverride(t: CanonicalTable, types: Map<string, ColumnType>): void {
+  for (const c of t.columns) {
+    const now = types.get(c.name);
+    const wanted = c.type as ColumnType;
+    if (!c.overridden || !now || now === wanted || widerType(now, wanted) !== now) continue;
+    throw Object.assign(
+      new Error(`override sets ${t.table}.${c.name} to ${wanted}, but staging.${t.table}.${c.name} is ${now} because values loaded before needed it; column types never narrow`),
+      { hint: `remove the type override from config/publications.yaml, or drop staging."${t.table}" (and its registry rows with \`clean\`) so every period is loaded again under ${wanted}` },
+    );
+  }
+}
+
 /** Rows of one source table converted to the staging table's (possibly wider) column types. */
-async function* sliceRows(source: AsyncIterable<{ row: number; values: Cell[] }>, t: CanonicalTable, types: Map<string, ColumnType>): AsyncIterable<SliceRow> {
+async function* sliceRows(
+  source: AsyncIterable<{ row: number; values: Cell[] }>,
+  t: CanonicalTable,
+  types: Map<string, ColumnType>,
+  where: SheetLocation,
+): AsyncIterable<SliceRow> {
   for await (const r of source) {
     let markers: Record<string, string> | null = null;
     const values = t.columns.map((c) => {
-      const { text, marker } = toPgText(r.values[c.index], types.get(c.name) ?? (c.type as ColumnType));
+      // CSV columns are numbered, sheet columns lettered: "line 12:3" or "cell D12".
+      const cell = /^\d+$/.test(c.source_column) ? `${r.row}:${c.source_column}` : `${c.source_column}${r.row}`;
+      const { text, marker } = toPgText(r.values[c.index], types.get(c.name) ?? (c.type as ColumnType), { ...where, cell });
       if (marker) (markers ??= {})[c.name] = marker;
       return text;
     });

@@ -6,7 +6,8 @@
  * `manifests/`, `output/parquet`, `output/metadata`, `downloads/`, the `staging` schema and the registry is an
  * orphan, as are temporary files of processes that no longer exist. Things nhs-pipeline did not create (a manifest
  * without its header, a Parquet file without its record, a staging table it never registered) are listed as
- * unknown and left alone.
+ * unknown and left alone. On a database shared with other workspaces, only this workspace's tables and registry rows
+ * (those recording its `manifests/.workspace-id`) can be orphans: the others' are counted once and left alone.
  *
  * {@link findOrphans} only reads. {@link removeOrphans} deletes exactly a plan's list: the database in one
  * transaction first, then files, never following a path out of the workspace. It then rewrites the Parquet of kept
@@ -15,7 +16,7 @@
 import { readdir, readFile, realpath, lstat, rm, rmdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { BuildSession, type EventSink, type TargetResult } from '../engine/index.ts';
-import { deleteDbOrphans, findDbOrphans, type DbOrphans } from '../lib/db/orphans.ts';
+import { deleteDbOrphans, findDbOrphans, type DbOrphans, type NotOurs } from '../lib/db/orphans.ts';
 import { readParquetInfo } from '../lib/parquet/index.ts';
 import type { CanonicalBody } from './canonical.ts';
 import type { DownloadBody } from './download.ts';
@@ -23,7 +24,7 @@ import { failureLedger, pipelineRules } from './index.ts';
 import { readManifest } from './manifest-io.ts';
 import { KV_RECORD } from './parquet.ts';
 import { workspaceSources } from './sources.ts';
-import { manifestPath, type Workspace, type WorkspacePaths } from './workspace.ts';
+import { manifestPath, workspaceIdPath, type Workspace, type WorkspacePaths } from './workspace.ts';
 
 /** The stores `clean` looks at, in report order; `--skip` takes these names. */
 export const CLEAN_STORES = ['manifests', 'parquet', 'metadata', 'downloads', 'tables', 'registry', 'temp'] as const;
@@ -47,6 +48,8 @@ export interface OrphanPlan {
   stores: StoreOrphans[];
   /** Targets rewritten after removal so a build has nothing left to do (Parquet of kept tables that lose rows, catalog). */
   republish: string[];
+  /** In the database but not this workspace's: other workspaces' (named) and, on a shared server, claimed by nobody. */
+  notOurs: { others: NotOurs & { workspaces: string[] }; unclaimed: NotOurs };
   actions: {
     files: string[];
     /** Blob folders and manifest folders that may be left empty. */
@@ -110,7 +113,8 @@ export async function findOrphans(ws: Workspace, opts: FindOptions): Promise<Orp
   }
   const defined = new Set(keepTables.map((t) => pair(t.publication, t.table)));
   const definedNames = new Set(keepTables.map((t) => t.table));
-  const plan: OrphanPlan = { stores: [], republish: [], actions: { files: [], folders: [], indexUrls: [], dropUnknown: false } };
+  const none = () => ({ tables: 0, registryRows: 0 });
+  const plan: OrphanPlan = { stores: [], republish: [], notOurs: { others: { ...none(), workspaces: [] }, unclaimed: none() }, actions: { files: [], folders: [], indexUrls: [], dropUnknown: false } };
   const rel = (p: string) => relative(ws.paths.root, p).split(sep).join('/');
   const store = (name: CleanStore): StoreOrphans => {
     const s: StoreOrphans = { store: name, skipped: opts.skip.has(name), kinds: {}, unknown: [] };
@@ -131,6 +135,7 @@ export async function findOrphans(ws: Workspace, opts: FindOptions): Promise<Orp
   for (const stage of (await entries(manifests, ws.paths.manifests)).sort((a, b) => stageOrder(a.name) - stageOrder(b.name))) {
     const stageDir = join(ws.paths.manifests, stage.name);
     const isStage = (PERIOD_STAGES as readonly string[]).includes(stage.name);
+    if (stageDir === workspaceIdPath(ws.paths)) continue; // the workspace's identity: never an orphan
     if (!stage.isDirectory() || (!isStage && stage.name !== 'failures')) {
       if (!isTemp(stage.name)) await unknown(manifests, stageDir);
       continue;
@@ -230,7 +235,8 @@ export async function findOrphans(ws: Workspace, opts: FindOptions): Promise<Orp
 async function findInDatabase(ws: Workspace, opts: FindOptions, plan: OrphanPlan, tables: StoreOrphans, registry: StoreOrphans, keep: { table: string; publication: string }[]): Promise<void> {
   if (tables.skipped && registry.skipped) return;
   const periods = ws.config.publications.flatMap((p) => p.periods.map((e) => ({ publication: p.code, period: e.period.label })));
-  const o = await findDbOrphans(await ws.db(), { periods, tables: keep });
+  const o = await findDbOrphans(await ws.db(), { periods, tables: keep, workspace: await ws.identity() });
+  plan.notOurs = { others: o.others, unclaimed: o.unclaimed };
   if (tables.skipped) {
     // The staging rows stay, so the registry rows describing them (and the sources those reference) stay too.
     o.tables = [];

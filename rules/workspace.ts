@@ -2,11 +2,14 @@
  * The workspace a build runs in (`-C DIR`): where each store lives, the loaded config, and the side
  * effects (database, network, clock) that rules receive instead of reaching for globals.
  */
-import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { FileHasher } from '../engine/index.ts';
 import { loadConfig, type PipelineConfig, type Publication } from '../lib/config/index.ts';
+import { tempPathFor } from '../lib/atomic.ts';
 import { openDb, type Db } from '../lib/db/index.ts';
-import { ensureSchemas } from '../lib/db/registry.ts';
+import { claimEverything, ensureSchemas, registerWorkspace } from '../lib/db/registry.ts';
 import { describeFile, type FileExtraction } from '../lib/sheets/index.ts';
 import { DownloadStore, type WebDeps } from '../lib/web/index.ts';
 
@@ -38,6 +41,11 @@ export interface Workspace {
   store: DownloadStore;
   /** Opened on first use: `status` on a fresh workspace should not pay for creating a database. */
   db(): Promise<Db>;
+  /**
+   * The workspace's identity (`manifests/.workspace-id`, created with the database on first use): recorded on every
+   * registry row it writes, so that workspaces sharing one database never load into, or clean, each other's data.
+   */
+  identity(): Promise<string>;
   web: WebDeps;
   now: () => Date;
   /** `build --refresh`: ask servers again (conditional requests) for URLs already downloaded. */
@@ -87,6 +95,9 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace &
   const store = new DownloadStore(paths.downloads);
   await store.load();
   let db: Promise<Db> | undefined;
+  let id: Promise<string> | undefined;
+  const identity = () => (id ??= workspaceId(paths));
+  const embedded = opts.databaseUrl === undefined || opts.databaseUrl === '';
   const extractions = new Map<string, Promise<FileExtraction>>();
   return {
     paths,
@@ -96,9 +107,14 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace &
     web: opts.web ?? {},
     now: opts.now,
     refresh: opts.refresh ?? false,
+    identity,
     db: () =>
       (db ??= openDb({ workspace: paths.root, databaseUrl: opts.databaseUrl }).then(async (d) => {
         await ensureSchemas(d);
+        const me = await identity();
+        await registerWorkspace(d, me, paths.root);
+        // The embedded database lives in this folder: whatever it holds is this workspace's.
+        if (embedded) await claimEverything(d, me);
         return d;
       })),
     describe(file, includeSheets, signal) {
@@ -116,4 +132,42 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace &
       if (db) await (await db.catch(() => undefined))?.close();
     },
   };
+}
+
+/** Where a workspace keeps its identity: beside the manifests, committed with them, so a CI clone is the same workspace. */
+export function workspaceIdPath(paths: WorkspacePaths): string {
+  return join(paths.manifests, '.workspace-id');
+}
+
+const ID_FORMAT = /^[A-Za-z0-9][A-Za-z0-9_.-]{7,63}$/;
+
+/** Reads `manifests/.workspace-id`, creating it with a random UUID the first time (exclusively: a racing process's id wins). */
+async function workspaceId(paths: WorkspacePaths): Promise<string> {
+  const file = workspaceIdPath(paths);
+  const read = async () => {
+    const text = (await readFile(file, 'utf8')).trim();
+    if (!ID_FORMAT.test(text)) {
+      throw Object.assign(new Error(`${file}:1:1: "${text.slice(0, 40)}" is not a workspace id (8–64 letters, digits, "_", "." or "-")`), {
+        hint: 'restore the file from version control (or from the checkout that built this database); delete it only for a new workspace that owns nothing in the database yet',
+      });
+    }
+    return text;
+  };
+  try {
+    return await read();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await mkdir(dirname(file), { recursive: true });
+  // Written whole, then published with link(), which fails when the name exists: no reader sees half an id.
+  const tmp = tempPathFor(file);
+  await writeFile(tmp, `${randomUUID()}\n`);
+  try {
+    await link(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    await unlink(tmp);
+  }
+  return read();
 }

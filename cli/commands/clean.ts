@@ -79,6 +79,7 @@ function jsonReport(plan: OrphanPlan, root: string, execute: boolean, republishe
     dryRun: !execute,
     workspace: root,
     stores,
+    notOurs: plan.notOurs,
     republish: plan.republish,
     ...(execute ? { republished: republished.map((r) => ({ key: r.key, outcome: r.outcome, ...(r.error ? { error: r.error.message } : {}) })) } : {}),
   };
@@ -152,6 +153,7 @@ function render(plan: OrphanPlan, ctx: { io: Io; p: Parsed; execute: boolean; re
     }
     if (s.note) out.push(c.dim(`  note: ${s.note}`));
   }
+  out.push(...notOurs(plan, c));
   const t = totals(plan.stores);
   out.push('');
   if (t.items === 0) {
@@ -171,6 +173,23 @@ function render(plan: OrphanPlan, ctx: { io: Io; p: Parsed; execute: boolean; re
     out.push(`To remove them: ${executeCommand(ctx.p)}`);
   }
   return out.join('\n') + '\n';
+}
+
+/** What the database holds for other workspaces (or nobody): said once, as counts, because none of it is ours to list. */
+function notOurs(plan: OrphanPlan, c: ReturnType<typeof styler>): string[] {
+  const out: string[] = [];
+  const counts = (n: { tables: number; registryRows: number }) =>
+    `${n.tables.toLocaleString('en-GB')} table${n.tables === 1 ? '' : 's'}, ${n.registryRows.toLocaleString('en-GB')} registry row${n.registryRows === 1 ? '' : 's'}`;
+  const { others, unclaimed } = plan.notOurs;
+  if (others.registryRows > 0) {
+    out.push(`${c.bold('shared'.padEnd(10))} belongs to another workspace (${counts(others)}): left alone`);
+    for (const w of others.workspaces) out.push(c.dim(`    ${w}`));
+  }
+  if (unclaimed.registryRows > 0) {
+    out.push(`${c.bold('shared'.padEnd(10))} claimed by no workspace (${counts(unclaimed)}, written before workspace ids): left alone`);
+    out.push(c.dim('    a build in the workspace that loaded them claims what it still configures (loading no rows again); the rest is yours to drop by hand'));
+  }
+  return out;
 }
 
 /** The command line that removes what this dry run listed: the same workspace, config and options, plus --execute. */

@@ -6,8 +6,12 @@
  *
  * Finding and deleting are separate so a caller can show the list first and later delete exactly that list:
  * {@link deleteDbOrphans} deletes the listed keys, never "whatever matches now".
+ *
+ * One database may be shared by several workspaces (a CI server and a developer checkout): every registry row
+ * records the workspace that wrote it, and only the asking workspace's rows (and the tables registered to it) can be
+ * orphans. Rows of other workspaces, and rows written before workspace ids (claimed by nobody), are only counted.
  */
-import { stagingName } from './staging.ts';
+import { foreignOwner, stagingName } from './staging.ts';
 import { DbError, type Db, type DbTx } from './types.ts';
 
 /** What the current config produces, as far as the database is concerned. */
@@ -16,6 +20,16 @@ export interface KeepSet {
   periods: { publication: string; period: string }[];
   /** Tables named by the canonical manifests of configured periods, with the publication whose manifest names them. */
   tables: { table: string; publication: string }[];
+  /** The asking workspace's id: only its registry rows and tables can be orphans. */
+  workspace: string;
+}
+
+/** What the database holds that is not the asking workspace's to delete: counted, never listed for deletion. */
+export interface NotOurs {
+  /** Staging tables registered to them. */
+  tables: number;
+  /** Their `datawarp.periods`, `sources`, `loads` and `tables` rows. */
+  registryRows: number;
 }
 
 /** A registered staging table no current canonical manifest defines: dropped with its `datawarp.tables` row. */
@@ -36,6 +50,10 @@ export interface DbOrphans {
   periods: PeriodOrphan[];
   sources: SourceOrphan[];
   loads: LoadOrphan[];
+  /** Other workspaces' tables and rows, and how each workspace is named (`workspace <id> (last opened at <root>)`). */
+  others: NotOurs & { workspaces: string[] };
+  /** Tables and rows written before workspace ids (registry version 1) on a shared server: claimed by nobody. */
+  unclaimed: NotOurs;
 }
 
 const pair = (publication: string, period: string) => `${publication}\u0000${period}`;
@@ -52,7 +70,22 @@ export async function findDbOrphans(db: Db, keep: KeepSet): Promise<DbOrphans> {
   const staging = new Set(
     (await db.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'staging' ORDER BY tablename`)).map((r) => r.t),
   );
-  const registered = await db.query<{ table_name: string; publication: string }>('SELECT table_name, publication FROM datawarp.tables ORDER BY table_name');
+  const all = await db.query<{ table_name: string; publication: string; workspace_id: string | null }>(
+    'SELECT table_name, publication, workspace_id FROM datawarp.tables ORDER BY table_name',
+  );
+  const others: DbOrphans['others'] = { tables: 0, registryRows: 0, workspaces: [] };
+  const unclaimed: NotOurs = { tables: 0, registryRows: 0 };
+  const foreign = new Set<string>();
+  /** Whether a registry row is the asking workspace's; counts it under others or unclaimed when not. */
+  const mine = (row: { workspace_id: string | null }, isTable = false): boolean => {
+    if (row.workspace_id === keep.workspace) return true;
+    const into = row.workspace_id === null ? unclaimed : others;
+    into.registryRows++;
+    if (isTable) into.tables++;
+    if (row.workspace_id !== null) foreign.add(row.workspace_id);
+    return false;
+  };
+  const registered = all.filter((r) => mine(r, true));
 
   const tables: TableOrphan[] = [];
   const rows: RowsOrphan[] = [];
@@ -72,7 +105,8 @@ export async function findDbOrphans(db: Db, keep: KeepSet): Promise<DbOrphans> {
     }
   }
 
-  const registeredNames = new Set(registered.map((r) => r.table_name));
+  // Registered to anyone: a table another workspace registered is never "unknown" (so never dropped on request).
+  const registeredNames = new Set(all.map((r) => r.table_name));
   const unknown: UnknownTable[] = [];
   for (const t of staging) {
     // A name a current manifest defines is the build's business (it adopts or refuses the table), not clean's.
@@ -80,9 +114,11 @@ export async function findDbOrphans(db: Db, keep: KeepSet): Promise<DbOrphans> {
   }
 
   const dropped = new Set(tables.map((t) => t.table));
-  const allLoads = await db.query<{ table_name: string; publication: string; period: string; source_key: string; source_url: string; row_count: number | string }>(
-    'SELECT table_name, publication, period, source_key, source_url, row_count FROM datawarp.loads ORDER BY table_name, publication, period, source_key',
-  );
+  const allLoads = (
+    await db.query<{ table_name: string; publication: string; period: string; source_key: string; source_url: string; row_count: number | string; workspace_id: string | null }>(
+      'SELECT table_name, publication, period, source_key, source_url, row_count, workspace_id FROM datawarp.loads ORDER BY table_name, publication, period, source_key',
+    )
+  ).filter((l) => mine(l));
   const loads: LoadOrphan[] = [];
   const usedSources = new Set<string>();
   for (const l of allLoads) {
@@ -95,23 +131,26 @@ export async function findDbOrphans(db: Db, keep: KeepSet): Promise<DbOrphans> {
   // A source goes with its period, or when every load that used it goes (its table was dropped).
   const usedBefore = new Set(allLoads.map((l) => `${pair(l.publication, l.period)}\u0000${l.source_url}`));
   const sources: SourceOrphan[] = [];
-  for (const s of await db.query<{ publication: string; period: string; source_url: string; source_file: string }>(
-    'SELECT publication, period, source_url, source_file FROM datawarp.sources ORDER BY publication, period, source_url',
-  )) {
+  for (const s of (
+    await db.query<{ publication: string; period: string; source_url: string; source_file: string; workspace_id: string | null }>(
+      'SELECT publication, period, source_url, source_file, workspace_id FROM datawarp.sources ORDER BY publication, period, source_url',
+    )
+  ).filter((x) => mine(x))) {
     const key = `${pair(s.publication, s.period)}\u0000${s.source_url}`;
     const gone = !configured.has(pair(s.publication, s.period)) || (usedBefore.has(key) && !usedSources.has(key));
     if (gone) sources.push({ publication: s.publication, period: s.period, sourceUrl: s.source_url, sourceFile: s.source_file });
   }
 
   const periods: PeriodOrphan[] = (
-    await db.query<{ publication: string; period: string; row_count: number | string }>(
-      'SELECT publication, period, row_count FROM datawarp.periods ORDER BY publication, period',
+    await db.query<{ publication: string; period: string; row_count: number | string; workspace_id: string | null }>(
+      'SELECT publication, period, row_count, workspace_id FROM datawarp.periods ORDER BY publication, period',
     )
   )
-    .filter((p) => !configured.has(pair(p.publication, p.period)))
+    .filter((p) => mine(p) && !configured.has(pair(p.publication, p.period)))
     .map((p) => ({ publication: p.publication, period: p.period, rows: Number(p.row_count) }));
 
-  return { tables, rows, unknown, periods, sources, loads };
+  for (const id of [...foreign].sort()) others.workspaces.push(await foreignOwner(db, id));
+  return { tables, rows, unknown, periods, sources, loads, others, unclaimed };
 }
 
 async function tableSize(db: Db, table: string): Promise<{ rows: number; bytes: number }> {

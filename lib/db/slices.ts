@@ -4,7 +4,7 @@
  * parts feeding the same table and period coexist, and reloading never duplicates rows.
  */
 import { DbError, type CopyRow, type DbTx } from './types.ts';
-import { PROVENANCE_COLUMNS, stagingName } from './staging.ts';
+import { PROVENANCE_COLUMNS, foreignOwner, stagingName } from './staging.ts';
 
 /** A period of a publication with its ISO start and end dates (inclusive). */
 export interface PeriodRef { label: string; start: string; end: string }
@@ -22,6 +22,8 @@ export interface Slice {
   sheet: string | null;
   canonicalSha256: string;
   ruleVersion: string;
+  /** The loading workspace's id, recorded on the slice's registry rows (undefined when the database is not shared). */
+  workspace?: string;
 }
 
 /** One data row of a slice: its row number in the source, its values (PostgreSQL input text) and cell markers. */
@@ -35,7 +37,7 @@ export interface SliceRow { sourceRow: number; values: (string | null)[]; marker
  */
 export async function replaceSlice(tx: DbTx, slice: Slice, columns: string[], rows: AsyncIterable<SliceRow> | Iterable<SliceRow>): Promise<{ rows: number; markers: number }> {
   const qname = stagingName(slice.table);
-  const registered = await tx.query<{ publication: string }>('SELECT publication FROM datawarp.tables WHERE table_name = $1', [slice.table]);
+  const registered = await tx.query<{ publication: string; workspace_id: string | null }>('SELECT publication, workspace_id FROM datawarp.tables WHERE table_name = $1', [slice.table]);
   if (!registered[0]) {
     throw new DbError(`Table ${qname} is not registered; cannot load slice ${slice.sourceKey}`, 'Call ensureStagingTable for the table before replaceSlice (this is a bug in the caller).');
   }
@@ -43,6 +45,13 @@ export async function replaceSlice(tx: DbTx, slice: Slice, columns: string[], ro
     throw new DbError(
       `Table ${qname} belongs to publication ${registered[0].publication}; slice ${slice.sourceKey} of publication ${slice.publication} cannot be loaded into it`,
       `Give the table another name in ${slice.publication}'s rules (table names are shared by all publications).`,
+    );
+  }
+  const owner = registered[0].workspace_id;
+  if (slice.workspace !== undefined && owner !== null && owner !== slice.workspace) {
+    throw new DbError(
+      `Table ${qname} belongs to ${await foreignOwner(tx, owner)}; slice ${slice.sourceKey} of workspace ${slice.workspace} cannot be loaded into it`,
+      'Call ensureStagingTable with the same workspace before replaceSlice (it says how to resolve the clash).',
     );
   }
   await tx.query(`DELETE FROM ${qname} WHERE _publication = $1 AND _period = $2 AND _source_key = $3`, [slice.publication, slice.period.label, slice.sourceKey]);
@@ -57,20 +66,22 @@ export async function replaceSlice(tx: DbTx, slice: Slice, columns: string[], ro
   }
   const copied = await tx.copyRows(qname, [...PROVENANCE_COLUMNS.map((c) => c.name), ...columns], withProvenance());
   await tx.query(
-    `INSERT INTO datawarp.sources (publication, period, source_url, source_file, source_sha256) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (publication, period, source_url) DO UPDATE SET source_file = EXCLUDED.source_file, source_sha256 = EXCLUDED.source_sha256`,
-    [slice.publication, slice.period.label, slice.sourceUrl, slice.sourceFile, slice.sourceSha256],
+    `INSERT INTO datawarp.sources (publication, period, source_url, source_file, source_sha256, workspace_id) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (publication, period, source_url) DO UPDATE SET source_file = EXCLUDED.source_file, source_sha256 = EXCLUDED.source_sha256,
+       workspace_id = COALESCE(EXCLUDED.workspace_id, datawarp.sources.workspace_id)`,
+    [slice.publication, slice.period.label, slice.sourceUrl, slice.sourceFile, slice.sourceSha256, slice.workspace ?? null],
   );
   await tx.query(
     `INSERT INTO datawarp.loads (table_name, publication, period, source_key, source_url, source_sha256, source_file, sheet,
-                                 canonical_sha256, rule_version, row_count, marker_count, loaded_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
+                                 canonical_sha256, rule_version, row_count, marker_count, loaded_at, workspace_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now(), $13)
      ON CONFLICT (table_name, publication, period, source_key) DO UPDATE SET
        source_url = EXCLUDED.source_url, source_sha256 = EXCLUDED.source_sha256, source_file = EXCLUDED.source_file,
        sheet = EXCLUDED.sheet, canonical_sha256 = EXCLUDED.canonical_sha256, rule_version = EXCLUDED.rule_version,
-       row_count = EXCLUDED.row_count, marker_count = EXCLUDED.marker_count, loaded_at = EXCLUDED.loaded_at`,
+       row_count = EXCLUDED.row_count, marker_count = EXCLUDED.marker_count, loaded_at = EXCLUDED.loaded_at,
+       workspace_id = COALESCE(EXCLUDED.workspace_id, datawarp.loads.workspace_id)`,
     [slice.table, slice.publication, slice.period.label, slice.sourceKey, slice.sourceUrl, slice.sourceSha256, slice.sourceFile,
-      slice.sheet, slice.canonicalSha256, slice.ruleVersion, copied, markers],
+      slice.sheet, slice.canonicalSha256, slice.ruleVersion, copied, markers, slice.workspace ?? null],
   );
   return { rows: copied, markers };
 }
@@ -80,6 +91,7 @@ export async function replaceSlice(tx: DbTx, slice: Slice, columns: string[], ro
  * of the publication (registered to it or named in its loads) whose source key is not in `keep`, their
  * `datawarp.loads` rows, and `datawarp.sources` rows no longer used by any load of that period.
  * Deleting by staging rows too (not only by registry rows) also clears rows the registry lost track of.
+ * With `workspace`, tables registered to another workspace are never touched.
  * @returns the number of staging rows deleted
  */
 export async function deleteSlicesExcept(
@@ -87,12 +99,14 @@ export async function deleteSlicesExcept(
   publication: string,
   period: string,
   keep: { table: string; sourceKey: string }[],
+  workspace?: string,
 ): Promise<number> {
   const tables = await tx.query<{ table_name: string }>(
     `SELECT table_name FROM datawarp.tables WHERE publication = $1
      UNION SELECT table_name FROM datawarp.loads WHERE publication = $1 AND period = $2
+     EXCEPT SELECT table_name FROM datawarp.tables WHERE $3::text IS NOT NULL AND workspace_id <> $3
      ORDER BY 1`,
-    [publication, period],
+    [publication, period, workspace ?? null],
   );
   const keepBy = new Map<string, string[]>();
   for (const k of keep) keepBy.set(k.table, [...(keepBy.get(k.table) ?? []), k.sourceKey]);

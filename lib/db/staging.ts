@@ -84,17 +84,29 @@ function sliceIndexName(table: string): string {
 }
 
 /**
+ * How a workspace is named to a person: its id plus the folder it was last opened from (`datawarp.workspaces`),
+ * e.g. `workspace 5f0c… (last opened at /srv/ci/nhs)`.
+ */
+export async function foreignOwner(tx: DbTx | Db, id: string): Promise<string> {
+  const rows = await tx.query<{ root: string }>('SELECT root FROM datawarp.workspaces WHERE workspace_id = $1', [id]);
+  return `workspace ${id}${rows[0] ? ` (last opened at ${rows[0].root})` : ''}`;
+}
+
+/**
  * Make `staging.<table>` hold `columns`: create it (provenance columns, then the data columns, plus the slice index)
  * and register it for `publication` if missing; add missing columns; widen columns whose requested type is wider.
  * A narrower requested type keeps the wider existing type (values of the narrower type still load).
- * @throws DbError when the table is registered to another publication, a data column uses a provenance column name,
- *   or an unregistered table of that name exists without provenance columns
+ * @param workspace the id of the workspace loading (manifests/.workspace-id): the table is registered to it, and a
+ *   table registered to nobody (written before workspace ids) is adopted; undefined when the database is not shared
+ * @throws DbError when the table is registered to another workspace or publication, a data column uses a provenance
+ *   column name, or an unregistered table of that name exists without provenance columns
  */
 export async function ensureStagingTable(
   tx: DbTx,
   table: string,
   publication: string,
   columns: { name: string; type: ColumnType }[],
+  workspace?: string,
 ): Promise<{ created: boolean; added: string[]; widened: { column: string; from: ColumnType; to: ColumnType }[] }> {
   const qname = stagingName(table);
   for (const c of columns) {
@@ -105,7 +117,18 @@ export async function ensureStagingTable(
   }
   // One creator at a time per table (matters on a real server with several connections).
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`staging.${table}`]);
-  const owner = await tx.query<{ publication: string }>('SELECT publication FROM datawarp.tables WHERE table_name = $1', [table]);
+  const owner = await tx.query<{ publication: string; workspace_id: string | null }>('SELECT publication, workspace_id FROM datawarp.tables WHERE table_name = $1', [table]);
+  const other = owner[0]?.workspace_id;
+  if (workspace !== undefined && other && other !== workspace) {
+    // Sharing would let one workspace's build replace, and its clean drop, the other's rows.
+    throw new DbError(
+      `Table ${qname} belongs to ${await foreignOwner(tx, other)} (publication ${owner[0]!.publication}) in this database; this workspace (${workspace}), publication ${publication}, also wants to load into it`,
+      `Two workspaces sharing a database need different table names: rename the table in ${publication}'s overrides (config/publications.yaml), or point one workspace at another database (DATABASE_URL). If both are the same workspace (a clone), copy manifests/.workspace-id from the other one.`,
+    );
+  }
+  if (workspace !== undefined && owner[0] && !other) {
+    await tx.query('UPDATE datawarp.tables SET workspace_id = $2 WHERE table_name = $1', [table, workspace]);
+  }
   if (owner[0] && owner[0].publication !== publication) {
     throw new DbError(
       `Table ${qname} belongs to publication ${owner[0].publication}; publication ${publication} also wants to load into it`,
@@ -118,7 +141,7 @@ export async function ensureStagingTable(
     const defs = [...PROVENANCE_COLUMNS.map((c) => `${quoteIdent(c.name)} ${c.sql}`), ...columns.map((c) => `${quoteIdent(c.name)} ${c.type}`)];
     await tx.query(`CREATE TABLE ${qname} (${defs.join(', ')})`);
     await tx.query(`CREATE INDEX ${quoteIdent(sliceIndexName(table))} ON ${qname} (_publication, _period, _source_key)`);
-    await register(tx, table, publication);
+    await register(tx, table, publication, workspace);
     return { created: true, added: [], widened: [] };
   }
   if (!owner[0]) {
@@ -132,7 +155,7 @@ export async function ensureStagingTable(
         `Drop or rename it (DROP TABLE ${qname}) so that nhs-pipeline can create it.`,
       );
     }
-    await register(tx, table, publication);
+    await register(tx, table, publication, workspace);
   }
   const byName = new Map(existing.map((c) => [c.name, c.type]));
   const added: string[] = [];
@@ -160,7 +183,7 @@ async function tableExists(tx: DbTx, table: string): Promise<boolean> {
   return rows[0]!.n > 0;
 }
 
-async function register(tx: DbTx, table: string, publication: string): Promise<void> {
-  await tx.query('INSERT INTO datawarp.tables (table_name, publication) VALUES ($1, $2) ON CONFLICT (table_name) DO NOTHING', [table, publication]);
+async function register(tx: DbTx, table: string, publication: string, workspace: string | undefined): Promise<void> {
+  await tx.query('INSERT INTO datawarp.tables (table_name, publication, workspace_id) VALUES ($1, $2, $3) ON CONFLICT (table_name) DO NOTHING', [table, publication, workspace ?? null]);
 }
 
