@@ -1,6 +1,7 @@
 /** Command-line parsing: one option table, pure, so every option is documented and tested in one place. */
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
+import { didYouMean } from '../lib/config/index.ts';
 
 export class UsageError extends Error {
   constructor(message: string, readonly hint = 'run `pipeline.ts --help` for usage') {
@@ -47,7 +48,7 @@ export interface Parsed {
 export function parse(argv: string[], cwd: string): Parsed {
   const command = argv.find((a) => !a.startsWith('-')) as Command | undefined;
   if (command !== undefined && !COMMANDS.includes(command)) {
-    const guess = COMMANDS.find((c) => c.startsWith(command.slice(0, 2)));
+    const guess = didYouMean(command, COMMANDS) ?? COMMANDS.find((c) => c.startsWith(command.slice(0, 2)));
     throw new UsageError(`unknown command "${command}"`, `${guess ? `did you mean "${guess}"? ` : ''}commands: ${COMMANDS.join(', ')}`);
   }
   const rest = command ? argv.filter((a, i) => i !== argv.indexOf(command)) : argv;
@@ -61,7 +62,11 @@ export function parse(argv: string[], cwd: string): Parsed {
       strict: true,
     }));
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
+    const message = (err as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, '').replace(/\. To specify a positional argument.*$/s, '');
+    const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(message)?.[1];
+    const names = Object.keys({ ...GLOBAL, ...(command ? COMMAND_OPTIONS[command] : {}) }).map((n) => `--${n}`);
+    const guess = unknown && didYouMean(unknown, names);
+    throw new UsageError(message, guess ? `did you mean "${guess}"? run \`pipeline.ts ${command ?? ''} --help\` for options` : undefined);
   }
   const jobsText = values.jobs as string | undefined;
   const jobs = jobsText === undefined ? availableParallelism() : Number(jobsText);

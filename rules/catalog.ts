@@ -8,6 +8,7 @@ import { readParquetInfo, rowsToParquet } from '../lib/parquet/index.ts';
 import { KV_RECORD, KV_TABLE, parquetPaths } from './parquet.ts';
 import type { Workspace } from './workspace.ts';
 import { publishedTables } from './sources.ts';
+import { plural } from './enrich.ts';
 
 export function catalogPath(ws: Workspace): string {
   return join(ws.paths.output, 'catalog.parquet');
@@ -71,7 +72,7 @@ export function catalogRule(ws: Workspace): Rule {
         outPath: catalogPath(ws),
         kv: { [KV_RECORD]: JSON.stringify(ctx.provenance()) },
       });
-      return { output: out.sha256, summary: `${rows.length} tables`, stats: { tables: rows.length } };
+      return { output: out.sha256, summary: plural(rows.length, 'table'), stats: { tables: rows.length } };
     },
   };
 }

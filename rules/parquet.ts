@@ -11,6 +11,7 @@ import { tempPathFor, writeFileAtomic } from '../lib/atomic.ts';
 import { readLoads, stagingColumns, type LoadRow } from '../lib/db/registry.ts';
 import { csvToParquet, readParquetInfo, renderTableMarkdown, type ParquetColumn, type TableDoc } from '../lib/parquet/index.ts';
 import type { CanonicalBody, CanonicalTable } from './canonical.ts';
+import { plural } from './enrich.ts';
 import { readManifest } from './manifest-io.ts';
 import { manifestPath, publication, splitId, type Workspace } from './workspace.ts';
 
@@ -84,7 +85,7 @@ export function parquetRule(ws: Workspace): Rule {
         };
         const pq = await csvToParquet({ csvPath: csv, columns: all, outPath: paths.parquet, kv, signal: ctx.signal });
         await writeFileAtomic(paths.markdown, markdown);
-        return { output: digestOf({ parquet: pq.sha256, markdown: markdownSha }), summary: `${pq.rows.toLocaleString('en-GB')} rows, ${doc.periods.length} periods`, stats: { rows: pq.rows } };
+        return { output: digestOf({ parquet: pq.sha256, markdown: markdownSha }), summary: `${plural(pq.rows, 'row')}, ${plural(doc.periods.length, 'period')}`, stats: { rows: pq.rows } };
       } finally {
         await rm(csv, { force: true });
       }

@@ -144,6 +144,9 @@ describe('help and usage', () => {
     const badOpt = await runCli(['build', '--frobnicate']);
     expect(badOpt.code).toBe(2);
     expect(badOpt.stderr).toContain("Unknown option '--frobnicate'");
+    const typoOpt = await runCli(['build', '--retry-faild']);
+    expect(typoOpt.code).toBe(2);
+    expect(typoOpt.stderr).toBe("error: Unknown option '--retry-faild'\n  hint: did you mean \"--retry-failed\"? run `pipeline.ts build --help` for options\n");
     const badJobs = await runCli(['build', '-j', 'zero']);
     expect(badJobs.code).toBe(2);
     expect(badJobs.stderr).toContain('-j expects a whole number');
