@@ -1,82 +1,70 @@
 /**
- * CSV tables: encoding detection, one streaming pass to describe the table (all values scanned for
- * types, no row cap) and a second streaming pass to yield rows. Memory stays flat however many rows
- * there are: papaparse parses one decoded chunk at a time and rows are consumed as they come.
+ * CSV tables: one streaming pass to describe the table (encoding detected on the way, all values
+ * scanned for types, no row cap) and a second streaming pass to yield rows. Memory stays flat however
+ * many rows there are: papaparse parses one decoded chunk at a time and rows are consumed as they come.
+ *
+ * Both passes run per record over millions of records, so the per-record work avoids allocation:
+ * records travel in batches (one per chunk) with their line numbers computed per batch, and field
+ * checks use `trimText`, which only calls `trim` when there is something to trim.
  */
 import Papa from 'papaparse';
 import { throwIfAborted, type ByteSource } from './bytes.ts';
+import { bomEncoding, detectEncoding, InvalidUtf8Error, textDecoder, Utf8Decoder, type ChunkDecoder } from './decode.ts';
 import { MAX_TABLE_COLUMNS, SheetError, tooWideError, type Cell, type SheetLocation, type TableInfo } from './types.ts';
-import { ColumnStats, cleanHeader, isTotalLabel } from './values.ts';
+import { ColumnStats, cleanHeader, isTotalLabel, trimText } from './values.ts';
 import { uniqueNames } from './names.ts';
 import { isAggregateLevel, LevelCounter } from './levels.ts';
 
-/** Detects the text encoding: BOMs first, then strict UTF-8 validation over the whole stream, else Windows-1252. */
-export async function detectEncoding(source: ByteSource, signal?: AbortSignal): Promise<string> {
-  const head = await source.head(3);
-  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8';
-  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
-  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
-  const strict = new TextDecoder('utf-8', { fatal: true });
-  try {
-    for await (const chunk of source.stream(signal)) strict.decode(chunk, { stream: true });
-    strict.decode();
-    return 'utf-8';
-  } catch (err) {
-    if (err instanceof TypeError) return 'windows-1252'; // invalid UTF-8: NHS CSVs that are not UTF-8 are cp1252
-    throw err;
-  }
+export { detectEncoding, textDecoder } from './decode.ts';
+
+/** Parsed records of one chunk: `fields[i]` starts on the 1-based physical line `lines ? lines[i] : line0 + i`. */
+interface CsvBatch {
+  fields: string[][];
+  line0: number;
+  /** Only when quoted fields hold line breaks, which make line numbers skip. */
+  lines?: number[];
 }
 
-/**
- * Windows-1252's printable characters in 0x80–0x9F (en dash 0x96, euro 0x80, curly quotes...). Node 20's
- * `TextDecoder('windows-1252')` treats the label as Latin-1 and yields C1 control characters there instead,
- * so `Clinical Director – Medical` in the PCN files would lose its dash: decode those bytes ourselves.
- */
-const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
-
-/** A streaming decoder; strips a UTF BOM like TextDecoder does. */
-export function textDecoder(encoding: string): { decode(chunk?: Uint8Array, opts?: { stream?: boolean }): string } {
-  if (encoding.toLowerCase() !== 'windows-1252') return new TextDecoder(encoding);
-  return {
-    decode(chunk?: Uint8Array) {
-      if (!chunk) return '';
-      // Single-byte: every byte is one character, so chunks never split one.
-      return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-        .toString('latin1')
-        .replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]);
-    },
-  };
+/** Number of `\n` characters in `text` before `end`. */
+function countLf(text: string, end: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
-/** One parsed CSV record with the 1-based physical line it starts on. */
-interface CsvRecord {
-  line: number;
-  fields: string[];
-}
-
-async function* csvBatches(source: ByteSource, encoding: string, signal?: AbortSignal): AsyncGenerator<CsvRecord[]> {
+async function* csvBatches(source: ByteSource, decoder: ChunkDecoder, signal?: AbortSignal): AsyncGenerator<CsvBatch> {
   // papaparse's core parser over decoded chunks: each chunk yields a whole batch of records, and the
   // incomplete last record is carried into the next chunk (as papaparse's own ChunkStreamer does).
   // Batches keep the per-record cost synchronous; papaparse's Node stream mode pushes every record
   // through a stream on its own, which costs several times the parse.
-  const decoder = textDecoder(encoding); // strips a BOM; Windows-1252 mapped explicitly (see above)
   let parser: InstanceType<typeof Papa.Parser> | undefined;
+  let newline: '\r\n' | '\n' | '\r' = '\n';
   let partial = '';
   let line = 1;
-  function batch(text: string, last: boolean): CsvRecord[] {
-    parser ??= new Papa.Parser({ delimiter: ',', quoteChar: '"', newline: guessNewline(text) });
+  function batch(text: string, last: boolean): CsvBatch {
+    if (!parser) {
+      newline = guessNewline(text);
+      parser = new Papa.Parser({ delimiter: ',', quoteChar: '"', newline });
+    }
     const input = partial + text;
     const res = parser.parse(input, 0, !last) as { data: string[][]; meta: { cursor: number } };
+    const data = res.data;
     partial = last ? '' : input.substring(res.meta.cursor);
-    const out: CsvRecord[] = new Array(res.data.length);
-    for (let r = 0; r < res.data.length; r++) {
-      const fields = res.data[r];
-      out[r] = { line, fields };
+    const line0 = line;
+    // Every record of a non-final batch ends with one newline: exactly that many line feeds in the
+    // consumed text means no quoted field holds a line break, and lines simply count up.
+    if (!last && countLf(input, res.meta.cursor) === (newline === '\r' ? 0 : data.length)) {
+      line += data.length;
+      return { fields: data, line0 };
+    }
+    const lines: number[] = new Array(data.length);
+    for (let r = 0; r < data.length; r++) {
+      lines[r] = line;
       // Embedded line breaks inside quoted fields advance the physical line number.
       line += 1;
-      for (const f of fields) for (let i = f.indexOf('\n'); i >= 0; i = f.indexOf('\n', i + 1)) line++;
+      for (const f of data[r]) for (let i = f.indexOf('\n'); i >= 0; i = f.indexOf('\n', i + 1)) line++;
     }
-    return out;
+    return { fields: data, line0, lines };
   }
   for await (const chunk of source.stream(signal)) {
     throwIfAborted(signal);
@@ -96,16 +84,21 @@ function guessNewline(text: string): '\r\n' | '\n' | '\r' {
 }
 
 function isBlank(fields: string[]): boolean {
-  return fields.every((f) => f.trim() === '');
+  for (let i = 0; i < fields.length; i++) if (trimText(fields[i]) !== '') return false;
+  return true;
 }
 
-/** How one data record relates to the table: a row, a blank line, a repeated header, or a ragged line. */
+/**
+ * How one data record relates to the table: a row, a blank line, a repeated header, or a ragged line.
+ * `header` holds the header's fields trimmed. Loops, not array methods: this runs on every record.
+ */
 function recordRole(fields: string[], header: string[]): 'row' | 'blank' | 'header' | 'ragged' {
   if (isBlank(fields)) return 'blank';
-  if (fields.length > header.length && fields.slice(header.length).some((f) => f.trim() !== '')) return 'ragged';
-  if (fields.length < header.length) return 'ragged';
-  if (header.every((h, i) => (fields[i] ?? '').trim() === h.trim())) return 'header';
-  return 'row';
+  const n = header.length;
+  if (fields.length < n) return 'ragged';
+  for (let i = n; i < fields.length; i++) if (trimText(fields[i]) !== '') return 'ragged';
+  for (let i = 0; i < n; i++) if (trimText(fields[i]) !== header[i]) return 'row';
+  return 'header';
 }
 
 /** A title or `Label:,value` metadata line above the header (one field, or a first field ending in a colon). */
@@ -119,16 +112,35 @@ function isNoteRecord(fields: string[]): boolean {
   return fields.filter((f) => f.trim() !== '').length === 1 && fields[0].trim() !== '';
 }
 
-/** Describes a CSV as one table; `key`/`member` place it inside a zip when it came from one. */
-export async function describeCsv(
+/**
+ * Describes a CSV as one table; `key`/`member` place it inside a zip when it came from one.
+ *
+ * Encoding: a BOM names it; otherwise the file is decoded as strict UTF-8 while it is described, and
+ * the first invalid byte sequence (NHS CSVs that are not UTF-8 are Windows-1252) restarts the pass
+ * with the Windows-1252 decoder. A UTF-8 or ASCII file is thus read once, not validated separately.
+ */
+export async function describeCsv(source: ByteSource, loc: SheetLocation, key: string, signal?: AbortSignal): Promise<TableInfo> {
+  const bom = bomEncoding(await source.head(3));
+  if (bom) return describeAs(source, bom, textDecoder(bom), loc, key, signal);
+  try {
+    return await describeAs(source, 'utf-8', new Utf8Decoder(true), loc, key, signal);
+  } catch (err) {
+    if (!(err instanceof InvalidUtf8Error)) throw err;
+    return describeAs(source, 'windows-1252', textDecoder('windows-1252'), loc, key, signal);
+  }
+}
+
+async function describeAs(
   source: ByteSource,
+  encoding: string,
+  decoder: ChunkDecoder,
   loc: SheetLocation,
   key: string,
   signal?: AbortSignal,
 ): Promise<TableInfo> {
-  const encoding = await detectEncoding(source, signal);
   const preamble: string[][] = [];
   let header: string[] | undefined;
+  let trimmedHeader: string[] = [];
   let headerLine = 0;
   let stats: ColumnStats[] = [];
   let firstDataRow = 0;
@@ -136,58 +148,64 @@ export async function describeCsv(
   let rowCount = 0;
   let totalsRows = 0;
   let repeatedHeaders = 0;
-  let pendingRagged: CsvRecord | undefined;
+  let pendingRagged: { line: number; fields: string[] } | undefined;
   let levels: LevelCounter | undefined;
   const labelTotals = new Map<string, number>();
   const trailingNotes: number[] = [];
   const warnings: string[] = [];
 
   // Records arrive in batches, one per decoded chunk.
-  for await (const recs of csvBatches(source, encoding, signal)) for (const rec of recs) {
-    if (!header) {
-      if (isBlank(rec.fields)) continue;
-      // Title lines above the header have a single field, metadata lines a `Label:` first field
-      // (`Period:,January 2024`); the header is the first other line.
-      if (isPreambleRecord(rec.fields) && preamble.length < 20) {
-        preamble.push(rec.fields);
+  for await (const batch of csvBatches(source, decoder, signal)) {
+    for (let k = 0; k < batch.fields.length; k++) {
+      const fields = batch.fields[k];
+      const line = batch.lines ? batch.lines[k] : batch.line0 + k;
+      if (!header) {
+        if (isBlank(fields)) continue;
+        // Title lines above the header have a single field, metadata lines a `Label:` first field
+        // (`Period:,January 2024`); the header is the first other line.
+        if (isPreambleRecord(fields) && preamble.length < 20) {
+          preamble.push(fields);
+          continue;
+        }
+        header = fields;
+        headerLine = line;
+        if (header.length > MAX_TABLE_COLUMNS) throw tooWideError(header.length, { ...loc, cell: `${line}:${MAX_TABLE_COLUMNS + 1}` });
+        trimmedHeader = header.map((h) => h.trim());
+        stats = header.map(() => new ColumnStats());
+        levels = new LevelCounter(header.map((h) => cleanHeader(h)));
+        if (levels.empty) levels = undefined;
         continue;
       }
-      header = rec.fields;
-      headerLine = rec.line;
-      if (header.length > MAX_TABLE_COLUMNS) throw tooWideError(header.length, { ...loc, cell: `${rec.line}:${MAX_TABLE_COLUMNS + 1}` });
-      stats = header.map(() => new ColumnStats());
-      levels = new LevelCounter(header.map((h) => cleanHeader(h)));
-      continue;
-    }
-    const role = recordRole(rec.fields, header);
-    if (role === 'blank') continue;
-    if (role === 'ragged') {
-      if (isNoteRecord(rec.fields)) {
-        trailingNotes.push(rec.line);
-        pendingRagged ??= rec;
+      const role = recordRole(fields, trimmedHeader);
+      if (role === 'blank') continue;
+      if (role === 'ragged') {
+        if (isNoteRecord(fields)) {
+          trailingNotes.push(line);
+          pendingRagged ??= { line, fields };
+          continue;
+        }
+        throw raggedError(line, fields, header.length, headerLine, loc);
+      }
+      if (pendingRagged) throw raggedError(pendingRagged.line, pendingRagged.fields, header.length, headerLine, loc);
+      if (role === 'header') {
+        repeatedHeaders++;
         continue;
       }
-      throw raggedError(rec, header.length, headerLine, loc);
-    }
-    if (pendingRagged) throw raggedError(pendingRagged, header.length, headerLine, loc);
-    if (role === 'header') {
-      repeatedHeaders++;
-      continue;
-    }
-    if (!firstDataRow) firstDataRow = rec.line;
-    lastDataRow = rec.line;
-    rowCount++;
-    let total = false;
-    for (let i = 0; i < header.length; i++) {
-      const v = rec.fields[i];
-      stats[i].add(v);
-      if (!total && isTotalLabel(v)) total = true;
-    }
-    if (total) totalsRows++;
-    if (levels && !levels.empty) {
-      levels.add(rec.fields);
-      // Rows already flagged by a total label are counted once: remember them per level value.
-      if (total) for (const i of levels.columns) labelTotals.set(`${i}\0${rec.fields[i]?.trim()}`, (labelTotals.get(`${i}\0${rec.fields[i]?.trim()}`) ?? 0) + 1);
+      if (!firstDataRow) firstDataRow = line;
+      lastDataRow = line;
+      rowCount++;
+      let total = false;
+      for (let i = 0; i < stats.length; i++) {
+        const v = fields[i];
+        stats[i].add(v);
+        if (!total && isTotalLabel(v)) total = true;
+      }
+      if (total) totalsRows++;
+      if (levels) {
+        levels.add(fields);
+        // Rows already flagged by a total label are counted once: remember them per level value.
+        if (total) for (const i of levels.columns) labelTotals.set(`${i}\0${fields[i]?.trim()}`, (labelTotals.get(`${i}\0${fields[i]?.trim()}`) ?? 0) + 1);
+      }
     }
   }
   if (!header) {
@@ -231,10 +249,10 @@ export async function describeCsv(
   };
 }
 
-function raggedError(rec: CsvRecord, want: number, headerLine: number, loc: SheetLocation): SheetError {
+function raggedError(line: number, fields: string[], want: number, headerLine: number, loc: SheetLocation): SheetError {
   return new SheetError(
-    `CSV line ${rec.line} has ${rec.fields.length} fields but the header on line ${headerLine} has ${want}`,
-    { ...loc, cell: `${rec.line}:1` },
+    `CSV line ${line} has ${fields.length} fields but the header on line ${headerLine} has ${want}`,
+    { ...loc, cell: `${line}:1` },
     'The file is ragged (a stray comma, an unquoted field or a truncated line); fix or re-download the file.',
   );
 }
@@ -260,32 +278,43 @@ export async function* readCsvBatches(
   const encoding = table.encoding ?? (await detectEncoding(source, signal));
   const headerLine = table.headerRows[0];
   const cols = table.columns.map((c) => Number(c.sourceColumn) - 1);
+  const width = cols.length;
+  // Usually every field is a column, in order: each record's own field array then becomes its values.
+  const identity = cols.every((c, j) => c === j);
   let header: string[] | undefined;
   let yielded = 0;
   // Records arrive in batches (one per decoded chunk); `rows` ends both loops after the last data row.
   let out: CsvRow[] = [];
-  rows: for await (const recs of csvBatches(source, encoding, signal)) {
-    for (const rec of recs) {
-      if (rec.line < headerLine) continue;
-      if (rec.line === headerLine) {
-        header = rec.fields;
+  rows: for await (const batch of csvBatches(source, textDecoder(encoding), signal)) {
+    for (let k = 0; k < batch.fields.length; k++) {
+      const fields = batch.fields[k];
+      const line = batch.lines ? batch.lines[k] : batch.line0 + k;
+      if (line < headerLine) continue;
+      if (line === headerLine) {
+        header = fields.map((h) => h.trim());
         continue;
       }
-      if (!header || rec.line < table.firstDataRow) continue;
-      if (rec.line > table.lastDataRow) break rows;
-      const role = recordRole(rec.fields, header);
+      if (!header || line < table.firstDataRow) continue;
+      if (line > table.lastDataRow) break rows;
+      const role = recordRole(fields, header);
       if (role === 'blank' || role === 'header') continue;
-      if (role === 'ragged') throw raggedError(rec, header.length, headerLine, loc);
+      if (role === 'ragged') throw raggedError(line, fields, header.length, headerLine, loc);
       let isTotal = false;
-      const values: Cell[] = cols.map((i) => {
-        const v = rec.fields[i];
+      const values: Cell[] = identity ? fields : new Array(width);
+      if (identity) values.length = width; // blank fields past the header's width (recordRole allowed them)
+      for (let j = 0; j < width; j++) {
+        const v = fields[cols[j]];
+        if (v === undefined) {
+          values[j] = null;
+          continue;
+        }
         if (!isTotal && isTotalLabel(v)) isTotal = true;
-        const t = v === undefined ? '' : v.trim();
-        return t === '' ? null : t;
-      });
+        const t = trimText(v);
+        values[j] = t === '' ? null : t;
+      }
       if (!isTotal && isAggregateLevel(table.levels, values)) isTotal = true;
       yielded++;
-      out.push({ row: rec.line, values, isTotal });
+      out.push({ row: line, values, isTotal });
     }
     if (out.length) {
       yield out;

@@ -141,11 +141,68 @@ function dropTwins(found: { path: string; tables: TableInfo[]; skipped: SkippedP
   }
 }
 
+/** A row as `readTable` yields it. */
+export type TableRow = { row: number; values: Cell[]; isTotal: boolean };
+
 /**
  * Streams the rows of one table found by `describeFile`: exactly `table.rowCount` rows in file order,
  * values aligned with `table.columns`. CSVs stream with flat memory; workbooks are parsed whole.
+ *
+ * The rows are produced in batches and handed out one by one by a small iterator: an async generator
+ * yielding each row would cost a suspended generator and two promises per row, as much again as
+ * parsing the row.
  */
-export async function* readTable(file: SourceFile, table: TableInfo, opts: ReadOptions = {}): AsyncGenerator<{ row: number; values: Cell[]; isTotal: boolean }> {
+export function readTable(file: SourceFile, table: TableInfo, opts: ReadOptions = {}): AsyncGenerator<TableRow> {
+  return flatten(readBatches(file, table, opts));
+}
+
+/** One row at a time out of batches; `return`/`throw` reach the batch generator so its cleanup runs. */
+function flatten<T>(batches: AsyncGenerator<T[]>): AsyncGenerator<T> {
+  let buf: T[] = [];
+  let i = 0;
+  let done = false;
+  let inflight: Promise<IteratorResult<T>> | undefined;
+  const end = (): IteratorResult<T> => {
+    done = true;
+    buf = [];
+    return { value: undefined, done: true };
+  };
+  async function pull(): Promise<IteratorResult<T>> {
+    while (i >= buf.length) {
+      if (done) return { value: undefined, done: true };
+      const r = await batches.next();
+      if (r.done) return end();
+      buf = r.value;
+      i = 0;
+    }
+    return { value: buf[i++], done: false };
+  }
+  const it: AsyncGenerator<T> = {
+    next() {
+      if (inflight) return inflight.then(() => it.next()); // calls overlapping a pull wait their turn
+      if (i < buf.length) return Promise.resolve({ value: buf[i++], done: false });
+      inflight = pull().finally(() => (inflight = undefined));
+      return inflight;
+    },
+    async return(value) {
+      end();
+      await batches.return([]);
+      return { value, done: true };
+    },
+    async throw(err) {
+      end();
+      await batches.throw(err);
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return it;
+    },
+  };
+  return it;
+}
+
+/** The rows of one table in batches: one per decoded CSV chunk, or per 1,000 workbook rows. */
+async function* readBatches(file: SourceFile, table: TableInfo, opts: ReadOptions): AsyncGenerator<TableRow[]> {
   const { ctx, blob } = await open(file, opts.zipLimits, opts.signal);
   const loc = location(file);
   let target = blob;
@@ -176,12 +233,20 @@ export async function* readTable(file: SourceFile, table: TableInfo, opts: ReadO
     }
     const where: SheetLocation = { ...loc, ...(table.member ? { member: table.member } : {}) };
     if (table.sheet === undefined) {
-      for await (const batch of readCsvBatches(target.source, table, where, opts.signal)) for (const r of batch) yield r;
+      yield* readCsvBatches(target.source, table, where, opts.signal);
       return;
     }
     const bytes = await target.source.readAll(opts.signal);
     const parsed = loadWorkbook(bytes, `${ctx.cacheBase}\0${table.member ?? ''}`, where);
-    yield* readWorkbookTable(parsed, table, where, opts.signal);
+    let batch: TableRow[] = [];
+    for (const r of readWorkbookTable(parsed, table, where, opts.signal)) {
+      batch.push(r);
+      if (batch.length === 1000) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
   } finally {
     for (const c of cleanups.reverse()) await c();
   }

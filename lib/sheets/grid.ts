@@ -95,6 +95,20 @@ export function isDate1904(wb: XLSX.WorkBook): boolean {
 /** Excel error codes (cellText is off, so SheetJS does not render them). */
 const ERROR_TEXT: Record<number, string> = { 0: '#NULL!', 7: '#DIV/0!', 15: '#VALUE!', 23: '#REF!', 29: '#NAME?', 36: '#NUM!', 42: '#N/A', 43: '#GETTING_DATA' };
 
+/**
+ * Whether a number format shows a date, memoised: a workbook uses a handful of formats over hundreds
+ * of thousands of cells, and `SSF.is_date` re-scans the format string every time (it cost more than
+ * the rest of the grid building on the RTT provider workbook).
+ */
+const dateFormats = new Map<string | number, boolean>();
+function isDateFormat(z: string | number): boolean {
+  const known = dateFormats.get(z);
+  if (known !== undefined) return known;
+  const d = XLSX.SSF.is_date(z as string);
+  if (dateFormats.size < 4096) dateFormats.set(z, d);
+  return d;
+}
+
 function toGridCell(x: XLSX.CellObject, date1904: boolean): GridCell | undefined {
   switch (x.t) {
     case 's': {
@@ -107,7 +121,7 @@ function toGridCell(x: XLSX.CellObject, date1904: boolean): GridCell | undefined
     }
     case 'n': {
       if (typeof x.v !== 'number') return undefined;
-      if (x.z !== undefined && XLSX.SSF.is_date(x.z as string)) return { v: excelSerialToDate(x.v, date1904), cls: 'date' };
+      if (x.z !== undefined && isDateFormat(x.z)) return { v: excelSerialToDate(x.v, date1904), cls: 'date' };
       return { v: x.v, cls: 'num' };
     }
     case 'b':

@@ -20,7 +20,7 @@
  */
 import type { Cell } from './types.ts';
 import { cellKey, columnLetter, type Grid, type GridCell } from './grid.ts';
-import { cleanHeader, isTotalLabel } from './values.ts';
+import { cleanHeader, isTotalLabel, trimText } from './values.ts';
 import { combineGroupNames } from './names.ts';
 import { isAggregateLevel, LevelCounter, type LevelInfo } from './levels.ts';
 import { continuesAbove, INLINE_META_RE, isDerivedRow, LEGEND_RE, NOTE_RE } from './row-roles.ts';
@@ -155,6 +155,21 @@ export function detectTables(grid: Grid): SheetLayout {
     const derived: number[] = [];
     const leafTexts = new Map<number, string>();
     for (const c of cols[h]) leafTexts.set(c, String(textAt(h, c)).trim());
+    // The leaf texts that are numbers as written: a number cell repeats such a leaf when it equals
+    // the number, so data rows need no number-to-text conversion per cell (isRepeatHeader runs on every row).
+    const leafNumbers = new Map<number, number>();
+    for (const [c, t] of leafTexts) if (t !== '' && String(Number(t)) === t) leafNumbers.set(c, Number(t));
+    const repeatsLeaf = (row: number, c: number): boolean => {
+      const leaf = leafTexts.get(c);
+      if (leaf === undefined) return false;
+      const v = rows[row][c]!.v;
+      if (typeof v === 'string') return trimText(v) === leaf;
+      if (typeof v === 'number') {
+        const n = leafNumbers.get(c);
+        return n === v || (n !== undefined && Number.isNaN(n) && Number.isNaN(v));
+      }
+      return String(v).trim() === leaf;
+    };
     const inSpan = (row: number) => cols[row].filter((c) => c >= c0 && c <= c1);
     const isNote = (row: number) => {
       const cs = cols[row].filter((c) => c <= c1);
@@ -165,8 +180,13 @@ export function detectTables(grid: Grid): SheetLayout {
     };
     const isRepeatHeader = (row: number) => {
       let same = 0;
-      for (const c of inSpan(row)) if (leafTexts.get(c) !== undefined && String(textAt(row, c)).trim() === leafTexts.get(c)) same++;
-      return same >= Math.min(3, leafTexts.size) && same >= 0.5 * inSpan(row).length;
+      let n = 0;
+      for (const c of cols[row]) {
+        if (c < c0 || c > c1) continue;
+        n++;
+        if (repeatsLeaf(row, c)) same++;
+      }
+      return same >= Math.min(3, leafTexts.size) && same >= 0.5 * n;
     };
     let row = h + 1;
     let end = h;

@@ -119,9 +119,6 @@ export function isMarkerText(s: string): boolean {
   return MARKERS.has(s.toLowerCase()) || CENSORED_RE.test(s);
 }
 
-const PLAIN_INT_RE = /^-?(?:0|[1-9]\d{0,8})$/;
-const PLAIN_DECIMAL_RE = /^-?(?:0|[1-9]\d*)\.\d+$/;
-
 /** Classifies one value on its own (no column context). */
 export function classify(raw: Cell | undefined): ValueKind {
   if (raw === null || raw === undefined) return 'empty';
@@ -135,9 +132,9 @@ export function classify(raw: Cell | undefined): ValueKind {
   if (raw instanceof Date) return hasTime(raw) ? 'text' : 'date';
   const s = raw.trim();
   if (s === '') return 'empty';
-  // Fast path for the commonest value of all, a plain count (no leading zero: '01234' is a code).
-  if (PLAIN_INT_RE.test(s)) return 'int';
-  if (PLAIN_DECIMAL_RE.test(s)) return 'num';
+  // Fast path for the commonest values of all, plain counts and decimals (no leading zero: '01234' is a code).
+  const plain = plainNumber(s);
+  if (plain !== 0) return plain === 1 ? 'int' : 'num';
   if (isMarkerText(s)) return 'marker';
   if (/^(true|false)$/i.test(s)) return 'bool';
   const n = parseNumberText(s);
@@ -146,13 +143,82 @@ export function classify(raw: Cell | undefined): ValueKind {
   return 'text';
 }
 
-const NUMERIC_RANK: Record<string, number> = { bool: 0, int: 1, bigint: 2, num: 3 };
-const RANK_TYPE: ColumnType[] = ['boolean', 'integer', 'bigint', 'numeric'];
+/** Bits of the value kinds a column has held (markers and empties are not kinds of data). */
+const K_BOOL = 1;
+const K_INT = 2;
+const K_BIGINT = 4;
+const K_NUM = 8;
+const K_DATE = 16;
+const K_TEXT = 32;
+const KIND_BIT: Record<ValueKind, number> = { empty: 0, marker: 0, bool: K_BOOL, int: K_INT, bigint: K_BIGINT, num: K_NUM, date: K_DATE, text: K_TEXT };
 
-/** Accumulates everything needed to describe one column, one value at a time (no sampling). */
+/**
+ * `s.trim()`, without the call when it cannot change anything: a string that starts and ends with
+ * printable ASCII has nothing to trim (`trim` also strips Unicode spaces, hence not just `> 32`).
+ */
+export function trimText(s: string): string {
+  const n = s.length;
+  if (n === 0) return s;
+  const a = s.charCodeAt(0);
+  const b = s.charCodeAt(n - 1);
+  return a > 32 && a < 127 && b > 32 && b < 127 ? s : s.trim();
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+/** The value of the number `plainNumber` last recognised (a module variable: no object per cell). */
+let plainValue = 0;
+
+/**
+ * The commonest published values, told apart without a regex: 1 for a plain count
+ * (`-?(0|[1-9]\d{0,8})`, fits int4), 2 for a plain decimal (`-?(0|[1-9]\d*)\.\d+`), 0 for anything
+ * else (left to `classify`). Leading zeros are codes (`01234`), never numbers. Sets `plainValue`:
+ * with at most 15 digits the digits form an exact integer and one division by an exact power of ten
+ * rounds once, exactly as `Number(s)` does; longer decimals use `Number(s)`.
+ */
+function plainNumber(s: string): 0 | 1 | 2 {
+  const n = s.length;
+  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  const start = i;
+  let m = 0;
+  let c = s.charCodeAt(i);
+  if (!isDigit(c)) return 0;
+  if (c === 48) i++;
+  else
+    for (; i < n && isDigit((c = s.charCodeAt(i))); i++) m = m * 10 + (c - 48);
+  if (i === n) {
+    if (i - start > 9) return 0;
+    plainValue = start ? -m : m;
+    return 1;
+  }
+  if (s.charCodeAt(i) !== 46 || i + 1 === n) return 0;
+  const dot = i;
+  for (i++; i < n; i++) {
+    c = s.charCodeAt(i);
+    if (!isDigit(c)) return 0;
+    m = m * 10 + (c - 48);
+  }
+  const frac = n - dot - 1;
+  if (n - start - 1 > 15) plainValue = Number(s);
+  else plainValue = (start ? -m : m) / POW10[frac];
+  return 2;
+}
+
+/** What `classify` said about a string value, with its ISO date when it is one. */
+interface Known {
+  kind: ValueKind;
+  iso?: string;
+}
+
+/**
+ * Accumulates everything needed to describe one column, one value at a time (no sampling). This runs
+ * on every cell of every file, so strings take fast paths: plain numbers are recognised by a
+ * character scan, repeated values (categories, months, markers) by a memo, and once a column holds
+ * text only emptiness and samples are tracked.
+ */
 export class ColumnStats {
   nullCount = 0;
-  private kinds = new Set<ValueKind>();
+  private kinds = 0;
   private markerCounts = new Map<string, number>();
   private realSamples: string[] = [];
   private markerSamples: string[] = [];
@@ -161,42 +227,88 @@ export class ColumnStats {
   private minNum?: number;
   private maxNum?: number;
 
-  /** Kinds of recently seen strings: NHS columns repeat the same categories, months and markers millions of times. */
-  private memo = new Map<string, ValueKind>();
-  /** ISO dates of recently seen date strings (months repeat). */
-  private dates = new Map<string, string>();
+  /** Kinds (and dates) of recently seen strings: NHS columns repeat the same categories, months and markers millions of times. */
+  private memo = new Map<string, Known>();
   /** Once a column holds text its type is settled; later values only count as empty or not. */
   private settledText = false;
 
   /** Adds one value of the column. */
   add(raw: Cell | undefined): void {
-    if (this.settledText) {
-      if (raw === null || raw === undefined || (typeof raw === 'string' && raw.trim() === '')) this.nullCount++;
-      else if (this.realSamples.length < 3) this.sample(cellText(raw));
+    if (typeof raw === 'string') this.addString(raw);
+    else if (raw === null || raw === undefined) this.nullCount++;
+    else this.addValue(raw);
+  }
+
+  private addString(raw: string): void {
+    const s = trimText(raw);
+    if (s === '') {
+      this.nullCount++;
       return;
     }
-    let kind: ValueKind | undefined;
-    if (typeof raw === 'string') {
-      kind = this.memo.get(raw);
-      if (kind === undefined) {
-        kind = classify(raw);
-        if (this.memo.size < 1024) this.memo.set(raw, kind);
-      }
-    } else kind = classify(raw);
+    if (this.settledText) {
+      if (this.realSamples.length < 3) this.sample(s);
+      return;
+    }
+    const plain = plainNumber(s);
+    if (plain !== 0) {
+      this.kinds |= plain === 1 ? K_INT : K_NUM;
+      this.number(plainValue);
+      if (this.realSamples.length < 3) this.sample(s);
+      return;
+    }
+    let known = this.memo.get(s);
+    if (known === undefined) {
+      const kind = classify(s);
+      known = kind === 'date' ? { kind, iso: parseDateText(s) } : { kind };
+      if (this.memo.size < 1024) this.memo.set(s, known);
+    }
+    const kind = known.kind;
     if (kind === 'empty') {
       this.nullCount++;
       return;
     }
-    const text = cellText(raw as Exclude<Cell, null>);
     if (kind === 'marker') {
-      this.markerCounts.set(text, (this.markerCounts.get(text) ?? 0) + 1);
-      if (this.markerSamples.length < 3 && !this.markerSamples.includes(text)) this.markerSamples.push(text);
+      this.marker(s);
       return;
     }
-    this.kinds.add(kind);
+    this.kinds |= KIND_BIT[kind];
     if (kind === 'text') this.settledText = true;
-    else this.track(kind, raw as Exclude<Cell, null>, text);
+    else if (kind === 'date') this.date(known.iso);
+    else if (kind !== 'bool') {
+      // Number() reads plain numbers; published forms (`1,234`, `£5`, `+2.7%`) need the full parse.
+      let n = Number(s);
+      if (Number.isNaN(n)) n = Number(parseNumberText(s)?.text);
+      this.number(n);
+    }
+    if (this.realSamples.length < 3) this.sample(s);
+  }
+
+  /** A typed workbook value (number, boolean, Date). */
+  private addValue(raw: number | boolean | Date): void {
+    if (this.settledText) {
+      if (this.realSamples.length < 3) this.sample(cellText(raw));
+      return;
+    }
+    const kind = classify(raw);
+    const text = cellText(raw);
+    if (kind === 'empty') {
+      this.nullCount++;
+      return;
+    }
+    if (kind === 'marker') {
+      this.marker(text);
+      return;
+    }
+    this.kinds |= KIND_BIT[kind];
+    if (kind === 'text') this.settledText = true;
+    else if (kind === 'date') this.date(raw instanceof Date ? dateToIso(raw) : undefined);
+    else if (kind !== 'bool' && typeof raw === 'number') this.number(raw);
     if (this.realSamples.length < 3) this.sample(text);
+  }
+
+  private marker(text: string): void {
+    this.markerCounts.set(text, (this.markerCounts.get(text) ?? 0) + 1);
+    if (this.markerSamples.length < 3 && !this.markerSamples.includes(text)) this.markerSamples.push(text);
   }
 
   private sample(text: string): void {
@@ -204,35 +316,25 @@ export class ColumnStats {
   }
 
   /** Keeps the smallest and largest date and number (the draft reads a file's period from a period column's range). */
-  private track(kind: ValueKind, raw: Exclude<Cell, null>, text: string): void {
-    if (kind === 'date') {
-      let iso = raw instanceof Date ? dateToIso(raw) : this.dates.get(text);
-      if (iso === undefined && typeof raw === 'string') {
-        iso = parseDateText(text);
-        if (iso && this.dates.size < 1024) this.dates.set(text, iso);
-      }
-      if (!iso) return;
-      if (this.minDate === undefined || iso < this.minDate) this.minDate = iso;
-      if (this.maxDate === undefined || iso > this.maxDate) this.maxDate = iso;
-    } else if (kind === 'int' || kind === 'bigint' || kind === 'num') {
-      // Number() reads plain numbers; published forms (`1,234`, `£5`, `+2.7%`) need the full parse.
-      let n = typeof raw === 'number' ? raw : Number(text);
-      if (Number.isNaN(n)) n = Number(parseNumberText(text)?.text);
-      if (!Number.isFinite(n)) return;
-      if (this.minNum === undefined || n < this.minNum) this.minNum = n;
-      if (this.maxNum === undefined || n > this.maxNum) this.maxNum = n;
-    }
+  private date(iso: string | undefined): void {
+    if (!iso) return;
+    if (this.minDate === undefined || iso < this.minDate) this.minDate = iso;
+    if (this.maxDate === undefined || iso > this.maxDate) this.maxDate = iso;
+  }
+
+  private number(n: number): void {
+    if (!Number.isFinite(n)) return;
+    if (this.minNum === undefined || n < this.minNum) this.minNum = n;
+    if (this.maxNum === undefined || n > this.maxNum) this.maxNum = n;
   }
 
   /** The narrowest type that holds every non-marker value. */
   get type(): ColumnType {
     const k = this.kinds;
-    if (k.size === 0 || k.has('text')) return 'text';
-    if (k.has('date')) return k.size === 1 ? 'date' : 'text';
-    if (k.size === 1 && k.has('bool')) return 'boolean';
-    let rank = 0;
-    for (const kind of k) rank = Math.max(rank, NUMERIC_RANK[kind]);
-    return RANK_TYPE[rank];
+    if (k === 0 || k & K_TEXT) return 'text';
+    if (k & K_DATE) return k === K_DATE ? 'date' : 'text';
+    if (k === K_BOOL) return 'boolean';
+    return k & K_NUM ? 'numeric' : k & K_BIGINT ? 'bigint' : 'integer';
   }
 
   /** Builds the public column description. In a text column markers are ordinary values. */
@@ -275,7 +377,7 @@ export function toPgText(raw: Cell, type: ColumnType, where?: SheetLocation): { 
   }
   const fail = (): never => {
     throw new SheetError(
-      `Value ${JSON.stringify(cellText(raw))} cannot be stored in a ${type} column`,
+      `Value ${JSON.stringify(cellText(raw))} cannot be stored in ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type} column`,
       where ?? { file: '' },
       `Widen the column type (e.g. to text) or correct the value in the source file.`,
     );

@@ -1,38 +1,50 @@
 /**
  * Workbook tables: sheet selection (contents/notes/chart sheets skipped with a reason), table
- * detection per sheet, column statistics over every data cell, and row reading. Parsed workbooks are
- * kept in a one-entry weak cache so that `describeFile` followed by `readTable` on the same file in
- * one process parses it once (the RTT provider workbook takes ~7 s to parse).
+ * detection per sheet, column statistics over every data cell, and row reading.
+ *
+ * The last workbook parsed is cached (one entry) so that `describeFile` followed by `readTable` on the
+ * same file in one process parses it once (the RTT provider workbook takes 4–7 s to parse, as long as
+ * everything else in its extraction together). The cache holds the sheet grids and detected layouts;
+ * SheetJS's own workbook object, as large again, is let go as soon as every sheet has its grid. The
+ * entry is held strongly: a weakly held one was collected between the two passes in about a third of
+ * the benchmark runs, which then parsed the workbook twice. What stays in memory is bounded by one
+ * workbook's grids (about 80 MB for the RTT provider workbook) and is replaced by the next workbook.
  */
 import type * as XLSX from '@e965/xlsx';
 import { throwIfAborted } from './bytes.ts';
 import { address, columnIndex, columnLetter, parseWorkbook, sheetToGrid, type Grid } from './grid.ts';
-import { detectTables, valueAt, type DetectedTable } from './layout.ts';
+import { detectTables, valueAt, type DetectedTable, type SheetLayout } from './layout.ts';
 import { detectTextTable } from './text-table.ts';
 import { MAX_TABLE_COLUMNS, SheetError, tooWideError, type Cell, type SheetLocation, type SkippedPart, type TableInfo } from './types.ts';
 import { ColumnStats } from './values.ts';
 
 interface Parsed {
-  wb: XLSX.WorkBook;
+  sheetNames: string[];
+  /** Until every sheet has its grid; then dropped (see above). */
+  wb?: XLSX.WorkBook;
   grids: Map<string, Grid>;
+  /** Layout per sheet: `readTable` after `describeFile` in one process finds the tables without detecting them again. */
+  layouts: Map<string, SheetLayout>;
 }
 
-let cached: { key: string; ref: WeakRef<Parsed> } | undefined;
+let cached: { key: string; parsed: Parsed } | undefined;
 
 /** Parses (or reuses) a workbook; `cacheKey` must change whenever the bytes change. */
 export function loadWorkbook(bytes: Uint8Array, cacheKey: string, loc: SheetLocation): Parsed {
-  const hit = cached?.key === cacheKey ? cached.ref.deref() : undefined;
-  if (hit) return hit;
-  const parsed: Parsed = { wb: parseWorkbook(bytes, loc), grids: new Map() };
-  cached = { key: cacheKey, ref: new WeakRef(parsed) };
+  if (cached?.key === cacheKey) return cached.parsed;
+  cached = undefined; // the previous workbook can go before this one is parsed
+  const wb = parseWorkbook(bytes, loc);
+  const parsed: Parsed = { sheetNames: [...wb.SheetNames], wb, grids: new Map(), layouts: new Map() };
+  cached = { key: cacheKey, parsed };
   return parsed;
 }
 
 function grid(p: Parsed, sheet: string): Grid {
   let g = p.grids.get(sheet);
   if (!g) {
-    g = sheetToGrid(p.wb, sheet);
+    g = sheetToGrid(p.wb!, sheet);
     p.grids.set(sheet, g);
+    if (p.grids.size === p.sheetNames.length) p.wb = undefined;
   }
   return g;
 }
@@ -44,9 +56,16 @@ const SKIP_BY_NAME: [RegExp, string][] = [
   [/^\s*(title|cover|front|about)\b/i, 'title sheet'],
 ];
 
-function detect(g: Grid): { tables: DetectedTable[]; skipped: string[] } {
-  const layout = detectTables(g);
-  return layout.tables.length ? layout : detectTextTable(g);
+/** The tables of a sheet (read-only: shared by every caller through the cache). */
+function detect(p: Parsed, sheet: string): SheetLayout {
+  let layout = p.layouts.get(sheet);
+  if (!layout) {
+    const g = grid(p, sheet);
+    layout = detectTables(g);
+    if (!layout.tables.length) layout = detectTextTable(g);
+    p.layouts.set(sheet, layout);
+  }
+  return layout;
 }
 
 /** Describes every table of a parsed workbook. `prefix` is 'member!' for workbooks inside zips. */
@@ -60,7 +79,7 @@ export function describeWorkbook(
   const tables: TableInfo[] = [];
   const skipped: SkippedPart[] = [];
   const member = loc.member ? { member: loc.member } : {};
-  for (const sheet of p.wb.SheetNames) {
+  for (const sheet of p.sheetNames) {
     throwIfAborted(signal);
     const g = grid(p, sheet);
     if (!g.rows.length) {
@@ -73,7 +92,7 @@ export function describeWorkbook(
       skipped.push({ ...member, sheet, reason: byName[1] });
       continue;
     }
-    const layout = detect(g);
+    const layout = detect(p, sheet);
     for (const reason of layout.skipped) skipped.push({ ...member, sheet, reason });
     if (!layout.tables.length) {
       skipped.push({ ...member, sheet, reason: 'no table found (no header row followed by data rows)' });
@@ -96,15 +115,15 @@ function tableInfo(g: Grid, t: DetectedTable, key: string, sheet: string, loc: S
     ...(loc.member ? { member: loc.member } : {}),
     sheet,
     ...(t.caption ? { caption: t.caption } : {}),
-    metadata: t.metadata,
+    metadata: { ...t.metadata },
     headerRows: t.headerRows.map((r) => r + 1),
     firstDataRow: first + 1,
     lastDataRow: t.dataRows[t.dataRows.length - 1] + 1,
     rowCount: t.dataRows.length,
     columns: t.columns.map((c, i) => stats[i].toColumn({ index: i, sourceColumn: columnLetter(c), rawHeader: t.rawHeaders[i], name: t.names[i] })),
     totalsRows: t.totals.filter(Boolean).length,
-    ...(t.levels ? { levels: t.levels } : {}),
-    warnings: t.warnings,
+    ...(t.levels ? { levels: { ...t.levels, counts: { ...t.levels.counts } } } : {}),
+    warnings: [...t.warnings],
   };
 }
 
@@ -112,12 +131,12 @@ function tableInfo(g: Grid, t: DetectedTable, key: string, sheet: string, loc: S
 export function* readWorkbookTable(p: Parsed, table: TableInfo, loc: SheetLocation, signal?: AbortSignal): Generator<{ row: number; values: Cell[]; isTotal: boolean }> {
   const sheet = table.sheet!;
   const where = { ...loc, sheet };
-  if (!p.wb.SheetNames.includes(sheet)) {
-    throw new SheetError(`Sheet "${sheet}" is not in the workbook`, where, `Sheets present: ${p.wb.SheetNames.map((s) => JSON.stringify(s)).join(', ')}; describe the file again.`);
+  if (!p.sheetNames.includes(sheet)) {
+    throw new SheetError(`Sheet "${sheet}" is not in the workbook`, where, `Sheets present: ${p.sheetNames.map((s) => JSON.stringify(s)).join(', ')}; describe the file again.`);
   }
   const n = Number(/#(\d+)$/.exec(table.key)?.[1] ?? '1');
   const g = grid(p, sheet);
-  const t = detect(g).tables[n - 1];
+  const t = detect(p, sheet).tables[n - 1];
   if (!t || t.dataRows.length !== table.rowCount || t.headerRows[t.headerRows.length - 1] + 1 !== table.headerRows[table.headerRows.length - 1]) {
     throw new SheetError(
       `Table ${n} of sheet "${sheet}" no longer matches its description (expected ${table.rowCount} rows under header row ${table.headerRows.join('+')})`,

@@ -1,0 +1,99 @@
+/**
+ * CSVs larger than one read chunk (256 KiB): what happens at and after chunk boundaries. The describe
+ * pass detects the encoding while it parses, so a Windows-1252 byte far into the file must still switch
+ * the whole file to Windows-1252; a UTF-8 character split across two chunks must decode whole; physical
+ * line numbers must stay right when a quoted field holds a line break in a later chunk. All inputs are
+ * built here, and the expected values follow from how they are built.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeFile, readTable, type SourceFile } from '../../lib/sheets/index.ts';
+import { collect } from './helpers.ts';
+
+const CHUNK = 256 * 1024;
+let dir: string;
+const file = (name: string): SourceFile => ({ path: join(dir, name), name });
+
+/** `n` data lines `Rnnnnnn,<i>` after a `CODE,COUNT` header, CRLF-terminated (15 bytes each). */
+function asciiRows(n: number, from = 0): string {
+  let s = '';
+  for (let i = from; i < from + n; i++) s += `R${String(i).padStart(6, '0')},${i % 10}\r\n`;
+  return s;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sheets-chunks-'));
+  // 30,000 ASCII rows (450 KB) and then one row with cp1252 bytes: en dash 0x96 and pound 0xA3.
+  const head = Buffer.from(`CODE,COUNT\r\n${asciiRows(30_000)}`);
+  await writeFile(join(dir, 'late-cp1252.csv'), Buffer.concat([head, Buffer.from([0x43, 0x44, 0x20, 0x96, 0x20, 0x4d, 0x2c, 0xa3, 0x31, 0x32, 0x0d, 0x0a])]));
+
+  // A UTF-8 '£' (C2 A3) whose two bytes fall on either side of the first chunk boundary.
+  const header = 'NAME,COST\r\n';
+  let body = header;
+  while (body.length < CHUNK - 40) body += `Item ${body.length},1\r\n`;
+  const pad = CHUNK - 1 - Buffer.byteLength(body) - 'Pounds ,'.length;
+  body += `Pounds ${'x'.repeat(pad)},`;
+  const split = Buffer.concat([Buffer.from(body), Buffer.from('£5\r\nAfter,2\r\n')]);
+  expect(split.subarray(CHUNK - 1, CHUNK + 1)).toEqual(Buffer.from([0xc2, 0xa3])); // the construction is right
+  await writeFile(join(dir, 'split-utf8.csv'), split);
+
+  // 20,000 rows (line 2 … 20001), a quoted two-line field (lines 20002–20003), then 10 more rows (20004 …).
+  await writeFile(join(dir, 'late-newline.csv'), `CODE,COUNT\r\n${asciiRows(20_000)}"two\r\nlines",7\r\n${asciiRows(10, 20_000)}`);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('CSVs over several read chunks', () => {
+  it('a Windows-1252 byte after the first chunk makes the whole file Windows-1252, – and £ intact', async () => {
+    const f = file('late-cp1252.csv');
+    const x = await describeFile(f);
+    expect(x.encoding).toBe('windows-1252');
+    const t = x.tables[0];
+    expect([t.rowCount, t.firstDataRow, t.lastDataRow]).toEqual([30_001, 2, 30_002]);
+    // `£12` is a currency amount (values.ts), so COUNT stays an integer column: range 0 … 12.
+    expect(t.columns.map((c) => [c.name, c.type, c.range])).toEqual([['CODE', 'text', undefined], ['COUNT', 'integer', { min: '0', max: '12' }]]);
+    const rows = await collect(f, t);
+    expect(rows.length).toBe(30_001);
+    expect(rows[0]).toEqual({ row: 2, values: ['R000000', '0'], isTotal: false });
+    expect(rows[30_000]).toEqual({ row: 30_002, values: ['CD – M', '£12'], isTotal: false });
+  });
+
+  it('a UTF-8 character split across two chunks decodes whole and the file stays UTF-8', async () => {
+    const f = file('split-utf8.csv');
+    const x = await describeFile(f);
+    expect(x.encoding).toBe('utf-8');
+    const rows = await collect(f, x.tables[0]);
+    const pounds = rows.find((r) => String(r.values[0]).startsWith('Pounds '));
+    expect(pounds?.values[1]).toBe('£5');
+    expect(rows[rows.length - 1].values).toEqual(['After', '2']);
+    expect(rows.some((r) => r.values.some((v) => String(v).includes('\uFFFD')))).toBe(false);
+  });
+
+  it('a quoted line break in a later chunk moves the physical line numbers of the rows after it', async () => {
+    const f = file('late-newline.csv');
+    const t = (await describeFile(f)).tables[0];
+    expect([t.rowCount, t.firstDataRow, t.lastDataRow]).toEqual([20_011, 2, 20_013]);
+    const rows = await collect(f, t);
+    expect(rows[19_999]).toEqual({ row: 20_001, values: ['R019999', '9'], isTotal: false });
+    expect(rows[20_000]).toEqual({ row: 20_002, values: ['two\r\nlines', '7'], isTotal: false });
+    expect(rows[20_001]).toEqual({ row: 20_004, values: ['R020000', '0'], isTotal: false });
+    expect(rows[20_010]).toEqual({ row: 20_013, values: ['R020009', '9'], isTotal: false });
+  });
+
+  it('readTable hands out rows in order to overlapping next() calls and stops cleanly on break', async () => {
+    const f = file('late-newline.csv');
+    const t = (await describeFile(f)).tables[0];
+    const it = readTable(f, t);
+    const first = await Promise.all([it.next(), it.next(), it.next()]);
+    expect(first.map((r) => (r.done ? undefined : r.value.row))).toEqual([2, 3, 4]);
+    expect(await it.return(undefined)).toEqual({ value: undefined, done: true });
+    expect((await it.next()).done).toBe(true);
+    let n = 0;
+    for await (const r of readTable(f, t)) if (++n === 5 || r.row < 0) break;
+    expect(n).toBe(5);
+  });
+});
