@@ -2,6 +2,7 @@
  * The server driver: a real PostgreSQL reached through a `pg` Pool. Bulk loads stream
  * `COPY ... FROM STDIN (FORMAT csv)` through pg-copy-streams; exports stream `COPY (…) TO STDOUT`.
  */
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -166,13 +167,20 @@ class PostgresDb implements Db {
     const tmp = path.join(path.dirname(destPath), `${path.basename(destPath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
     const client = await this.pool.connect();
     let broken = false;
+    // Opened before the query starts: a query failing at once must not race the file's creation, or the
+    // temp file would appear after it was removed.
+    const out = createWriteStream(tmp);
     try {
+      await once(out, 'open');
       const source = client.query(copyTo(`COPY (${sql}) TO STDOUT WITH (FORMAT csv, HEADER)`));
-      await pipeline(source, createWriteStream(tmp));
+      await pipeline(source, out);
       await rename(tmp, destPath);
       return source.rowCount;
     } catch (err) {
       broken = !(err instanceof pg.DatabaseError); // a server error leaves the connection usable; a file error may not
+      // Wait for the file to be closed (not `once(out, 'close')`, which rejects on the stream's own error).
+      out.on('error', () => undefined);
+      if (!out.closed) await new Promise<void>((resolve) => (out.once('close', () => resolve()), out.destroy()));
       await rm(tmp, { force: true });
       throw err;
     } finally {

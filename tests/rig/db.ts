@@ -75,10 +75,30 @@ export async function makeTestDb(kind: 'pglite' | 'postgres', workspace: string)
     },
     cleanup: async () => {
       await closeAll();
-      // FORCE (PostgreSQL 13+) ends connections a failed test may have leaked.
-      await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await dropDatabase(serverUrl, dbName);
     },
   };
+}
+
+/**
+ * Drops a test database. Not `WITH (FORCE)`: that fails outright when a backend of another role is attached
+ * (seen with an autovacuum worker in CI). A plain DROP lets the server cancel its own workers; connections a
+ * failed test leaked (our own role) are ended first, and a busy database is retried for a few seconds.
+ */
+async function dropDatabase(serverUrl: string, dbName: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await adminQuery(
+        serverUrl,
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${dbName}' AND usename = current_user AND pid <> pg_backend_pid()`,
+      );
+      await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${dbName}`);
+      return;
+    } catch (err) {
+      if (attempt >= 20) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
 
 async function adminQuery(serverUrl: string, sql: string): Promise<void> {
