@@ -31,7 +31,7 @@ export async function acquireLock(
       await rm(tmp, { force: true });
     }
     const holder = await readHolder(path);
-    if (!holder || !isAlive(holder.pid) || holder.pid === me.pid) {
+    if (!holder || !isProcessAlive(holder.pid) || holder.pid === me.pid) {
       await removeIfStill(path, holder);
       continue;
     }
@@ -71,7 +71,8 @@ async function readHolder(path: string): Promise<LockHolder | undefined> {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process exists (EPERM: it exists but belongs to someone else). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -93,7 +94,7 @@ export async function waitWhileLocked(
   for (;;) {
     opts.signal.throwIfAborted();
     const holder = await readHolder(path);
-    if (!holder || !isAlive(holder.pid) || holder.pid === process.pid) return;
+    if (!holder || !isProcessAlive(holder.pid) || holder.pid === process.pid) return;
     if (!told) {
       opts.onWait?.(holder);
       told = true;

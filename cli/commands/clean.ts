@@ -4,7 +4,7 @@
  * that removes it.
  */
 import { resolve } from 'node:path';
-import type { TargetResult } from '../../engine/index.ts';
+import { isProcessAlive, type TargetResult } from '../../engine/index.ts';
 import { didYouMean } from '../../lib/config/index.ts';
 import { CLEAN_STORES, findOrphans, peekStaleLock, removeOrphans, type CleanStore, type OrphanItem, type OrphanPlan, type StoreOrphans } from '../../rules/orphans.ts';
 import { workspacePaths } from '../../rules/workspace.ts';
@@ -22,9 +22,9 @@ export async function cleanCommand(io: Io, p: Parsed): Promise<number> {
   const execute = Boolean(p.options.execute);
   const includeUnregistered = Boolean(p.options['include-unregistered']);
   // Read before taking the lock: taking it replaces a stale lock, which the dry run must still have listed.
-  const staleLock = await peekStaleLock(workspacePaths(p.global.dir), alive);
+  const staleLock = await peekStaleLock(workspacePaths(p.global.dir), isProcessAlive);
   return withWorkspace(io, p.global, { lock: execute, command: 'clean' }, async (ws) => {
-    const plan = await findOrphans(ws, { skip, includeUnregistered, alive, staleLock });
+    const plan = await findOrphans(ws, { skip, includeUnregistered, alive: isProcessAlive, staleLock });
     const republished = execute ? await removeOrphans(ws, plan, { signal: io.signal, jobs: p.global.jobs }) : [];
     if (io.signal.aborted) return EXIT.interrupted;
     const failed = republished.filter((r) => r.outcome === 'failed' || r.outcome === 'skipped');
@@ -47,17 +47,6 @@ function parseSkip(value: string | boolean | undefined): Set<CleanStore> {
     }
   }
   return new Set(names as CleanStore[]);
-}
-
-/** Whether a process runs (EPERM: it exists but belongs to someone else). */
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 const sum = (items: OrphanItem[], k: 'bytes' | 'rows') => items.reduce((n, i) => n + (i[k] ?? 0), 0);

@@ -3,12 +3,12 @@
  * PGlite has a single backend, so transactions are serialised by PGlite itself; bulk loads use
  * `COPY ... FROM '/dev/blob'` one bounded chunk at a time, all inside the caller's transaction.
  */
+import { tempPathFor } from '../atomic.ts';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { randomBytes } from 'node:crypto';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { assertNotInOwnTx, DbAbortError, DbError, parseInt8, quoteIdent, runMarkedAsTx, type CopyRow, type Db, type DbTx } from './types.ts';
 import { copyError, csvChunks, csvOutField } from './csv.ts';
@@ -115,7 +115,7 @@ class PgliteDb implements Db {
     this.#checkUsable('exportCsv');
     const sql = selectSql.trim().replace(/;\s*$/, '');
     await mkdir(path.dirname(destPath), { recursive: true });
-    const tmp = path.join(path.dirname(destPath), `${path.basename(destPath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const tmp = tempPathFor(destPath);
     const rawParsers = this.#rawParsers;
     let count = 0;
     try {

@@ -2,11 +2,11 @@
  * The server driver: a real PostgreSQL reached through a `pg` Pool. Bulk loads stream
  * `COPY ... FROM STDIN (FORMAT csv)` through pg-copy-streams; exports stream `COPY (…) TO STDOUT`.
  */
+import { tempPathFor } from '../atomic.ts';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
@@ -164,7 +164,7 @@ class PostgresDb implements Db {
     this.#checkUsable('exportCsv');
     const sql = selectSql.trim().replace(/;\s*$/, '');
     await mkdir(path.dirname(destPath), { recursive: true });
-    const tmp = path.join(path.dirname(destPath), `${path.basename(destPath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const tmp = tempPathFor(destPath);
     const client = await this.pool.connect();
     let broken = false;
     // Opened before the query starts: a query failing at once must not race the file's creation, or the

@@ -1,5 +1,7 @@
 /** Runs the CLI in-process, as a user would from a shell, and collects what it prints. */
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { decompress } from 'fzstd';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import Papa from 'papaparse';
@@ -48,4 +50,36 @@ export async function readParquet(path: string, columns?: string[]) {
   const rows = columns ? await parquetReadObjects({ file, columns, compressors }) : [];
   const kv = Object.fromEntries((metadata.key_value_metadata ?? []).map((x) => [x.key, x.value]));
   return { numRows: Number(metadata.num_rows), columns: names, rows, kv };
+}
+
+/** The CLI as a real child process (`node --import tsx pipeline.ts`), for signals, locks and watch. */
+export interface CliProcess {
+  code: Promise<number>;
+  stdout: () => string;
+  stderr: () => string;
+  /** Waits until `re` matches what `what` returns (e.g. `p.stdout`), failing with both streams after 90 s. */
+  until: (re: RegExp, what: () => string) => Promise<void>;
+  kill: (sig: NodeJS.Signals) => void;
+}
+
+export function startCli(args: string[], env: Record<string, string | undefined>): CliProcess {
+  const root = join(import.meta.dirname, '../..');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'pipeline.ts'), ...args], {
+    cwd: root,
+    env: { ...process.env, CI: 'true', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const code = new Promise<number>((r) => child.on('close', (c, sig) => r(c ?? (sig === 'SIGINT' ? 130 : -1))));
+  const until = async (re: RegExp, what: () => string) => {
+    const end = Date.now() + 90_000;
+    while (!re.test(what())) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${re}\nstdout:\n${out}\nstderr:\n${err}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return { code, stdout: () => out, stderr: () => err, until, kill: (sig) => child.kill(sig) };
 }

@@ -1,7 +1,6 @@
 /**
  * The CLI as a real process: Ctrl-C mid-build, two builds in one workspace, help, usage errors.
  */
-import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,30 +9,10 @@ import { acquireLock } from '../../engine/index.ts';
 import { openDb } from '../../lib/db/index.ts';
 import { readLoads } from '../../lib/db/registry.ts';
 import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
-import { ran, runCli } from './cli-rig.ts';
+import { ran, runCli, startCli } from './cli-rig.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const OAPS = join(ROOT, 'tests/fixtures/nhs-samples/out-of-area-placements');
-
-interface Proc { code: Promise<number>; stdout: () => string; stderr: () => string; kill(sig: NodeJS.Signals): void }
-
-function start(args: string[], env: Record<string, string | undefined>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'pipeline.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, CI: 'true', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  return {
-    code: new Promise((r) => child.on('close', (c, sig) => r(c ?? (sig === 'SIGINT' ? 130 : -1)))),
-    stdout: () => out,
-    stderr: () => err,
-    kill: (sig) => child.kill(sig),
-  };
-}
 
 async function until(cond: () => boolean, ms = 60_000) {
   const end = Date.now() + ms;
@@ -75,7 +54,7 @@ describe.each(testBackends())('the CLI as a process (%s)', (backend) => {
   });
 
   it('Ctrl-C during a load exits 130, leaves no temp file and no half-loaded slice; the next build completes', async () => {
-    const p = start(['build', '-C', ws, '--json', '-j', '1'], env);
+    const p = startCli(['build', '-C', ws, '--json', '-j', '1'], env);
     await until(() => /"event":"target-start","key":"loaded:/.test(p.stdout()));
     p.kill('SIGINT');
     expect(await p.code).toBe(130);
@@ -105,7 +84,7 @@ describe.each(testBackends())('the CLI as a process (%s)', (backend) => {
       signal: new AbortController().signal,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     });
-    const second = start(['build', '-C', ws, '--json'], env);
+    const second = startCli(['build', '-C', ws, '--json'], env);
     await until(() => /Waiting for another build in this workspace \(pid \d+/.test(second.stderr()));
     await new Promise((r) => setTimeout(r, 500));
     expect(second.stdout()).toBe(''); // nothing started while the lock is held
@@ -120,7 +99,7 @@ describe.each(testBackends())('the CLI as a process (%s)', (backend) => {
       signal: new AbortController().signal,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     });
-    const status = start(['status', '-C', ws], env);
+    const status = startCli(['status', '-C', ws], env);
     await until(() => /Waiting for another build in this workspace/.test(status.stderr()));
     await new Promise((r) => setTimeout(r, 1500));
     expect(status.stdout()).toBe('');

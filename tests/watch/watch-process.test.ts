@@ -3,37 +3,16 @@
  * save is said to change, a real Ctrl-C (SIGINT) ending it with exit 130, and a `build` started meanwhile
  * waiting for the watch's workspace lock instead of racing it.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
+import { startCli } from '../e2e/cli-rig.ts';
 import { saveByRename } from './watch-rig.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const CSV = 'oaps-open-data-oct-2016.csv';
-
-function start(args: string[], env: Record<string, string | undefined>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'pipeline.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, CI: 'true', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const code = new Promise<number>((r) => child.on('close', (c, sig) => r(c ?? (sig === 'SIGINT' ? 130 : -1))));
-  const until = async (re: RegExp, what: () => string) => {
-    const end = Date.now() + 90_000;
-    while (!re.test(what())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${re}\nstdout:\n${out}\nstderr:\n${err}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  return { code, stdout: () => out, stderr: () => err, until, kill: (sig: NodeJS.Signals) => child.kill(sig) };
-}
 
 describe.each(testBackends())('watch as a process (%s)', (backend) => {
   let ws: string;
@@ -54,12 +33,12 @@ describe.each(testBackends())('watch as a process (%s)', (backend) => {
   });
 
   it('prints one summary line per build, says what a save changed, holds the lock, and stops on Ctrl-C with 130', async () => {
-    const w = start(['watch', '-C', ws], env);
+    const w = startCli(['watch', '-C', ws], env);
     await w.until(/^built 7, up to date 0, failed 0, skipped 0 \(\d+\.\ds\)$/m, w.stdout);
     expect(w.stdout()).toMatch(/^\d\d:\d\d:\d\d Watching config\/publications\.yaml, files\/oaps-open-data-oct-2016\.csv: each save builds what it made stale \(debounce 100 ms\)\. Ctrl-C to stop\.$/m);
 
     // A build started meanwhile waits for the watch, saying who holds the workspace.
-    const other = start(['build', '-C', ws], env);
+    const other = startCli(['build', '-C', ws], env);
     await other.until(/Waiting for another watch in this workspace \(pid \d+/, other.stderr);
 
     await saveByRename(join(ws, 'config/publications.yaml'), `# edited\npublications:\n  oaps:\n    name: OAPS\n    periods:\n      - period: 2016-10\n        url: ../files/${CSV}\n`);
