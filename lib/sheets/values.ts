@@ -221,6 +221,8 @@ export class ColumnStats {
   private kinds = 0;
   private markerCounts = new Map<string, number>();
   private realSamples: string[] = [];
+  private collectingSamples = true;
+  private sampled = 0;
   private markerSamples: string[] = [];
   private minDate?: string;
   private maxDate?: string;
@@ -246,14 +248,14 @@ export class ColumnStats {
       return;
     }
     if (this.settledText) {
-      if (this.realSamples.length < 3) this.sample(s);
+      if (this.collectingSamples) this.sample(s);
       return;
     }
     const plain = plainNumber(s);
     if (plain !== 0) {
       this.kinds |= plain === 1 ? K_INT : K_NUM;
       this.number(plainValue);
-      if (this.realSamples.length < 3) this.sample(s);
+      if (this.collectingSamples) this.sample(s);
       return;
     }
     let known = this.memo.get(s);
@@ -280,13 +282,13 @@ export class ColumnStats {
       if (Number.isNaN(n)) n = Number(parseNumberText(s)?.text);
       this.number(n);
     }
-    if (this.realSamples.length < 3) this.sample(s);
+    if (this.collectingSamples) this.sample(s);
   }
 
   /** A typed workbook value (number, boolean, Date). */
   private addValue(raw: number | boolean | Date): void {
     if (this.settledText) {
-      if (this.realSamples.length < 3) this.sample(cellText(raw));
+      if (this.collectingSamples) this.sample(cellText(raw));
       return;
     }
     const kind = classify(raw);
@@ -303,7 +305,7 @@ export class ColumnStats {
     if (kind === 'text') this.settledText = true;
     else if (kind === 'date') this.date(raw instanceof Date ? dateToIso(raw) : undefined);
     else if (kind !== 'bool' && typeof raw === 'number') this.number(raw);
-    if (this.realSamples.length < 3) this.sample(text);
+    if (this.collectingSamples) this.sample(text);
   }
 
   private marker(text: string): void {
@@ -311,8 +313,13 @@ export class ColumnStats {
     if (this.markerSamples.length < 3 && !this.markerSamples.includes(text)) this.markerSamples.push(text);
   }
 
+  /**
+   * Samples are the first three distinct values among the column's first 1,000 values: a column of
+   * two categories would otherwise search its samples on every one of millions of rows.
+   */
   private sample(text: string): void {
     if (!this.realSamples.includes(text)) this.realSamples.push(text);
+    if (this.realSamples.length === 3 || ++this.sampled === 1000) this.collectingSamples = false;
   }
 
   /** Keeps the smallest and largest date and number (the draft reads a file's period from a period column's range). */

@@ -1,5 +1,6 @@
 /**
- * CSVs larger than one read chunk (256 KiB): what happens at and after chunk boundaries. The describe
+ * CSVs larger than one parse piece (64 KiB; files are read 256 KiB at a time and decoded and parsed 64 KiB
+ * at a time): what happens at and after piece boundaries. The describe
  * pass detects the encoding while it parses, so a Windows-1252 byte far into the file must still switch
  * the whole file to Windows-1252; a UTF-8 character split across two chunks must decode whole; physical
  * line numbers must stay right when a quoted field holds a line break in a later chunk. All inputs are
@@ -12,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFile, readTable, type SourceFile } from '../../lib/sheets/index.ts';
 import { collect } from './helpers.ts';
 
-const CHUNK = 256 * 1024;
+const CHUNK = 64 * 1024;
 let dir: string;
 const file = (name: string): SourceFile => ({ path: join(dir, name), name });
 
@@ -38,6 +39,13 @@ beforeAll(async () => {
   const split = Buffer.concat([Buffer.from(body), Buffer.from('£5\r\nAfter,2\r\n')]);
   expect(split.subarray(CHUNK - 1, CHUNK + 1)).toEqual(Buffer.from([0xc2, 0xa3])); // the construction is right
   await writeFile(join(dir, 'split-utf8.csv'), split);
+
+  // A CRLF whose CR is the last byte of the first piece and whose LF is the first of the second.
+  let crlf = 'CODE,COUNT\r\n';
+  while (crlf.length < CHUNK - 40) crlf += `Row ${crlf.length},1\r\n`;
+  crlf += `Edge ${'y'.repeat(CHUNK - 1 - crlf.length - 'Edge ,3'.length)},3\r\nNext,4\r\n`;
+  expect(crlf.slice(CHUNK - 1, CHUNK + 1)).toBe('\r\n'); // the construction is right (ASCII: chars are bytes)
+  await writeFile(join(dir, 'split-crlf.csv'), crlf);
 
   // 20,000 rows (line 2 … 20001), a quoted two-line field (lines 20002–20003), then 10 more rows (20004 …).
   await writeFile(join(dir, 'late-newline.csv'), `CODE,COUNT\r\n${asciiRows(20_000)}"two\r\nlines",7\r\n${asciiRows(10, 20_000)}`);
@@ -71,6 +79,17 @@ describe('CSVs over several read chunks', () => {
     expect(pounds?.values[1]).toBe('£5');
     expect(rows[rows.length - 1].values).toEqual(['After', '2']);
     expect(rows.some((r) => r.values.some((v) => String(v).includes('\uFFFD')))).toBe(false);
+  });
+
+  it('a CRLF split across two pieces ends its line: no stray CR, no merged lines', async () => {
+    const f = file('split-crlf.csv');
+    const t = (await describeFile(f)).tables[0];
+    const rows = await collect(f, t);
+    const edge = rows.findIndex((r) => String(r.values[0]).startsWith('Edge '));
+    expect(rows[edge].values[1]).toBe('3');
+    expect(rows[edge + 1]).toEqual({ row: rows[edge].row + 1, values: ['Next', '4'], isTotal: false });
+    expect([t.rowCount, t.lastDataRow]).toEqual([edge + 2, edge + 3]);
+    expect(t.columns[1].type).toBe('integer');
   });
 
   it('a quoted line break in a later chunk moves the physical line numbers of the rows after it', async () => {
