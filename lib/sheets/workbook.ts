@@ -3,12 +3,12 @@
  * detection per sheet, column statistics over every data cell, and row reading.
  *
  * The last workbook parsed is cached (one entry) so that `describeFile` followed by `readTable` on the
- * same file in one process parses it once (the RTT provider workbook takes 4–7 s to parse, as long as
- * everything else in its extraction together). The cache holds the sheet grids and detected layouts;
- * SheetJS's own workbook object, as large again, is let go as soon as every sheet has its grid. The
- * entry is held strongly: a weakly held one was collected between the two passes in about a third of
- * the benchmark runs, which then parsed the workbook twice. What stays in memory is bounded by one
- * workbook's grids (about 80 MB for the RTT provider workbook) and is replaced by the next workbook.
+ * same file in one process parses it once (the RTT provider workbook takes 3–5 s to parse, most of its
+ * extraction). The cache holds the sheet grids and detected layouts; the grids are made of SheetJS's
+ * own row arrays and cell objects, and the rest of SheetJS's workbook object is let go as soon as every
+ * sheet has its grid. The entry is held strongly: a weakly held one was collected between the two
+ * passes in about a third of the benchmark runs, which then parsed the workbook twice. What stays in
+ * memory is bounded by one workbook's grids and is replaced by the next workbook.
  */
 import type * as XLSX from '@e965/xlsx';
 import { throwIfAborted } from './bytes.ts';
