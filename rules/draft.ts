@@ -93,7 +93,7 @@ export function draftRule(ws: Workspace): Rule {
       const files: DraftFile[] = [];
       for (const file of download.body.files) {
         const blob = await blobFor(ws, file, ctx.signal);
-        const found = await ws.describe({ path: blob, name: file.name, sha256: file.sha256 }, includeSheets, ctx.signal);
+        const found = await ws.describe({ path: blob, name: file.name, url: file.url, sha256: file.sha256 }, includeSheets, ctx.signal);
         files.push(draftFile(file, found, { page, configured }));
       }
       const tables = files.reduce((n, f) => n + f.tables.length, 0);

@@ -54,7 +54,7 @@ export function loadRule(ws: Workspace): Rule {
           continue;
         }
         const blob = await blobFor(ws, file, ctx.signal);
-        const info = (await ws.describe({ path: blob, name: file.name, sha256: file.sha256 }, pub.overrides.includeSheets, ctx.signal)).tables.find(
+        const info = (await ws.describe({ path: blob, name: file.name, url: file.url, sha256: file.sha256 }, pub.overrides.includeSheets, ctx.signal)).tables.find(
           (x) => x.key === t.source.table_key,
         );
         if (!info) throw new Error(`table ${t.source.table_key || '(the CSV)'} is no longer found in ${file.name}`);
@@ -77,7 +77,7 @@ export function loadRule(ws: Workspace): Rule {
           const types = new Map((await stagingColumns(tx, t.table)).map((c) => [c.name, c.type]));
           refuseNarrowingOverride(t, types);
           const where = { file: file.name, member: t.source.member, sheet: t.source.sheet };
-          const rows = sliceRows(readTable({ path: blob, name: file.name }, info, { signal: ctx.signal }), t, types, where);
+          const rows = sliceRows(readTable({ path: blob, name: file.name, origin: file.url }, info, { signal: ctx.signal }), t, types, where);
           return replaceSlice(tx, slice, t.columns.map((c) => c.name), rows);
         }, { signal: ctx.signal });
         written += res.rows;

@@ -51,7 +51,7 @@ export interface Workspace {
   /** `build --refresh`: ask servers again (conditional requests) for URLs already downloaded. */
   refresh: boolean;
   /** The tables in a downloaded file (memoised per build: draft and load both need it). */
-  describe(file: { path: string; name: string; sha256: string }, includeSheets: string[], signal: AbortSignal): Promise<FileExtraction>;
+  describe(file: { path: string; name: string; url: string; sha256: string }, includeSheets: string[], signal: AbortSignal): Promise<FileExtraction>;
 }
 
 export function publication(ws: Workspace, code: string): Publication {
@@ -122,7 +122,7 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace &
       const key = `${file.sha256}\u0000${includeSheets.join('\u0000')}`;
       const known = extractions.get(key);
       if (known) return known;
-      const p = describeFile({ path: file.path, name: file.name }, { includeSheets, signal });
+      const p = describeFile({ path: file.path, name: file.name, origin: file.url }, { includeSheets, signal });
       p.catch(() => extractions.delete(key));
       extractions.set(key, p);
       return p;

@@ -40,6 +40,7 @@ interface Ctx {
 }
 
 function location(file: SourceFile): SheetLocation {
+  if (file.origin) return { file: `${file.name || basename(file.path)} from ${file.origin}, stored as ${file.path}` };
   return { file: basename(file.path) === file.name || !file.name ? file.path : `${file.name} (${file.path})` };
 }
 

@@ -31,6 +31,40 @@ function containsUtf16(bytes: Uint8Array, text: string): boolean {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).includes(needle);
 }
 
+const FREE_SECTOR = 0xffffffff;
+
+/**
+ * Why an OLE compound file (legacy `.xls`) is cut short, or undefined when every sector it uses is
+ * present. The header gives the sector size and lists the sectors of the allocation table; the table
+ * marks each sector of the file used or free. A used sector past the end of the file means the bytes
+ * stop early (SheetJS then fails with an internal TypeError that says nothing of the kind).
+ */
+function oleTruncation(all: Uint8Array): string | undefined {
+  const size = all.length;
+  if (size < 512) return `the file is ${size} bytes, shorter than the 512-byte header of an .xls file`;
+  const view = new DataView(all.buffer, all.byteOffset, all.byteLength);
+  const shift = view.getUint16(0x1e, true);
+  if (shift !== 9 && shift !== 12) return undefined; // not a header SheetJS can read either; let it say why
+  const sectorSize = 1 << shift;
+  const offset = (sector: number) => (sector + 1) * sectorSize;
+  const fatSectors = Math.min(view.getUint32(0x2c, true), 109);
+  let lastUsed = -1;
+  for (let i = 0; i < fatSectors; i++) {
+    const fat = view.getUint32(0x4c + 4 * i, true);
+    if (fat === FREE_SECTOR) continue;
+    if (offset(fat) >= size) return `its allocation table is at byte ${offset(fat).toLocaleString('en-GB')} but the file is only ${size.toLocaleString('en-GB')} bytes`;
+    // Entries of this allocation-table sector: sector numbers i * entries … (i + 1) * entries − 1.
+    const entries = sectorSize / 4;
+    for (let e = 0; e < entries && offset(fat) + 4 * e + 4 <= size; e++) {
+      if (view.getUint32(offset(fat) + 4 * e, true) !== FREE_SECTOR) lastUsed = i * entries + e;
+    }
+  }
+  if (lastUsed >= 0 && offset(lastUsed) >= size) {
+    return `it uses sectors up to byte ${(offset(lastUsed) + sectorSize).toLocaleString('en-GB')} but the file is only ${size.toLocaleString('en-GB')} bytes`;
+  }
+  return undefined;
+}
+
 /** Decides the format of `blob` (published as `name`). Throws SheetError for anything unreadable. */
 export async function sniff(blob: Blob, name: string, loc: SheetLocation): Promise<Sniffed> {
   if (blob.source.size === 0) {
@@ -61,6 +95,8 @@ export async function sniff(blob: Blob, name: string, loc: SheetLocation): Promi
     if (containsUtf16(all, 'EncryptionInfo') || containsUtf16(all, 'EncryptedPackage')) {
       throw new SheetError('Workbook is password-protected or encrypted', loc, 'Ask the publisher for an unprotected copy; encrypted workbooks cannot be read.');
     }
+    const cut = oleTruncation(all);
+    if (cut) throw new SheetError(`Workbook is truncated: ${cut}`, loc, 'The download was cut short; download it again.');
     if (!containsUtf16(all, 'Workbook') && !containsUtf16(all, 'Book')) {
       throw new SheetError('File is an OLE compound document without a workbook stream (e.g. a .doc)', loc, 'Pick the spreadsheet link on the publication page instead.');
     }

@@ -16,6 +16,8 @@ export type Cell = string | number | boolean | Date | null;
 export interface SourceFile {
   path: string;
   name: string;
+  /** Where the file came from (its URL), named in error messages beside the path it is stored at. */
+  origin?: string;
 }
 
 /** One column of a detected table. */

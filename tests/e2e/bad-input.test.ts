@@ -52,7 +52,7 @@ describe.each(testBackends())('bad input (%s)', (backend) => {
     expect(Object.keys(failed).sort()).toEqual(['download:oaps/2016-11', 'draft:oaps/2016-12']);
     expect(failed['download:oaps/2016-11'].message).toContain(`${server.url}/login.xlsx`);
     expect(failed['download:oaps/2016-11'].message).toMatch(/HTML/);
-    expect(failed['draft:oaps/2016-12'].message).toContain('cut.xlsx');
+    expect(failed['draft:oaps/2016-12'].message).toContain(`cut.xlsx from ${server.url}/cut.xlsx`); // the URL, not only the stored copy
     expect(failed['draft:oaps/2016-12'].hint).toBeTruthy();
     // The hint is reported once, on its own, not repeated at the end of the message.
     for (const f of Object.values(failed) as { message: string; hint?: string }[]) expect(f.message).not.toContain(f.hint);

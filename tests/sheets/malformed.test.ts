@@ -42,6 +42,11 @@ beforeAll(async () => {
   await writeFile(join(dir, 'empty.csv'), '');
   const real = await readFile(join(SAMPLES, 'rtt-waiting-times/RTT-Overview-Timeseries-Jun22-XLS-77K-68395.xlsx'));
   await writeFile(join(dir, 'truncated.xlsx'), real.subarray(0, Math.floor(real.length / 2)));
+  // A legacy .xls (410,112 bytes, 512-byte sectors) cut inside its allocation table, and cut in its last sectors.
+  const xls = await readFile(join(SAMPLES, 'ae-attendances-emergency-admissions/Monthly-AE-Time-Series-January-2024.xls'));
+  expect(xls.length).toBe(410_112);
+  await writeFile(join(dir, 'cut-early.xls'), xls.subarray(0, 60_000));
+  await writeFile(join(dir, 'cut-late.xls'), xls.subarray(0, 409_600));
   await writeFile(join(dir, 'bomb.zip'), zipSync({ 'huge.csv': new Uint8Array(40 * 1024 * 1024) }, { level: 1 }));
   await writeFile(join(dir, 'liar.zip'), lieAboutSizes(zipSync({ 'small.csv': new Uint8Array(4 * 1024 * 1024).fill(0x41) }, { level: 1 }), 1000));
   await writeFile(join(dir, 'header-only.csv'), 'CODE,NAME,VALUE\r\n');
@@ -78,6 +83,19 @@ describe('malformed input', () => {
     const e = await failure(file('truncated.xlsx'));
     expect(e.message).toMatch(/truncated or corrupt/);
     expect(e.file).toContain('truncated.xlsx');
+  });
+
+  it('a truncated .xls says it is truncated and where the bytes stop, cut early or late', async () => {
+    const early = await failure(file('cut-early.xls'));
+    expect(early.message).toMatch(/^Workbook is truncated: its allocation table is at byte [\d,]+ but the file is only 60,000 bytes \(.*cut-early\.xls/);
+    expect(early.hint).toMatch(/download it again/);
+    const late = await failure(file('cut-late.xls'));
+    expect(late.message).toMatch(/^Workbook is truncated: it uses sectors up to byte 410,112 but the file is only 409,600 bytes/);
+  });
+
+  it('an error names where the file came from when the caller says (the URL), and where it is stored', async () => {
+    const e = await failure({ ...file('cut-late.xls'), origin: 'https://example.org/ae/cut-late.xls' });
+    expect(e.file).toBe(`cut-late.xls from https://example.org/ae/cut-late.xls, stored as ${join(dir, 'cut-late.xls')}`);
   });
 
   it('a zip bomb (ratio) is refused before inflating', async () => {
