@@ -59,7 +59,7 @@ function configDigest(ws: Workspace, id: string): Digest | undefined {
 export async function publishedTables(ws: Workspace): Promise<{ table: string; publication: string }[]> {
   const configured = new Set(ws.config.publications.flatMap((p) => p.periods.map((e) => `${p.code}/${e.period.label}`)));
   const tables = new Map<string, string>();
-  for (const l of await readLoads(await ws.db())) {
+  for (const l of await readLoads(await ws.db(), { workspace: await ws.identity() })) {
     if (configured.has(`${l.publication}/${l.period}`) && l.rowCount > 0) tables.set(l.table, l.publication);
   }
   return [...tables].map(([table, publication]) => ({ table, publication })).sort((a, b) => (a.table < b.table ? -1 : 1));

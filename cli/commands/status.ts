@@ -49,7 +49,8 @@ export async function collectStatus(io: Io, ws: OpenWorkspace, jobs: number): Pr
   const session = await buildPipeline(ws, { targets: selectTargets([], ws.config), jobs, dryRun: true, signal: io.signal });
   const results = new Map(session.results().map((r) => [r.key, r]));
   const ledger = failureLedger(ws);
-  const loads = await readLoads(await ws.db());
+  // This workspace's loads only: on a shared server another workspace may use the same publication code.
+  const loads = await readLoads(await ws.db(), { workspace: await ws.identity() });
   const report: PublicationStatus[] = [];
   for (const pub of ws.config.publications) {
     const periods: PeriodStatus[] = [];

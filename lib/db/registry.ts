@@ -234,14 +234,15 @@ export interface LoadRow {
 }
 
 /** Loaded slices, optionally filtered, ordered by table, publication, period, source key. */
-export async function readLoads(db: Db, filter: { publication?: string; period?: string; table?: string } = {}): Promise<LoadRow[]> {
+export async function readLoads(db: Db, filter: { publication?: string; period?: string; table?: string; workspace?: string } = {}): Promise<LoadRow[]> {
   const rows = await db.query<Record<string, string | number | null>>(
     `SELECT table_name, publication, period, source_key, source_sha256, source_file, sheet, canonical_sha256, rule_version,
             row_count, marker_count, ${iso('loaded_at')} AS loaded_at
        FROM datawarp.loads
       WHERE ($1::text IS NULL OR publication = $1) AND ($2::text IS NULL OR period = $2) AND ($3::text IS NULL OR table_name = $3)
+        AND ($4::text IS NULL OR workspace_id = $4)
       ORDER BY table_name, publication, period, source_key`,
-    [filter.publication ?? null, filter.period ?? null, filter.table ?? null],
+    [filter.publication ?? null, filter.period ?? null, filter.table ?? null, filter.workspace ?? null],
   );
   return rows.map((r) => ({
     table: String(r.table_name), publication: String(r.publication), period: String(r.period), sourceKey: String(r.source_key),

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Db } from '../../lib/db/index.ts';
-import { csvDataRows, ran, runCli } from '../e2e/cli-rig.ts';
+import { csvDataRows, ran, readParquet, runCli } from '../e2e/cli-rig.ts';
 import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
 
 const SAMPLES = join(import.meta.dirname, '../fixtures/nhs-samples');
@@ -188,6 +188,26 @@ describe.skipIf(!process.env.DATABASE_URL)('two workspaces sharing one PostgreSQ
     expect(ran(await runCli(['build', '-C', a, '--json'], env))).toEqual([]);
     const cleanD = cleanEvent(await runCli(['clean', '-C', d, '--json'], env));
     expect(everyId(cleanD.stores).filter((id) => !id.startsWith('manifests/') && !id.startsWith('downloads/'))).toEqual([]);
+  });
+
+  it('status counts only its own workspace\'s loads when another workspace uses the same publication code', async () => {
+    const e = await workspace('shared-e-', { oaps: [['2021-01', GP]] }); // another period, another file, another table
+    dirs.push(e);
+    expect((await runCli(['build', '-C', e], env)).code).toBe(0);
+    const eTable = await tableOf(e, 'oaps', '2021-01');
+    expect(eTable).not.toBe(aTables[1]);
+    type Status = { publications: { publication: string; tables: { table: string; period: string; rows: number }[] }[] };
+    const tablesOf = async (ws: string) => {
+      const res = await runCli(['status', '-C', ws, '--json'], env);
+      expect(res.code).toBe(0);
+      return (res.events.find((x) => x.event === 'status') as unknown as Status).publications.find((p) => p.publication === 'oaps')!.tables;
+    };
+    expect(await tablesOf(a)).toEqual([{ table: aTables[1], period: '2016-10', rows: (await csvDataRows(OAPS_OCT)).rows }]);
+    expect(await tablesOf(e)).toEqual([{ table: eTable, period: '2021-01', rows: (await csvDataRows(GP)).rows }]);
+    // Each catalog lists its own tables only.
+    const catalog = async (ws: string) => (await readParquet(join(ws, 'output/catalog.parquet'), ['table'])).rows.map((r) => r.table);
+    expect(await catalog(a)).toEqual([...aTables].sort());
+    expect(await catalog(e)).toEqual([eTable]);
   });
 });
 
