@@ -10,7 +10,7 @@
 import type { Digest } from './digest.ts';
 import type { BuildEvent, EventSink, FailureInfo, Outcome } from './events.ts';
 import type { FailureLedger, FailureRecord } from './ledger.ts';
-import { MISSING, UNAVAILABLE, splitKey, type Rule, type RunContext, type Sources, type TargetKey, type TargetRecord } from './rule.ts';
+import { MISSING, PENDING, UNAVAILABLE, splitKey, type Rule, type RunContext, type Sources, type TargetKey, type TargetRecord } from './rule.ts';
 import { Slots } from './slots.ts';
 import type { BlockReason, StaleReason } from './stale.ts';
 
@@ -106,6 +106,7 @@ export class BuildSession {
     const rule = this.#rules.get(name);
     if (!rule) {
       const digest = (await this.opts.sources.digest(key)) ?? MISSING;
+      if (digest === PENDING && this.opts.dryRun) return { key, outcome: 'would-run', isSource: true };
       return { key, outcome: 'up-to-date', digest, isSource: true };
     }
     if (rule.exists && !rule.exists(id)) return { key, outcome: 'up-to-date', digest: MISSING, isSource: true };

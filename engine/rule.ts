@@ -102,3 +102,10 @@ export const MISSING: Digest = 'missing';
 
 /** Digest recorded for an optional input that failed to build. */
 export const UNAVAILABLE: Digest = 'unavailable';
+
+/**
+ * What a source may answer in a dry run when its value depends on targets that would run first (nothing
+ * ran, so its current value says nothing of the value they will leave): the source is then planned like
+ * a target that would run, and its dependents as "may run" rather than as certain to run.
+ */
+export const PENDING: Digest = 'pending';

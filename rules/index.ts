@@ -3,7 +3,7 @@
  * date: every period through `loaded`, then the Parquet of each table those periods feed, then the catalog.
  */
 import { join } from 'node:path';
-import { BuildSession, FailureLedger, type EventSink, type Rule, type StaleReason, type TargetResult } from '../engine/index.ts';
+import { BuildSession, FailureLedger, PENDING, type EventSink, type Rule, type StaleReason, type TargetResult } from '../engine/index.ts';
 import { canonicalRule, type CanonicalBody } from './canonical.ts';
 import { catalogRule } from './catalog.ts';
 import { downloadRule } from './download.ts';
@@ -36,11 +36,17 @@ export function failureLedger(ws: Workspace): FailureLedger {
 /** Builds (or, dry, plans) the selection; returns the session with every target's outcome. */
 export async function buildPipeline(ws: Workspace, req: BuildRequest): Promise<BuildSession> {
   // In a dry run nothing is loaded, so the registry cannot show what a pending load will change: the
-  // Parquet of tables fed by a period that would load, and the catalog, are planned as "may run".
+  // Parquet of tables fed by a period that would load, and the catalog, are planned as "may run", and
+  // the registry's and the Parquet folder's present state (`loads:`, `parquet-set:`) is no evidence
+  // either way for them (after a lost database it differs from the recorded one, though the loads
+  // will restore it).
   const planned = new Map<string, StaleReason>();
+  const sources = workspaceSources(ws);
+  const waitsOnLoads = (key: string): boolean =>
+    (key.startsWith('loads:') && planned.has(`parquet:${key.slice('loads:'.length)}`)) || (key.startsWith('parquet-set:') && planned.has('catalog:all'));
   const session = new BuildSession({
     rules: pipelineRules(ws),
-    sources: workspaceSources(ws),
+    sources: req.dryRun ? { digest: (key) => (waitsOnLoads(key) ? Promise.resolve(PENDING) : sources.digest(key)) } : sources,
     ledger: failureLedger(ws),
     jobs: req.jobs,
     dryRun: req.dryRun,

@@ -177,6 +177,34 @@ describe.each(testBackends())('pipeline end to end on %s', (backend) => {
     expect(end.stats).toMatchObject({ rowsWritten: 0, slicesUnchanged: 1 });
   });
 
+  it('a lost database: the plan loads every period and only may run Parquet and catalog; the build reloads, nothing more', async () => {
+    const d = await db.open();
+    await d.exec('DROP SCHEMA staging CASCADE; DROP SCHEMA datawarp CASCADE;');
+    await d.close();
+    const before = await readFile(parquet());
+    const plan = await build('-n');
+    const planned = plan.events
+      .filter((e) => e.event === 'target-end' && e.outcome === 'would-run')
+      .map((e) => `${String(e.key)} ${(e.reason as { kind: string }).kind}`)
+      .sort();
+    // The load records lived in the lost database. The Parquet and catalog depend on what the loads will
+    // write, which a dry run cannot know: "may run", not "will run".
+    expect(planned).toEqual([
+      'catalog:all input-will-rebuild', 'loaded:oaps/2016-10 never-built', 'loaded:oaps/2016-12 never-built', 'loaded:oaps/2017-02 never-built',
+      'parquet:oaps/oaps_open_data input-will-rebuild',
+    ]);
+    const res = await build();
+    expect(res.code).toBe(0);
+    expect(ran(res)).toEqual(['loaded:oaps/2016-10', 'loaded:oaps/2016-12', 'loaded:oaps/2017-02']);
+    expect(await readFile(parquet())).toEqual(before);
+    const rows = await db.open();
+    const n = await rows.query<{ n: number }>(`SELECT count(*)::int AS n FROM staging.oaps_open_data`);
+    await rows.close();
+    let expected = 0;
+    for (const f of Object.values(FILES)) expected += (await csvDataRows(join(OAPS, f))).rows;
+    expect(n).toEqual([{ n: expected }]);
+  });
+
   it('a 404 fails that period only, names the URL, exits 1; not retried until --retry-failed', async () => {
     server.set('/files/missing.csv', { status: 404, body: 'Not Found' });
     await writeFile(

@@ -114,6 +114,19 @@ describe('incremental build engine', () => {
     expect(real.ran).toEqual(plan.wouldRun);
   });
 
+  it('a dry run plans the dependents of a source whose value waits on pending work as "may run", not certain', async () => {
+    await rig.build(ALL);
+    await rig.write('in/a.txt', 'changed');
+    const certain = await rig.build(ALL, { dryRun: true });
+    expect(certain.events.find((e) => e.type === 'target-end' && e.key === 'upper:a')).toMatchObject({ outcome: 'would-run', reason: { kind: 'input-changed', input: 'file:in/a.txt' } });
+    const plan = await rig.build(ALL, { dryRun: true, pending: ['file:in/a.txt'] });
+    expect(plan.wouldRun).toEqual(['count:a', 'upper:a']);
+    expect(plan.events.find((e) => e.type === 'target-end' && e.key === 'upper:a')).toMatchObject({ reason: { kind: 'input-will-rebuild', input: 'file:in/a.txt' } });
+    expect(plan.events.find((e) => e.type === 'target-end' && e.key === 'count:a')).toMatchObject({ reason: { kind: 'input-will-rebuild', input: 'upper:a' } });
+    // The untouched chain stays up to date.
+    expect(plan.upToDate).toEqual(['count:b', 'upper:b']);
+  });
+
   it('never runs more than -j rules at once', async () => {
     for (const n of ['c', 'd', 'e', 'f']) await rig.write(`in/${n}.txt`, n);
     const res = await rig.build(['count:a', 'count:b', 'count:c', 'count:d', 'count:e', 'count:f'], { jobs: 2 });

@@ -10,6 +10,7 @@ import {
   BuildSession,
   FailureLedger,
   FileHasher,
+  PENDING,
   sha256,
   type BuildEvent,
   type Rule,
@@ -21,7 +22,8 @@ export interface Rig {
   dir: string;
   write(path: string, content: string): Promise<void>;
   read(path: string): Promise<string>;
-  build(keys: string[], opts?: { dryRun?: boolean; retryFailed?: boolean; jobs?: number; signal?: AbortSignal }): Promise<RigResult>;
+  /** `pending`: source keys that answer {@link PENDING} (their value waits on targets that would run first). */
+  build(keys: string[], opts?: { dryRun?: boolean; retryFailed?: boolean; jobs?: number; signal?: AbortSignal; pending?: string[] }): Promise<RigResult>;
   /** Make `upper:<n>` throw while set. */
   failing: Set<string>;
   upperVersion: string;
@@ -64,7 +66,7 @@ export async function makeRig(): Promise<Rig> {
       const events: BuildEvent[] = [];
       const session = new BuildSession({
         rules,
-        sources: { digest: (key) => hasher.hash(join(dir, key.slice('file:'.length))) },
+        sources: { digest: async (key) => (opts.pending?.includes(key) ? PENDING : hasher.hash(join(dir, key.slice('file:'.length)))) },
         ledger: new FailureLedger(join(dir, 'failures')),
         jobs: opts.jobs ?? 4,
         dryRun: opts.dryRun,
