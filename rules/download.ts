@@ -8,7 +8,8 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Rule } from '../engine/index.ts';
-import { fetchPeriod, type IndexEntry } from '../lib/web/index.ts';
+import { fileNameMatcher } from '../lib/config/index.ts';
+import { fetchPeriod, lastPathSegment, type DataLink, type IndexEntry } from '../lib/web/index.ts';
 import { manifestRule } from './manifest-io.ts';
 import { isConfigured, publication, splitId, type Workspace } from './workspace.ts';
 import type { FileRef } from './blobs.ts';
@@ -32,6 +33,12 @@ export function localPath(url: string, baseDir: string): string | undefined {
 /** Local files are inputs by content, keyed relative to the workspace so a moved clone stays up to date. */
 const fileKey = (ws: Workspace, path: string) => `file:${relative(ws.paths.root, path)}`;
 
+/** A page's links whose file names match the period's `files:` patterns. */
+function selectFiles(patterns: string[]): (link: DataLink) => boolean {
+  const matches = fileNameMatcher(patterns);
+  return (link) => matches(lastPathSegment(link.url));
+}
+
 const ref = (e: IndexEntry): FileRef => ({ url: e.url, name: e.name, sha256: e.sha256, size: e.size });
 
 export function downloadRule(ws: Workspace): Rule {
@@ -53,6 +60,7 @@ export function downloadRule(ws: Workspace): Rule {
       const local = localPath(entry.url, baseDir);
       if (local) await ctx.need(fileKey(ws, local));
       const got = await fetchPeriod(entry.url, {
+        ...(entry.files ? { select: selectFiles(entry.files), selection: `files: ${entry.files.join(', ')}` } : {}),
         store: ws.store,
         baseDir,
         refresh: ws.refresh,
@@ -60,6 +68,7 @@ export function downloadRule(ws: Workspace): Rule {
         deps: ws.web,
         onRetry: (r) => ctx.log(`retry ${r.attempt} for ${r.url} in ${Math.round(r.waitMs / 1000)}s: ${r.reason}`),
       });
+      if (got.kind === 'file' && entry.files) ctx.log(`files: ${entry.files.join(', ')} ignored: ${entry.url} is a file, not a page that links files`);
       // Files linked from a local page are local too: track their content like the page's.
       for (const f of got.files) {
         const p = localPath(f.url, baseDir);

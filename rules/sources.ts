@@ -49,7 +49,8 @@ function configDigest(ws: Workspace, id: string): Digest | undefined {
   if (setting === 'previous') return digestOf({ previous: previousPeriod(ws, pubCode, period) ?? null });
   if (setting === 'overrides') return digestOf(pub.overrides.tables);
   const entry = pub.periods.find((e) => e.period.label === period);
-  return entry && digestOf({ url: entry.url });
+  // `files` only when set, so that entries without it keep the digest they were built with.
+  return entry && digestOf(entry.files ? { url: entry.url, files: entry.files } : { url: entry.url });
 }
 
 /**

@@ -27,6 +27,7 @@ import type { Diagnostic, PipelineConfig, Publication } from './types.ts';
 
 export type { ColumnOverride, ColumnType, Diagnostic, Loc, Overrides, PeriodEntry, PipelineConfig, Publication, TableOverride } from './types.ts';
 export { COLUMN_TYPES } from './types.ts';
+export { expandFilePattern, fileNameMatcher, FILE_TOKENS } from './files.ts';
 export { ConfigError, didYouMean, editDistance, formatDiagnostic, formatDiagnostics } from './diagnostics.ts';
 
 const TOP_KEYS = ['publications'] as const;

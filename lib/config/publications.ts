@@ -3,15 +3,16 @@
  * reported through the Reader with its position; nothing stops at the first error.
  */
 
-import type { Node, YAMLMap } from 'yaml';
+import { isScalar, type Node, type YAMLMap } from 'yaml';
+import { expandFilePattern, FILE_TOKENS } from './files.ts';
 import { describePeriodSyntax, parsePeriod, periodFromText, daysInMonth, MIN_YEAR, MAX_YEAR, type Period } from '../periods.ts';
 import { readOverrides, snakeSuggestion } from './overrides.ts';
 import type { Entry, Reader } from './reader.ts';
 import type { PeriodEntry, Publication } from './types.ts';
 import { checkLandingPage, checkPeriodUrl } from './urls.ts';
 
-const PUBLICATION_KEYS = ['name', 'landing_page', 'periods', 'overrides'] as const;
-const PERIOD_KEYS = ['period', 'url'] as const;
+const PUBLICATION_KEYS = ['name', 'landing_page', 'files', 'periods', 'overrides'] as const;
+const PERIOD_KEYS = ['period', 'url', 'files'] as const;
 const CODE = /^[a-z][a-z0-9_]{1,30}$/;
 /** Keys of the old DataWarp dialects (§1 of the research notes): one dialect now, periods listed explicitly. */
 const LEGACY_KEYS = new Set(['urls', 'url', 'url_template', 'discovery_mode', 'schedule', 'frequency', 'mode', 'file_pattern', 'reference_manifest', 'enabled', 'sources']);
@@ -48,13 +49,18 @@ function readPublication(r: Reader, code: string, entry: Entry): Publication | u
     return undefined;
   }
   const keys = r.pairs(entry.value, PUBLICATION_KEYS, where, (key) =>
-    LEGACY_KEYS.has(key) ? `\`${key}\` belongs to the old DataWarp config; list each release under \`periods:\` instead:\n${PERIOD_EXAMPLE}` : undefined,
+    key === 'file_pattern'
+      ? `\`file_pattern\` belongs to the old DataWarp config; write \`files:\` with a file name pattern, e.g. \`files: ${FILES_EXAMPLE}\``
+      : LEGACY_KEYS.has(key)
+        ? `\`${key}\` belongs to the old DataWarp config; list each release under \`periods:\` instead:\n${PERIOD_EXAMPLE}`
+        : undefined,
   );
   const name = readName(r, keys.get('name'), entry.key, where);
   const landingPage = readLandingPage(r, keys.get('landing_page'), where);
-  const periods = readPeriods(r, keys.get('periods'), entry.key, code);
+  const files = readFilePatterns(r, keys.get('files'), where);
+  const periods = readPeriods(r, keys.get('periods'), entry.key, code, files);
   const overrides = readOverrides(r, keys.get('overrides'), code);
-  if (name === undefined || periods === undefined || overrides === undefined) return undefined;
+  if (name === undefined || periods === undefined || overrides === undefined || files === null) return undefined;
   return { code, name, ...(landingPage ? { landingPage } : {}), periods, overrides, loc: r.loc(entry.key) };
 }
 
@@ -85,7 +91,7 @@ function readLandingPage(r: Reader, entry: Entry | undefined, where: string): st
   return check.url;
 }
 
-function readPeriods(r: Reader, entry: Entry | undefined, owner: Node, code: string): PeriodEntry[] | undefined {
+function readPeriods(r: Reader, entry: Entry | undefined, owner: Node, code: string, files: FilePattern[] | null | undefined): PeriodEntry[] | undefined {
   const where = `publication \`${code}\``;
   if (!entry) {
     r.missing(owner, 'periods', where, `add the releases to load, one entry each:\nperiods:\n  ${PERIOD_EXAMPLE.replace('\n', '\n  ')}`);
@@ -106,7 +112,7 @@ function readPeriods(r: Reader, entry: Entry | undefined, owner: Node, code: str
   let failed = false;
   for (const raw of list.items) {
     const item = r.resolve(raw) ?? list;
-    const read = readPeriodEntry(r, item, code);
+    const read = readPeriodEntry(r, item, code, files);
     if (!read) {
       failed = true;
       continue;
@@ -123,7 +129,7 @@ function readPeriods(r: Reader, entry: Entry | undefined, owner: Node, code: str
   return failed ? undefined : out;
 }
 
-function readPeriodEntry(r: Reader, item: Node, code: string): { entry: PeriodEntry; labelNode: Node } | undefined {
+function readPeriodEntry(r: Reader, item: Node, code: string, publicationFiles: FilePattern[] | null | undefined): { entry: PeriodEntry; labelNode: Node } | undefined {
   const where = `a period of publication \`${code}\``;
   if (!r.isMap(item)) {
     r.error(item, `each entry of \`periods\` must be a mapping with \`period\` and \`url\`, found ${r.shape(item)}`, `write:\n${PERIOD_EXAMPLE}`);
@@ -136,9 +142,59 @@ function readPeriodEntry(r: Reader, item: Node, code: string): { entry: PeriodEn
   if (!urlEntry) r.missing(item, 'url', where, "add `url:` with the release's page or file link (https://…), or a path relative to this file");
   const period = periodEntry ? readPeriodLabel(r, periodEntry) : undefined;
   const url = urlEntry ? readUrl(r, urlEntry, where) : undefined;
-  if (!period || url === undefined || !periodEntry || !urlEntry) return undefined;
+  const own = readFilePatterns(r, keys.get('files'), where);
+  if (!period || url === undefined || !periodEntry || !urlEntry || own === null) return undefined;
   checkUrlNamesPeriod(r, urlEntry, url, period);
-  return { entry: { period, url, loc: r.loc(item) }, labelNode: periodEntry.value ?? periodEntry.key };
+  const files = own ?? publicationFiles;
+  const expanded = files ? expandPatterns(r, files, period) : undefined;
+  if (expanded === null) return undefined;
+  return { entry: { period, url, ...(expanded ? { files: expanded } : {}), loc: r.loc(item) }, labelNode: periodEntry.value ?? periodEntry.key };
+}
+
+const FILES_EXAMPLE = 'Incomplete-Provider-{MMM}{YY}-*';
+const FILES_HINT =
+  `write a file name pattern, or a list of them: \`*\` matches any characters, \`?\` one, and ${Object.entries(FILE_TOKENS).map(([t, v]) => `{${t}} ${v}`).join(', ')} ` +
+  `are filled from the period (shown for 2025-10-31), e.g. \`files: ${FILES_EXAMPLE}\``;
+
+/** A `files:` pattern as written, with its node for messages. */
+interface FilePattern {
+  text: string;
+  node: Node;
+}
+
+/** `files:` as patterns; undefined when absent, null when wrong (reported). */
+function readFilePatterns(r: Reader, entry: Entry | undefined, where: string): FilePattern[] | null | undefined {
+  if (!entry) return undefined;
+  const value = entry.value;
+  const items = !value || r.isEmpty(entry) ? [] : r.isSeq(value) ? value.items.map((raw) => r.resolve(raw) ?? value) : [value];
+  if (items.length === 0) {
+    r.error(r.at(entry), `\`files\` of ${where} is empty`, FILES_HINT);
+    return null;
+  }
+  const out: FilePattern[] = [];
+  for (const node of items) {
+    const text = isScalar(node) ? r.scalarText(node) : undefined;
+    if (text === undefined || text.trim() === '') {
+      r.error(node, `a pattern in \`files\` of ${where} must be text, found ${r.shape(node)}`, FILES_HINT);
+      return null;
+    }
+    out.push({ text: text.trim(), node });
+  }
+  return out;
+}
+
+/** The patterns with the period's tokens filled in; null when one cannot be (reported at the pattern). */
+function expandPatterns(r: Reader, files: FilePattern[], period: Period): string[] | null {
+  const out: string[] = [];
+  for (const f of files) {
+    const x = expandFilePattern(f.text, period);
+    if ('problem' in x) {
+      r.error(f.node, `\`files\` pattern \`${f.text}\` for period ${period.label}: ${x.problem}`, FILES_HINT);
+      return null;
+    }
+    out.push(x.pattern);
+  }
+  return out;
 }
 
 /**

@@ -61,6 +61,11 @@ export interface PeriodEntry {
    * (kept relative so that moving the workspace does not change the config's content).
    */
   url: string;
+  /**
+   * When `url` is a page: which of its linked files are this period's (`files:` of the period, else of
+   * the publication), with the period's tokens filled in. Absent: every data file the page links.
+   */
+  files?: string[];
   /** Where the entry (its `period:` line) is in the config. */
   loc: Loc;
 }

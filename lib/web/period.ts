@@ -34,6 +34,8 @@ export interface FetchPeriodOptions extends FetchOptions {
    * month's files, so callers usually pass a test on the file name stem or the link text.
    */
   select?: (link: DataLink) => boolean;
+  /** What `select` keeps, in the user's words (`files: Incomplete-Provider-Oct25-*`), for the error when nothing matches. */
+  selection?: string;
 }
 
 /**
@@ -46,7 +48,7 @@ export async function fetchPeriod(
   url: string,
   opts: FetchPeriodOptions,
 ): Promise<PeriodFiles & { fetchedCount: number }> {
-  const { select, ...fetchOpts } = opts;
+  const { select, selection, ...fetchOpts } = opts;
   const direct = isDataFileUrl(url);
   const first = await fetchToStore(url, { ...fetchOpts, expect: direct ? 'data' : 'any' });
   let fetchedCount = first.fetched ? 1 : 0;
@@ -76,9 +78,9 @@ export async function fetchPeriod(
       url,
       kind: 'no-data-links',
       summary:
-        `None of the ${links.length} data files linked from the page ${url} matched the selection ` +
-        `(${names.join(', ')}${links.length > names.length ? ', …' : ''})`,
-      hint: 'the period may not be published yet, or the file names changed — check the file pattern in config/publications.yaml',
+        `None of the ${links.length} data files linked from the page ${url} matches ${selection ?? 'the selection'} ` +
+        `(the page links ${names.join(', ')}${links.length > names.length ? ', …' : ''})`,
+      hint: 'the period may not be published yet (the page lists earlier periods only), or the file names changed — compare them with `files:` in config/publications.yaml',
     });
   }
   // Start all (the host limiter paces them) but wait for every one before reporting, so a failure

@@ -70,11 +70,11 @@ describe('fetchPeriod over HTTP', () => {
     expect(r.files.map((f) => f.sha256)).toEqual([SAMPLES.aeJan2024.sha256]);
     expect(server.requests.map((q) => q.path)).not.toContain(MAR);
 
-    const err = await fetchPeriod(server.url + YEAR_PAGE, { ...opts, select: (l) => l.url.includes('April-2024') }).catch((e: unknown) => e);
+    const err = await fetchPeriod(server.url + YEAR_PAGE, { ...opts, select: (l) => l.url.includes('April-2024'), selection: 'files: *April-2024*' }).catch((e: unknown) => e);
     expect((err as DownloadError).kind).toBe('no-data-links');
     expect((err as DownloadError).message).toContain(
-      `None of the 2 data files linked from the page ${server.url}${YEAR_PAGE} matched the selection ` +
-        '(Monthly-AE-Time-Series-March-2024.xls, Monthly-AE-Time-Series-January-2024.xls)',
+      `None of the 2 data files linked from the page ${server.url}${YEAR_PAGE} matches files: *April-2024* ` +
+        '(the page links Monthly-AE-Time-Series-March-2024.xls, Monthly-AE-Time-Series-January-2024.xls)',
     );
   });
 
