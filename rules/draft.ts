@@ -17,7 +17,8 @@
  */
 import type { Rule } from '../engine/index.ts';
 import { describeFile, type FileExtraction, type TableInfo } from '../lib/sheets/index.ts';
-import { parsePeriod, periodContains, periodFromText, type Period } from '../lib/periods.ts';
+import { periodFromText } from '../lib/period-text.ts';
+import { parsePeriod, periodContains, type Period } from '../lib/periods.ts';
 import { blobFor, type FileRef } from './blobs.ts';
 import type { DownloadBody } from './download.ts';
 import { manifestRule, readManifest } from './manifest-io.ts';

@@ -5,7 +5,8 @@
 
 import { isScalar, type Node, type YAMLMap } from 'yaml';
 import { expandFilePattern, FILE_TOKENS } from './files.ts';
-import { describePeriodSyntax, parsePeriod, periodFromText, daysInMonth, MIN_YEAR, MAX_YEAR, type Period } from '../periods.ts';
+import { periodFromText } from '../period-text.ts';
+import { describePeriodSyntax, parsePeriod, daysInMonth, MIN_YEAR, MAX_YEAR, type Period } from '../periods.ts';
 import { readOverrides, snakeSuggestion } from './overrides.ts';
 import type { Entry, Reader } from './reader.ts';
 import type { PeriodEntry, Publication } from './types.ts';

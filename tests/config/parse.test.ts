@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig, type PipelineConfig } from '../../lib/config/index.ts';
-import { parsePeriod, periodContains, periodFromText } from '../../lib/periods.ts';
+import { periodFromText } from '../../lib/period-text.ts';
+import { parsePeriod, periodContains } from '../../lib/periods.ts';
 
 const FILE = 'config/publications.yaml';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { comparePeriods, describePeriodSyntax, parsePeriod, periodFromText, type Period } from '../../lib/periods.ts';
+import { periodFromText } from '../../lib/period-text.ts';
+import { comparePeriods, describePeriodSyntax, parsePeriod, type Period } from '../../lib/periods.ts';
 
 describe('parsePeriod: canonical labels', () => {
   it.each([

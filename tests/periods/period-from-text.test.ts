@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as XLSX from '@e965/xlsx';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { periodFromText } from '../../lib/periods.ts';
+import { periodFromText } from '../../lib/period-text.ts';
 
 const SAMPLES = path.resolve(import.meta.dirname, '../fixtures/nhs-samples');
 const label = (text: string): string | undefined => periodFromText(text)?.label;
