@@ -3,25 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, didYouMean, loadConfig, parseConfig } from '../../lib/config/index.ts';
+import { failure, FILE } from './helpers.ts';
 
-const FILE = 'config/publications.yaml';
 const ADHD_PAGE = 'https://digital.nhs.uk/data-and-information/publications/statistical/mi-adhd';
 const SYNTAX =
   'a period is written as `2025-05` (a month), `2025-05-31` (a day), `2025` (a calendar year), `FY2024-25` ' +
   '(an NHS financial year, 1 April 2024 to 31 March 2025) or `FY2024-25-Q1` (a financial quarter: Q1 April-June, ' +
   'Q2 July-September, Q3 October-December, Q4 January-March)';
 const EXAMPLE = ['- period: 2025-05', `  url: ${ADHD_PAGE}/may-2025`];
-
-/** The ConfigError that parsing `text` throws (fails the test when it does not throw one). */
-function failure(text: string): ConfigError {
-  try {
-    parseConfig(text, FILE);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected parseConfig to throw a ConfigError');
-}
 
 const lines = (...l: string[]): string => l.join('\n');
 /** A config with one publication `adhd` whose remaining lines are `body`. */

@@ -3,23 +3,13 @@
  * reported at its line and column with the tokens listed.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, expandFilePattern, fileNameMatcher, parseConfig } from '../../lib/config/index.ts';
+import { expandFilePattern, fileNameMatcher, parseConfig } from '../../lib/config/index.ts';
 import { parsePeriod } from '../../lib/periods.ts';
+import { failure, FILE } from './helpers.ts';
 
-const FILE = 'config/publications.yaml';
 const YEAR_PAGE = 'https://www.england.nhs.uk/statistics/statistical-work-areas/rtt-waiting-times/rtt-data-2025-26/';
 const lines = (...l: string[]): string => l.join('\n') + '\n';
 const period = (label: string) => parsePeriod(label)!;
-
-function failure(text: string): ConfigError {
-  try {
-    parseConfig(text, FILE);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected parseConfig to throw a ConfigError');
-}
 
 describe('file patterns', () => {
   it('fills every token from the period', () => {

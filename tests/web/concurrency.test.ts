@@ -3,49 +3,39 @@
  * during a backoff wait leaves no temp file in downloads/.
  */
 import { readFile } from 'node:fs/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHostLimiter, fetchPeriod, fetchToStore } from '../../lib/web/index.ts';
-import { startTestServer, type TestServer } from '../rig/http-server.ts';
-import { listFiles, SAMPLES, testDeps, workspace } from './helpers.ts';
+import { listFiles, SAMPLES, testDeps, withServerAndWorkspace } from './helpers.ts';
 
-let server: TestServer;
-let ws: Awaited<ReturnType<typeof workspace>>;
-beforeEach(async () => {
-  server = await startTestServer();
-  ws = await workspace();
-});
-afterEach(async () => {
-  await server.close();
-  await ws.cleanup();
-});
+const t = withServerAndWorkspace();
 
 describe('per-host limit', () => {
   it('never has more than N requests in flight at the server while fetching a page with 8 files', async () => {
     const body = await readFile(SAMPLES.rttJun22.path);
     const names = Array.from({ length: 8 }, (_, i) => `RTT-Overview-Timeseries-Jun22-XLS-77K-6839${i}.xlsx`);
-    for (const n of names) server.set(`/files/${n}`, { body, delayMs: 60 });
-    server.set('/page/', {
+    for (const n of names) t.server.set(`/files/${n}`, { body, delayMs: 60 });
+    t.server.set('/page/', {
       body: `<html><body>${names.map((n) => `<a href="/files/${n}">${n}</a>`).join('\n')}</body></html>`,
       headers: { 'content-type': 'text/html' },
     });
-    const r = await fetchPeriod(`${server.url}/page/`, {
-      store: ws.store,
-      baseDir: ws.root,
+    const r = await fetchPeriod(`${t.server.url}/page/`, {
+      store: t.ws.store,
+      baseDir: t.ws.root,
       deps: testDeps(),
       limiter: createHostLimiter(2),
     });
     expect(r.files).toHaveLength(8);
-    expect(server.requests).toHaveLength(9);
-    expect(server.maxConcurrent).toBe(2);
+    expect(t.server.requests).toHaveLength(9);
+    expect(t.server.maxConcurrent).toBe(2);
   });
 
   it('the default limit is 4 per host', async () => {
     const body = await readFile(SAMPLES.rttJun22.path);
-    for (let i = 0; i < 10; i++) server.set(`/f/${i}.xlsx`, { body, delayMs: 60 });
+    for (let i = 0; i < 10; i++) t.server.set(`/f/${i}.xlsx`, { body, delayMs: 60 });
     await Promise.all(
-      Array.from({ length: 10 }, (_, i) => fetchToStore(`${server.url}/f/${i}.xlsx`, { store: ws.store, baseDir: ws.root, deps: testDeps() })),
+      Array.from({ length: 10 }, (_, i) => fetchToStore(`${t.server.url}/f/${i}.xlsx`, { store: t.ws.store, baseDir: t.ws.root, deps: testDeps() })),
     );
-    expect(server.maxConcurrent).toBe(4);
+    expect(t.server.maxConcurrent).toBe(4);
   });
 
   it('hosts do not wait for each other', async () => {
@@ -68,7 +58,7 @@ describe('cancellation', () => {
     const body = await readFile(SAMPLES.gpRegistered.path);
     let sent!: () => void;
     const halfSent = new Promise<void>((r) => (sent = r));
-    server.set('/gp-reg-pat-prac-all.csv', {
+    t.server.set('/gp-reg-pat-prac-all.csv', {
       handler: (_req, res) => {
         res.writeHead(200, { 'content-length': String(body.length), 'content-type': 'text/csv' });
         // Send half, then stall until the client gives up.
@@ -76,26 +66,26 @@ describe('cancellation', () => {
       },
     });
     const controller = new AbortController();
-    const pending = fetchToStore(`${server.url}/gp-reg-pat-prac-all.csv`, {
-      store: ws.store,
-      baseDir: ws.root,
+    const pending = fetchToStore(`${t.server.url}/gp-reg-pat-prac-all.csv`, {
+      store: t.ws.store,
+      baseDir: t.ws.root,
       deps: testDeps(),
       signal: controller.signal,
     });
     await halfSent;
     // Wait until the temp file has received bytes, so the abort really lands mid-body.
-    for (let i = 0; i < 100 && !(await listFiles(ws.downloads)).some((f) => f.startsWith('.tmp-')); i++) {
+    for (let i = 0; i < 100 && !(await listFiles(t.ws.downloads)).some((f) => f.startsWith('.tmp-')); i++) {
       await new Promise((r) => setTimeout(r, 10));
     }
-    expect((await listFiles(ws.downloads)).some((f) => f.startsWith('.tmp-'))).toBe(true);
+    expect((await listFiles(t.ws.downloads)).some((f) => f.startsWith('.tmp-'))).toBe(true);
     controller.abort(new Error('user pressed Ctrl-C'));
     await expect(pending).rejects.toThrow('user pressed Ctrl-C');
-    expect(await listFiles(ws.downloads)).toEqual([]);
-    expect(server.requests).toHaveLength(1); // an abort is not retried
+    expect(await listFiles(t.ws.downloads)).toEqual([]);
+    expect(t.server.requests).toHaveLength(1); // an abort is not retried
   });
 
   it('abort during a backoff wait stops without another request', async () => {
-    server.set('/busy.xlsx', { status: 503 });
+    t.server.set('/busy.xlsx', { status: 503 });
     const controller = new AbortController();
     const sleeps: number[] = [];
     const deps = {
@@ -106,18 +96,18 @@ describe('cancellation', () => {
       },
     };
     await expect(
-      fetchToStore(`${server.url}/busy.xlsx`, { store: ws.store, baseDir: ws.root, deps, signal: controller.signal }),
+      fetchToStore(`${t.server.url}/busy.xlsx`, { store: t.ws.store, baseDir: t.ws.root, deps, signal: controller.signal }),
     ).rejects.toThrow('cancelled while waiting');
     expect(sleeps).toEqual([1000]);
-    expect(server.requests).toHaveLength(1);
-    expect(await listFiles(ws.downloads)).toEqual([]);
+    expect(t.server.requests).toHaveLength(1);
+    expect(await listFiles(t.ws.downloads)).toEqual([]);
   });
 
   it('an already aborted signal makes no request at all', async () => {
-    server.serveFile('/x.xls', SAMPLES.aeJan2024.path);
+    t.server.serveFile('/x.xls', SAMPLES.aeJan2024.path);
     await expect(
-      fetchToStore(`${server.url}/x.xls`, { store: ws.store, baseDir: ws.root, deps: testDeps(), signal: AbortSignal.abort(new Error('stop')) }),
+      fetchToStore(`${t.server.url}/x.xls`, { store: t.ws.store, baseDir: t.ws.root, deps: testDeps(), signal: AbortSignal.abort(new Error('stop')) }),
     ).rejects.toThrow('stop');
-    expect(server.requests).toHaveLength(0);
+    expect(t.server.requests).toHaveLength(0);
   });
 });

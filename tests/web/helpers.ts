@@ -6,7 +6,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach } from 'vitest';
 import { DownloadStore, type WebDeps } from '../../lib/web/index.ts';
+import { startTestServer, type TestServer } from '../rig/http-server.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -54,6 +56,20 @@ export async function workspace(): Promise<{ root: string; downloads: string; st
   const root = await mkdtemp(join(tmpdir(), 'nhs-web-'));
   const downloads = join(root, 'downloads');
   return { root, downloads, store: new DownloadStore(downloads), cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** Registers hooks giving each test of the file/describe a fresh `server` and `ws`, closed and cleaned up after it. */
+export function withServerAndWorkspace(): { server: TestServer; ws: Awaited<ReturnType<typeof workspace>> } {
+  const t = {} as { server: TestServer; ws: Awaited<ReturnType<typeof workspace>> };
+  beforeEach(async () => {
+    t.server = await startTestServer();
+    t.ws = await workspace();
+  });
+  afterEach(async () => {
+    await t.server.close();
+    await t.ws.cleanup();
+  });
+  return t;
 }
 
 /** Deps with a sleep that records requested waits and returns at once, and a fixed clock. */

@@ -4,10 +4,9 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fetchToStore, fileNameFromContentDisposition, sanitiseFileName } from '../../lib/web/index.ts';
-import { startTestServer, type TestServer } from '../rig/http-server.ts';
-import { listFiles, SAMPLES, testDeps, workspace } from './helpers.ts';
+import { listFiles, SAMPLES, testDeps, withServerAndWorkspace } from './helpers.ts';
 
 describe('sanitiseFileName', () => {
   it('keeps real NHS names unchanged', () => {
@@ -57,16 +56,7 @@ describe('fileNameFromContentDisposition', () => {
 });
 
 describe('hostile names over HTTP', () => {
-  let server: TestServer;
-  let ws: Awaited<ReturnType<typeof workspace>>;
-  beforeEach(async () => {
-    server = await startTestServer();
-    ws = await workspace();
-  });
-  afterEach(async () => {
-    await server.close();
-    await ws.cleanup();
-  });
+  const t = withServerAndWorkspace();
 
   it('keeps every hostile Content-Disposition and URL name inside downloads/<sha256>/', async () => {
     const body = await readFile(SAMPLES.rttJun22.path);
@@ -78,17 +68,17 @@ describe('hostile names over HTTP', () => {
       ['/x/..%2F..%2Fup.xlsx', {}],
       ['/dl/%2E%2E%2F.bashrc', {}],
     ];
-    for (const [path, headers] of hostile) server.set(path, { body, headers });
+    for (const [path, headers] of hostile) t.server.set(path, { body, headers });
     const names: string[] = [];
     for (const [path] of hostile) {
-      const r = await fetchToStore(server.url + path, { store: ws.store, baseDir: ws.root, deps: testDeps(), expect: 'data' });
+      const r = await fetchToStore(t.server.url + path, { store: t.ws.store, baseDir: t.ws.root, deps: testDeps(), expect: 'data' });
       names.push(r.entry.name);
-      expect(ws.store.blobPath(r.entry).startsWith(join(ws.downloads, SAMPLES.rttJun22.sha256) + sep)).toBe(true);
+      expect(t.ws.store.blobPath(r.entry).startsWith(join(t.ws.downloads, SAMPLES.rttJun22.sha256) + sep)).toBe(true);
     }
     expect(names).toEqual(['etc_passwd', 'escape.xlsx', 'abs_olute.xlsx', 'download', 'up.xlsx', 'bashrc']);
     // Nothing was written next to downloads/: the workspace root holds only the store.
-    expect(await readdir(ws.root)).toEqual(['downloads']);
-    expect(await listFiles(ws.downloads)).toEqual([
+    expect(await readdir(t.ws.root)).toEqual(['downloads']);
+    expect(await listFiles(t.ws.downloads)).toEqual([
       ...['abs_olute.xlsx', 'bashrc', 'download', 'escape.xlsx', 'etc_passwd', 'up.xlsx'].map((n) => `${SAMPLES.rttJun22.sha256}/${n}`),
       'index.json',
     ]);
