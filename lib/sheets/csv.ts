@@ -11,7 +11,8 @@ import Papa from 'papaparse';
 import { throwIfAborted, type ByteSource } from './bytes.ts';
 import { bomEncoding, detectEncoding, InvalidUtf8Error, textDecoder, Utf8Decoder, type ChunkDecoder } from './decode.ts';
 import { MAX_TABLE_COLUMNS, SheetError, tooWideError, type Cell, type SheetLocation, type TableInfo } from './types.ts';
-import { ColumnStats, cleanHeader, isTotalLabel, trimText } from './values.ts';
+import { ColumnStats } from './column-stats.ts';
+import { cleanHeader, isTotalLabel, trimText } from './values.ts';
 import { uniqueNames } from './names.ts';
 import { isAggregateLevel, LevelCounter } from './levels.ts';
 

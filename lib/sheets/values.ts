@@ -1,6 +1,6 @@
 /**
- * Cell values: classifying one published value (number, date, marker, text …), inferring a column
- * type from all of a column's values, and converting a value to PostgreSQL input text.
+ * Cell values: classifying one published value (number, date, marker, text …) and converting a value
+ * to PostgreSQL input text. A column's type, from all its values, is inferred in `column-stats.ts`.
  *
  * Choices where the brief left room, all deliberate:
  * - Percentages: `+2.7%` becomes 2.7 (the number as published, in percent units), not 0.027, so the
@@ -14,7 +14,7 @@
  *   financial year when the second part is the year after the first.
  * - Dates with a time of day other than midnight are text (`YYYY-MM-DD HH:MM:SS`), so nothing is lost.
  */
-import { SheetError, type Cell, type ColumnInfo, type ColumnType, type SheetLocation } from './types.ts';
+import { SheetError, type Cell, type ColumnType, type SheetLocation } from './types.ts';
 
 /** Suppression/special markers recognised in non-text columns. */
 export const MARKERS = new Set(['*', '-', '..', '.', ':', 'c', 'z', 'x', '[c]', '[z]', '[x]', 'n/a', '~', '#n/a', '#div/0!', '#ref!', '#value!', '#num!', '#name?', '#null!']);
@@ -143,15 +143,6 @@ export function classify(raw: Cell | undefined): ValueKind {
   return 'text';
 }
 
-/** Bits of the value kinds a column has held (markers and empties are not kinds of data). */
-const K_BOOL = 1;
-const K_INT = 2;
-const K_BIGINT = 4;
-const K_NUM = 8;
-const K_DATE = 16;
-const K_TEXT = 32;
-const KIND_BIT: Record<ValueKind, number> = { empty: 0, marker: 0, bool: K_BOOL, int: K_INT, bigint: K_BIGINT, num: K_NUM, date: K_DATE, text: K_TEXT };
-
 /**
  * `s.trim()`, without the call when it cannot change anything: a string that starts and ends with
  * printable ASCII has nothing to trim (`trim` also strips Unicode spaces, hence not just `> 32`).
@@ -169,6 +160,9 @@ const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 
 /** The value of the number `plainNumber` last recognised (a module variable: no object per cell). */
 let plainValue = 0;
 
+/** The value of the number `plainNumber` recognised last. */
+export const lastPlainValue = (): number => plainValue;
+
 /**
  * The commonest published values, told apart without a regex: 1 for a plain count
  * (`-?(0|[1-9]\d{0,8})`, fits int4), 2 for a plain decimal (`-?(0|[1-9]\d*)\.\d+`), 0 for anything
@@ -176,7 +170,7 @@ let plainValue = 0;
  * with at most 15 digits the digits form an exact integer and one division by an exact power of ten
  * rounds once, exactly as `Number(s)` does; longer decimals use `Number(s)`.
  */
-function plainNumber(s: string): 0 | 1 | 2 {
+export function plainNumber(s: string): 0 | 1 | 2 {
   const n = s.length;
   let i = s.charCodeAt(0) === 45 ? 1 : 0;
   const start = i;
@@ -202,162 +196,6 @@ function plainNumber(s: string): 0 | 1 | 2 {
   if (n - start - 1 > 15) plainValue = Number(s);
   else plainValue = (start ? -m : m) / POW10[frac];
   return 2;
-}
-
-/** What `classify` said about a string value, with its ISO date when it is one. */
-interface Known {
-  kind: ValueKind;
-  iso?: string;
-}
-
-/**
- * Accumulates everything needed to describe one column, one value at a time (no sampling). This runs
- * on every cell of every file, so strings take fast paths: plain numbers are recognised by a
- * character scan, repeated values (categories, months, markers) by a memo, and once a column holds
- * text only emptiness and samples are tracked.
- */
-export class ColumnStats {
-  nullCount = 0;
-  private kinds = 0;
-  private markerCounts = new Map<string, number>();
-  private realSamples: string[] = [];
-  private collectingSamples = true;
-  private sampled = 0;
-  private markerSamples: string[] = [];
-  private minDate?: string;
-  private maxDate?: string;
-  private minNum?: number;
-  private maxNum?: number;
-
-  /** Kinds (and dates) of recently seen strings: NHS columns repeat the same categories, months and markers millions of times. */
-  private memo = new Map<string, Known>();
-  /** Once a column holds text its type is settled; later values only count as empty or not. */
-  private settledText = false;
-
-  /** Adds one value of the column. */
-  add(raw: Cell | undefined): void {
-    if (typeof raw === 'string') this.addString(raw);
-    else if (raw === null || raw === undefined) this.nullCount++;
-    else this.addValue(raw);
-  }
-
-  private addString(raw: string): void {
-    const s = trimText(raw);
-    if (s === '') {
-      this.nullCount++;
-      return;
-    }
-    if (this.settledText) {
-      if (this.collectingSamples) this.sample(s);
-      return;
-    }
-    const plain = plainNumber(s);
-    if (plain !== 0) {
-      this.kinds |= plain === 1 ? K_INT : K_NUM;
-      this.number(plainValue);
-      if (this.collectingSamples) this.sample(s);
-      return;
-    }
-    let known = this.memo.get(s);
-    if (known === undefined) {
-      const kind = classify(s);
-      known = kind === 'date' ? { kind, iso: parseDateText(s) } : { kind };
-      if (this.memo.size < 1024) this.memo.set(s, known);
-    }
-    const kind = known.kind;
-    if (kind === 'empty') {
-      this.nullCount++;
-      return;
-    }
-    if (kind === 'marker') {
-      this.marker(s);
-      return;
-    }
-    this.kinds |= KIND_BIT[kind];
-    if (kind === 'text') this.settledText = true;
-    else if (kind === 'date') this.date(known.iso);
-    else if (kind !== 'bool') {
-      // Number() reads plain numbers; published forms (`1,234`, `£5`, `+2.7%`) need the full parse.
-      let n = Number(s);
-      if (Number.isNaN(n)) n = Number(parseNumberText(s)?.text);
-      this.number(n);
-    }
-    if (this.collectingSamples) this.sample(s);
-  }
-
-  /** A typed workbook value (number, boolean, Date). */
-  private addValue(raw: number | boolean | Date): void {
-    if (this.settledText) {
-      if (this.collectingSamples) this.sample(cellText(raw));
-      return;
-    }
-    const kind = classify(raw);
-    const text = cellText(raw);
-    if (kind === 'empty') {
-      this.nullCount++;
-      return;
-    }
-    if (kind === 'marker') {
-      this.marker(text);
-      return;
-    }
-    this.kinds |= KIND_BIT[kind];
-    if (kind === 'text') this.settledText = true;
-    else if (kind === 'date') this.date(raw instanceof Date ? dateToIso(raw) : undefined);
-    else if (kind !== 'bool' && typeof raw === 'number') this.number(raw);
-    if (this.collectingSamples) this.sample(text);
-  }
-
-  private marker(text: string): void {
-    this.markerCounts.set(text, (this.markerCounts.get(text) ?? 0) + 1);
-    if (this.markerSamples.length < 3 && !this.markerSamples.includes(text)) this.markerSamples.push(text);
-  }
-
-  /**
-   * Samples are the first three distinct values among the column's first 1,000 values: a column of
-   * two categories would otherwise search its samples on every one of millions of rows.
-   */
-  private sample(text: string): void {
-    if (!this.realSamples.includes(text)) this.realSamples.push(text);
-    if (this.realSamples.length === 3 || ++this.sampled === 1000) this.collectingSamples = false;
-  }
-
-  /** Keeps the smallest and largest date and number (the draft reads a file's period from a period column's range). */
-  private date(iso: string | undefined): void {
-    if (!iso) return;
-    if (this.minDate === undefined || iso < this.minDate) this.minDate = iso;
-    if (this.maxDate === undefined || iso > this.maxDate) this.maxDate = iso;
-  }
-
-  private number(n: number): void {
-    if (!Number.isFinite(n)) return;
-    if (this.minNum === undefined || n < this.minNum) this.minNum = n;
-    if (this.maxNum === undefined || n > this.maxNum) this.maxNum = n;
-  }
-
-  /** The narrowest type that holds every non-marker value. */
-  get type(): ColumnType {
-    const k = this.kinds;
-    if (k === 0 || k & K_TEXT) return 'text';
-    if (k & K_DATE) return k === K_DATE ? 'date' : 'text';
-    if (k === K_BOOL) return 'boolean';
-    return k & K_NUM ? 'numeric' : k & K_BIGINT ? 'bigint' : 'integer';
-  }
-
-  /** Builds the public column description. In a text column markers are ordinary values. */
-  toColumn(base: Pick<ColumnInfo, 'index' | 'sourceColumn' | 'rawHeader' | 'name'>): ColumnInfo {
-    const type = this.type;
-    const markers: Record<string, number> = {};
-    if (type !== 'text') for (const [m, n] of [...this.markerCounts].sort()) markers[m] = n;
-    const samples = type === 'text' ? [...this.realSamples, ...this.markerSamples].slice(0, 3) : this.realSamples;
-    const range =
-      type === 'date' && this.minDate && this.maxDate
-        ? { min: this.minDate, max: this.maxDate }
-        : (type === 'integer' || type === 'bigint' || type === 'numeric') && this.minNum !== undefined && this.maxNum !== undefined
-          ? { min: String(this.minNum), max: String(this.maxNum) }
-          : undefined;
-    return { ...base, type, nullCount: this.nullCount, markers, samples, ...(range ? { range } : {}) };
-  }
 }
 
 /** Text of a non-empty cell for samples and text columns (trimmed; dates as ISO). */

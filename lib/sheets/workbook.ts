@@ -16,7 +16,7 @@ import { address, columnIndex, columnLetter, parseWorkbook, sheetToGrid, type Gr
 import { detectTables, valueAt, type DetectedTable, type SheetLayout } from './layout.ts';
 import { detectTextTable } from './text-table.ts';
 import { MAX_TABLE_COLUMNS, SheetError, tooWideError, type Cell, type SheetLocation, type SkippedPart, type TableInfo } from './types.ts';
-import { ColumnStats } from './values.ts';
+import { ColumnStats } from './column-stats.ts';
 
 interface Parsed {
   sheetNames: string[];
