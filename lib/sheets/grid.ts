@@ -114,6 +114,7 @@ type Annotated = XLSX.CellObject & Partial<GridCell>;
 
 /** The class (and grid value) of a SheetJS cell, written onto the cell itself; undefined for an empty cell. */
 function toGridCell(x: Annotated, date1904: boolean): GridCell | undefined {
+  if (x.cls !== undefined) return x as GridCell; // already turned (a date's value is no longer its serial)
   switch (x.t) {
     case 's': {
       const v = typeof x.v === 'string' ? x.v : String(x.v ?? '');
