@@ -157,7 +157,7 @@ export class BuildSession {
     record: TargetRecord | undefined,
     chain: TargetKey[],
   ): Promise<{ reason?: StaleReason } | { block: BlockReason }> {
-    if (!record) return { reason: { kind: 'never-built' } };
+    if (!record) return { reason: { kind: 'never-built', ...(rule.recordsIn ? { recordsIn: rule.recordsIn } : {}) } };
     if (record.version !== rule.version) return { reason: { kind: 'rule-changed', from: record.version, to: rule.version } };
     const inputs = Object.keys(record.inputs);
     const results = await Promise.all(inputs.map((k) => this.ensure(k, chain)));

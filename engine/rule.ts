@@ -72,6 +72,11 @@ export interface Rule {
   /** Reads the record stored in the target's artifacts; undefined when there is none. */
   readRecord(id: string): Promise<TargetRecord | undefined>;
   /**
+   * Where the records live when that is not beside the outputs (`the database`): a missing record then
+   * means "never built, or that store is new", and the plan says so.
+   */
+  readonly recordsIn?: string;
+  /**
    * Digest of the outputs as they are now, to catch deleted or edited outputs; undefined when missing.
    * Called only when a record exists.
    */

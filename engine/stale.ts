@@ -5,7 +5,7 @@
 import type { TargetKey } from './rule.ts';
 
 export type StaleReason =
-  | { kind: 'never-built' }
+  | { kind: 'never-built'; recordsIn?: string }
   | { kind: 'rule-changed'; from: string; to: string }
   | { kind: 'input-changed'; input: TargetKey; from: string; to: string }
   | { kind: 'input-will-rebuild'; input: TargetKey }
@@ -25,7 +25,7 @@ const short = (d: string) => (d.length > 12 ? d.slice(0, 12) : d);
 export function describeReason(r: StaleReason | BlockReason): string {
   switch (r.kind) {
     case 'never-built':
-      return 'output missing (never built)';
+      return r.recordsIn ? `no record in ${r.recordsIn} (never built, or ${r.recordsIn} is new)` : 'output missing (never built)';
     case 'rule-changed':
       return `rule version changed ${r.from} → ${r.to}`;
     case 'input-changed':

@@ -21,6 +21,7 @@ export function loadRule(ws: Workspace): Rule {
   return {
     name: 'loaded',
     version: VERSION,
+    recordsIn: 'the database',
     staticInputs: (id) => [`canonical:${id}`, `download:${id}`],
     exists: (id) => isConfigured(ws, id),
     async readRecord(id): Promise<TargetRecord | undefined> {

@@ -193,6 +193,8 @@ describe.each(testBackends())('pipeline end to end on %s', (backend) => {
       'catalog:all input-will-rebuild', 'loaded:oaps/2016-10 never-built', 'loaded:oaps/2016-12 never-built', 'loaded:oaps/2017-02 never-built',
       'parquet:oaps/oaps_open_data input-will-rebuild',
     ]);
+    const text = await runCli(['build', '-n', '-C', ws], env);
+    expect(text.stdout).toContain('loaded oaps/2016-10 — no record in the database (never built, or the database is new)');
     const res = await build();
     expect(res.code).toBe(0);
     expect(ran(res)).toEqual(['loaded:oaps/2016-10', 'loaded:oaps/2016-12', 'loaded:oaps/2017-02']);
