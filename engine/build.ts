@@ -168,7 +168,7 @@ export class BuildSession {
       if (failed) {
         return { block: { kind: 'input-failed', input: res.key } };
       }
-      if (res.outcome === 'would-run') pending ??= { kind: 'input-will-rebuild', input: res.key };
+      if (res.outcome === 'would-run') pending ??= { kind: 'input-will-rebuild', input: res.key, ...(res.isSource ? { source: true as const } : {}) };
       else if (res.digest !== record.inputs[res.key]) {
         return { reason: { kind: 'input-changed', input: res.key, from: record.inputs[res.key], to: res.digest ?? MISSING } };
       }

@@ -8,7 +8,7 @@ export type StaleReason =
   | { kind: 'never-built'; recordsIn?: string }
   | { kind: 'rule-changed'; from: string; to: string }
   | { kind: 'input-changed'; input: TargetKey; from: string; to: string }
-  | { kind: 'input-will-rebuild'; input: TargetKey }
+  | { kind: 'input-will-rebuild'; input: TargetKey; source?: true }
   | { kind: 'output-missing' }
   | { kind: 'output-modified'; from: string; to: string }
   | { kind: 'forced'; why: string }
@@ -31,7 +31,9 @@ export function describeReason(r: StaleReason | BlockReason): string {
     case 'input-changed':
       return `input ${r.input} changed ${short(r.from)} → ${short(r.to)}`;
     case 'input-will-rebuild':
-      return `input ${r.input} will be rebuilt (runs only if its output changes)`;
+      return r.source
+        ? `input ${r.input} is known only once the targets it depends on have run (runs only if it changes)`
+        : `input ${r.input} will be rebuilt (runs only if its output changes)`;
     case 'output-missing':
       return 'output missing';
     case 'output-modified':

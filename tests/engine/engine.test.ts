@@ -121,7 +121,7 @@ describe('incremental build engine', () => {
     expect(certain.events.find((e) => e.type === 'target-end' && e.key === 'upper:a')).toMatchObject({ outcome: 'would-run', reason: { kind: 'input-changed', input: 'file:in/a.txt' } });
     const plan = await rig.build(ALL, { dryRun: true, pending: ['file:in/a.txt'] });
     expect(plan.wouldRun).toEqual(['count:a', 'upper:a']);
-    expect(plan.events.find((e) => e.type === 'target-end' && e.key === 'upper:a')).toMatchObject({ reason: { kind: 'input-will-rebuild', input: 'file:in/a.txt' } });
+    expect(plan.events.find((e) => e.type === 'target-end' && e.key === 'upper:a')).toMatchObject({ reason: { kind: 'input-will-rebuild', input: 'file:in/a.txt', source: true } });
     expect(plan.events.find((e) => e.type === 'target-end' && e.key === 'count:a')).toMatchObject({ reason: { kind: 'input-will-rebuild', input: 'upper:a' } });
     // The untouched chain stays up to date.
     expect(plan.upToDate).toEqual(['count:b', 'upper:b']);
