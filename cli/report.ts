@@ -63,6 +63,9 @@ function plainReporter(io: Io, opts: { verbose: boolean; dryRun: boolean }): Rep
   const time = () => io.now().toISOString().slice(11, 19);
   const line = (text: string) => io.stdout.write(`${time()} ${text}\n`);
   let mayRun = 0;
+  // One cause often fails many targets (a database that cannot be reached fails every load): its
+  // message and hint are printed once, and the others name the first target that printed them.
+  const firstWith = new Map<string, string>();
   return {
     event(e) {
       if (conditional(e)) mayRun++;
@@ -79,10 +82,18 @@ function plainReporter(io: Io, opts: { verbose: boolean; dryRun: boolean }): Rep
             // "may run": only if a target it depends on, which will run, changes its output (early cutoff).
             io.stdout.write(`${e.reason?.kind === 'input-will-rebuild' ? 'may run  ' : 'would run'}  ${label(e.key)} — ${why}\n`);
             break;
-          case 'failed':
-            line(`${c.red('✖')} ${label(e.key)} failed: ${e.error?.message ?? why}`);
+          case 'failed': {
+            const message = e.error?.message ?? why;
+            const first = firstWith.get(`${message}\0${e.error?.hint ?? ''}`);
+            if (first) {
+              line(`${c.red('✖')} ${label(e.key)} failed: the same error as ${first}`);
+              break;
+            }
+            firstWith.set(`${message}\0${e.error?.hint ?? ''}`, label(e.key));
+            line(`${c.red('✖')} ${label(e.key)} failed: ${message}`);
             if (e.error?.hint) line(`  hint: ${e.error.hint}`);
             break;
+          }
           case 'skipped':
             line(`${c.yellow('–')} ${label(e.key)} skipped: ${why}`);
             break;

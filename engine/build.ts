@@ -114,7 +114,10 @@ export class BuildSession {
     try {
       result = await this.#decideAndRun(rule, key, id, chain);
     } catch (err) {
-      // Reading a record or checking an output threw (a corrupt artifact, a cycle): this target fails, others go on.
+      // Reading a record or checking an output threw (a corrupt artifact, a database that cannot be
+      // reached, a cycle): this target fails, others go on, its known upstream included.
+      const ups = rule.staticInputs?.(id) ?? [];
+      await Promise.all(ups.map((k) => this.ensure(k, [...chain, key]).catch(() => undefined)));
       result = this.#end({ key, outcome: 'failed', error: toFailure(err) });
     }
     this.#results.set(key, result);
@@ -265,7 +268,7 @@ export class BuildSession {
       }
       if (signal.aborted) return this.#end({ key, outcome: 'cancelled', reason }, started);
       const error = toFailure(err);
-      await this.opts.ledger?.write({
+      if (!error.environmental) await this.opts.ledger?.write({
         target: key,
         rule: rule.name,
         version: rule.version,
@@ -309,7 +312,8 @@ export function toFailure(err: unknown): FailureInfo {
     const hint = typeof raw === 'string' && raw ? raw : undefined;
     // Many errors end their message with their hint; reporters print the hint on its own line, once.
     const message = hint && err.message.endsWith(hint) ? err.message.slice(0, -hint.length).replace(/[\s.—-]+$/, '') : err.message;
-    return { message: message || err.message, hint };
+    const environmental = (err as { environmental?: unknown }).environmental === true;
+    return { message: message || err.message, ...(hint ? { hint } : {}), ...(environmental ? { environmental: true as const } : {}) };
   }
   return { message: String(err) };
 }

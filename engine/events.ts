@@ -11,7 +11,11 @@ export type Outcome =
   | 'skipped' // not attempted: an earlier failure with unchanged inputs, or an input failed
   | 'cancelled'; // interrupted before or while running
 
-export interface FailureInfo { message: string; hint?: string }
+/**
+ * A failure as reported. `environmental`: it says nothing about the target's inputs (a server or database
+ * that could not be reached), so it is not kept in the failure ledger and the next build tries again.
+ */
+export interface FailureInfo { message: string; hint?: string; environmental?: true }
 
 export type BuildEvent =
   | { type: 'target-start'; key: TargetKey; reason: StaleReason }

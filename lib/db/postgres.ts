@@ -54,7 +54,7 @@ export async function openPostgres(databaseUrl: string): Promise<Db> {
     await pool.end().catch(() => {});
     const e = err as { code?: string; message?: string };
     const msg = scrub(e.message ?? String(err));
-    throw new DbError(`Could not connect to PostgreSQL at ${where}: ${msg}`, connectHint(e.code, url), { cause: scrubError(err, scrub) });
+    throw new DbError(`Could not connect to PostgreSQL at ${where}: ${msg}`, connectHint(e.code, url), { cause: scrubError(err, scrub), environmental: true });
   }
   return new PostgresDb(pool, `PostgreSQL ${where}`);
 }

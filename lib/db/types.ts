@@ -79,10 +79,13 @@ export interface Db {
 export class DbError extends Error {
   /** What the user can do about it. */
   readonly hint: string;
-  constructor(message: string, hint: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** The database could not be reached: nothing about the data is wrong, and the next build tries again. */
+  readonly environmental: boolean;
+  constructor(message: string, hint: string, options?: { cause?: unknown; environmental?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DbError';
     this.hint = hint;
+    this.environmental = options?.environmental ?? false;
   }
 }
 

@@ -2,6 +2,8 @@
  * Bad input through the whole pipeline: each failure names what and where, the other periods still build,
  * and nothing half-written is left behind.
  */
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,5 +69,60 @@ describe.each(testBackends())('bad input (%s)', (backend) => {
     const again = await runCli(['build', '-C', ws, '--json'], env);
     expect(ran(again)).toEqual([]);
     expect(again.code).toBe(1);
+  });
+});
+
+describe('a database that cannot be reached', () => {
+  let ws: string;
+  let url: string;
+  beforeAll(async () => {
+    // A port nobody listens on: bound and released again.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    url = `postgres://nhs:s3cret-pw@127.0.0.1:${port}/nhs`;
+    ws = await mkdtemp(join(tmpdir(), 'no-db-'));
+    await mkdir(join(ws, 'config'));
+    const oaps = (f: string) => join(SAMPLES, 'out-of-area-placements', f);
+    await writeFile(
+      join(ws, 'config/publications.yaml'),
+      ['publications:', '  oaps:', '    name: OAPs', '    periods:',
+        `      - period: 2016-10\n        url: "${oaps('oaps-open-data-oct-2016.csv')}"`,
+        `      - period: 2016-12\n        url: "${oaps('oaps-open-data-dec-2016.csv')}"`].join('\n') + '\n',
+    );
+  });
+  afterAll(async () => {
+    if (ws) await rm(ws, { recursive: true, force: true });
+  });
+
+  it('fails the loads with the cause and its hint printed once, builds every stage before them, never prints the password', async () => {
+    const res = await runCli(['build', '-C', ws], { DATABASE_URL: url });
+    expect(res.code).toBe(1);
+    // Both loads, the Parquet file and the catalog need the database: one full message, then references to it.
+    const failed = res.stdout.split('\n').filter((l) => l.includes('✖'));
+    expect(failed.map((l) => /✖ (\w+) /.exec(l)![1]).sort()).toEqual(['catalog', 'loaded', 'loaded', 'parquet']);
+    expect(failed[0]).toMatch(/✖ loaded oaps\/2016-1[02] failed: Could not connect to PostgreSQL at 127\.0\.0\.1:\d+\/nhs as nhs: connect ECONNREFUSED/);
+    const first = /✖ (loaded oaps\/2016-1[02]) failed/.exec(failed[0]!)![1];
+    for (const l of failed.slice(1)) expect(l).toMatch(new RegExp(`failed: the same error as ${first}$`));
+    expect(res.stdout.split('hint: Nothing is listening').length - 1).toBe(1);
+    expect(res.stdout).not.toContain('s3cret-pw');
+    expect(res.stderr).not.toContain('s3cret-pw');
+    // Everything before the database was built.
+    for (const stage of ['download', 'draft', 'enriched', 'canonical']) {
+      for (const p of ['2016-10', '2016-12']) expect(await readFile(join(ws, `manifests/${stage}/oaps/${p}.yaml`), 'utf8')).toContain('provenance');
+    }
+  });
+
+  it('is not remembered as a failure: the next build tries the database again, and loads once it is there', async () => {
+    const again = await runCli(['build', '-C', ws, '--json'], { DATABASE_URL: url });
+    expect(again.code).toBe(1);
+    const ends = again.events.filter((e) => e.event === 'target-end' && e.outcome !== 'up-to-date');
+    expect(ends.map((e) => `${String(e.key)} ${String(e.outcome)}`).sort()).toEqual(['catalog:all failed', 'loaded:oaps/2016-10 failed', 'loaded:oaps/2016-12 failed', 'parquet:oaps/oaps_open_data failed']);
+    for (const e of ends) expect(e.error).toMatchObject({ environmental: true });
+    // The embedded database is there: everything loads, nothing is skipped as a previous failure.
+    const built = await runCli(['build', '-C', ws, '--json']);
+    expect(built.code).toBe(0);
+    expect(ran(built)).toEqual(['catalog:all', 'loaded:oaps/2016-10', 'loaded:oaps/2016-12', 'parquet:oaps/oaps_open_data']);
   });
 });

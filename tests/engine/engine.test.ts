@@ -101,6 +101,18 @@ describe('incremental build engine', () => {
     await expect(rig.read('failures/upper/a.json')).rejects.toThrow();
   });
 
+  it('an environmental failure is reported but not kept: the next build tries again without --retry-failed', async () => {
+    rig.unreachable.add('a');
+    const first = await rig.build(ALL);
+    expect(first.failed).toEqual(['upper:a']);
+    expect(first.events.find((e) => e.type === 'target-end' && e.key === 'upper:a')).toMatchObject({ error: { message: 'the server cannot be reached', hint: 'start it', environmental: true } });
+    await expect(rig.read('failures/upper/a.json')).rejects.toThrow();
+    const again = await rig.build(ALL);
+    expect(again.failed).toEqual(['upper:a']); // tried again, not skipped as a previous failure
+    rig.unreachable.delete('a');
+    expect((await rig.build(ALL)).ran).toEqual(['count:a', 'upper:a']);
+  });
+
   it('dry run decides without running or writing, and matches what a real build runs', async () => {
     await rig.build(ALL);
     await rig.write('in/b.txt', 'changed');

@@ -26,6 +26,8 @@ export interface Rig {
   build(keys: string[], opts?: { dryRun?: boolean; retryFailed?: boolean; jobs?: number; signal?: AbortSignal; pending?: string[] }): Promise<RigResult>;
   /** Make `upper:<n>` throw while set. */
   failing: Set<string>;
+  /** Make `upper:<n>` throw an environmental failure (a server that cannot be reached) while set. */
+  unreachable: Set<string>;
   upperVersion: string;
   cleanup(): Promise<void>;
 }
@@ -36,6 +38,7 @@ export async function makeRig(): Promise<Rig> {
   const rig: Rig = {
     dir,
     failing: new Set(),
+    unreachable: new Set(),
     upperVersion: '1',
     write: async (p, c) => {
       await mkdir(dirname(join(dir, p)), { recursive: true });
@@ -119,6 +122,7 @@ async function emit(ctx: RunContext, dir: string, ext: string, body: string) {
 
 async function upper(ctx: RunContext, dir: string, rig: Rig) {
   if (rig.failing.has(ctx.id)) throw Object.assign(new Error(`cannot read in/${ctx.id}.txt`), { hint: 'fix it' });
+  if (rig.unreachable.has(ctx.id)) throw Object.assign(new Error('the server cannot be reached'), { hint: 'start it', environmental: true });
   const text = await readFile(join(dir, 'in', `${ctx.id}.txt`), 'utf8');
   return emit(ctx, dir, 'upper', text.toUpperCase());
 }
