@@ -85,6 +85,22 @@ function scrubError(err: unknown, scrub: (s: string) => string): Error {
   return e;
 }
 
+const LOST_CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', '53300', '57P01', '57P02', '57P03']);
+
+/**
+ * Marks the error of a lost or refused connection (the server restarted, was shut down, ran out of
+ * connections; SQLSTATE class 08) as `environmental`: nothing about the data is wrong, so a failed load
+ * is not remembered as a failure and the next build tries again.
+ */
+export function markLostConnection(err: unknown): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  const lost =
+    (typeof code === 'string' && (code.startsWith('08') || LOST_CONNECTION_CODES.has(code))) ||
+    (err instanceof Error && /^Connection terminated|timeout exceeded when trying to connect/i.test(err.message));
+  if (lost && err instanceof Error) Object.assign(err, { environmental: true });
+  return err;
+}
+
 class PostgresDb implements Db {
   readonly kind = 'postgres' as const;
   #closed = false;
@@ -93,12 +109,20 @@ class PostgresDb implements Db {
 
   async query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]> {
     this.#checkUsable('query');
-    return (await this.pool.query(sql, params)).rows as T[];
+    try {
+      return (await this.pool.query(sql, params)).rows as T[];
+    } catch (err) {
+      throw markLostConnection(err);
+    }
   }
 
   async exec(sql: string): Promise<void> {
     this.#checkUsable('exec');
-    await this.pool.query(sql); // no parameters: the simple protocol, which accepts several statements
+    try {
+      await this.pool.query(sql); // no parameters: the simple protocol, which accepts several statements
+    } catch (err) {
+      throw markLostConnection(err);
+    }
   }
 
   async transaction<T>(fn: (tx: DbTx) => Promise<T>, opts?: { signal?: AbortSignal }): Promise<T> {
@@ -106,7 +130,7 @@ class PostgresDb implements Db {
     const signal = opts?.signal;
     const aborted = () => new DbAbortError('The database transaction', signal?.reason);
     if (signal?.aborted) throw aborted();
-    const client = await this.pool.connect();
+    const client = await this.pool.connect().catch((err: unknown) => Promise.reject(markLostConnection(err)));
     const onClientError = () => {};
     client.on('error', onClientError);
     let open = true;
@@ -150,7 +174,7 @@ class PostgresDb implements Db {
         broken = true;
       }
       if (signal?.aborted) throw err instanceof DbAbortError ? err : aborted();
-      throw err;
+      throw markLostConnection(err);
     } finally {
       open = false;
       signal?.removeEventListener('abort', onAbort);
@@ -165,7 +189,7 @@ class PostgresDb implements Db {
     const sql = selectSql.trim().replace(/;\s*$/, '');
     await mkdir(path.dirname(destPath), { recursive: true });
     const tmp = tempPathFor(destPath);
-    const client = await this.pool.connect();
+    const client = await this.pool.connect().catch((err: unknown) => Promise.reject(markLostConnection(err)));
     let broken = false;
     // Opened before the query starts: a query failing at once must not race the file's creation, or the
     // temp file would appear after it was removed.
@@ -182,7 +206,7 @@ class PostgresDb implements Db {
       out.on('error', () => undefined);
       if (!out.closed) await new Promise<void>((resolve) => (out.once('close', () => resolve()), out.destroy()));
       await rm(tmp, { force: true });
-      throw err;
+      throw markLostConnection(err);
     } finally {
       client.release(broken);
     }

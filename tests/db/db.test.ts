@@ -257,6 +257,30 @@ describe('connection errors', () => {
     expect(e.message).toMatch(/^Could not connect to PostgreSQL at 127\.0\.0\.1:1\/warehouse as someone: .*ECONNREFUSED/);
     expect(e.hint).toMatch(/^Nothing is listening on 127\.0\.0\.1:1: start PostgreSQL there/);
     expect(`${e.message} ${e.hint} ${String(e.cause)} ${e.stack}`).not.toContain('s3cret-Pw');
+    expect(e.environmental).toBe(true); // the environment's failure, not the data's: the next build tries again
+  });
+
+  it.runIf(!!process.env.DATABASE_URL)('marks a connection lost inside a transaction as environmental; a data error is not', async () => {
+    const db = await openDb({ workspace: os.tmpdir(), databaseUrl: process.env.DATABASE_URL });
+    const admin = await openDb({ workspace: os.tmpdir(), databaseUrl: process.env.DATABASE_URL });
+    try {
+      const lost = await db
+        .transaction(async (tx) => {
+          const [{ pid }] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          // The server ends this connection (as a restart or an administrator would) while it waits.
+          const [slept] = await Promise.all([tx.query('SELECT pg_sleep(5)'), admin.query('SELECT pg_terminate_backend($1)', [pid])]);
+          return slept;
+        })
+        .then(() => undefined, (e: unknown) => e as Error & { code?: string; environmental?: boolean });
+      expect(lost?.code).toBe('57P01');
+      expect(lost?.environmental).toBe(true);
+      const bad = await db.query('SELECT 1/0').then(() => undefined, (e: unknown) => e as Error & { environmental?: boolean });
+      expect(bad?.message).toMatch(/division by zero/);
+      expect(bad?.environmental).toBeUndefined();
+    } finally {
+      await db.close();
+      await admin.close();
+    }
   });
 
   it('rejects a URL that is not a PostgreSQL URL without echoing it', async () => {
