@@ -44,7 +44,7 @@ export async function openPglite(workspace: string): Promise<Db> {
     throw new DbError(
       `Could not open the embedded database at ${dataDir}: ${err instanceof Error ? err.message : String(err)}`,
       `If the folder was written by another PGlite/PostgreSQL version or is damaged, move it aside (e.g. rename ${dataDir} to ${dataDir}.old) and build again: loaded tables are rebuilt from the manifests.`,
-      { cause: err },
+      { cause: err, environmental: true },
     );
   }
 }

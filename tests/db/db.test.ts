@@ -1,7 +1,7 @@
 // Contract of lib/db on every backend: value shapes, transactions (commit, rollback, abort), COPY of awkward values
 // and of 200k rows through the chunked path, CSV export, and user-facing errors.
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -280,6 +280,21 @@ describe('connection errors', () => {
     } finally {
       await db.close();
       await admin.close();
+    }
+  });
+
+  it('reports a damaged embedded database with what to do, as environmental (moving it aside is not an input change)', async () => {
+    const ws = await mkdtemp(path.join(os.tmpdir(), 'nhs-bad-pglite-'));
+    try {
+      await mkdir(path.join(ws, '.pglite'));
+      await writeFile(path.join(ws, '.pglite', 'PG_VERSION'), '99\n'); // a data folder of no version PGlite knows
+      const err = await openDb({ workspace: ws }).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(DbError);
+      expect((err as DbError).message).toBe(`Could not open the embedded database at ${path.join(ws, '.pglite')}: PGlite failed to initialize properly`);
+      expect((err as DbError).hint).toContain(`rename ${path.join(ws, '.pglite')} to ${path.join(ws, '.pglite')}.old`);
+      expect((err as DbError).environmental).toBe(true);
+    } finally {
+      await rm(ws, { recursive: true, force: true });
     }
   });
 
