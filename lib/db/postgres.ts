@@ -93,12 +93,17 @@ const LOST_CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'E
  * is not remembered as a failure and the next build tries again.
  */
 export function markLostConnection(err: unknown): unknown {
-  const code = (err as { code?: unknown } | null)?.code;
-  const lost =
-    (typeof code === 'string' && (code.startsWith('08') || LOST_CONNECTION_CODES.has(code))) ||
-    (err instanceof Error && /^Connection terminated|timeout exceeded when trying to connect/i.test(err.message));
-  if (lost && err instanceof Error) Object.assign(err, { environmental: true });
+  if (err instanceof Error && isLostConnection(err)) Object.assign(err, { environmental: true });
   return err;
+}
+
+/** The error, or one it wraps (COPY errors are re-worded with the row: `cause`), is a lost or refused connection. */
+function isLostConnection(err: unknown, depth = 0): boolean {
+  if (!(err instanceof Error) || depth > 5) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (code.startsWith('08') || LOST_CONNECTION_CODES.has(code))) return true;
+  if (/^Connection terminated|timeout exceeded when trying to connect/i.test(err.message)) return true;
+  return isLostConnection(err.cause, depth + 1);
 }
 
 class PostgresDb implements Db {

@@ -35,7 +35,7 @@ export class DownloadError extends Error {
   readonly hint: string;
   /** How many HTTP attempts were made before giving up (1 for terminal errors). */
   readonly attempts?: number;
-  /** The server or the network failed (5xx, 429, timeouts, refused or cut connections): the next build tries again. */
+  /** The server or the network failed (5xx, 408, 429, timeouts, refused or cut connections): the next build tries again. */
   readonly environmental: boolean;
 
   constructor(init: {
@@ -50,7 +50,7 @@ export class DownloadError extends Error {
     super(`${init.summary} — ${init.hint}`, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = 'DownloadError';
     // Nothing about the URL or the file is wrong, the server or the network failed: worth trying again next build.
-    this.environmental = init.kind === 'network' || init.kind === 'truncated' || (init.kind === 'http' && init.status !== undefined && (init.status >= 500 || init.status === 429));
+    this.environmental = init.kind === 'network' || init.kind === 'truncated' || (init.kind === 'http' && init.status !== undefined && (init.status >= 500 || init.status === 429 || init.status === 408));
     this.url = init.url;
     this.kind = init.kind;
     this.summary = init.summary;

@@ -274,6 +274,24 @@ describe('connection errors', () => {
         .then(() => undefined, (e: unknown) => e as Error & { code?: string; environmental?: boolean });
       expect(lost?.code).toBe('57P01');
       expect(lost?.environmental).toBe(true);
+      // The same in the middle of a COPY (where a load spends its time), whose error is re-worded with the row.
+      await db.exec('DROP TABLE IF EXISTS copy_cut; CREATE TABLE copy_cut (n int)');
+      const cut = await db
+        .transaction(async (tx) => {
+          const [{ pid }] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          async function* rows() {
+            for (let i = 0; ; i++) {
+              if (i === 1000) await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+              if (i > 1000) await new Promise((r) => setTimeout(r, 1));
+              yield [String(i)];
+            }
+          }
+          return tx.copyRows('copy_cut', ['n'], rows());
+        })
+        .then(() => undefined, (e: unknown) => e as Error & { environmental?: boolean });
+      expect(cut?.message).toMatch(/terminat|Connection/i);
+      expect(cut?.environmental).toBe(true);
+      await db.exec('DROP TABLE copy_cut');
       const bad = await db.query('SELECT 1/0').then(() => undefined, (e: unknown) => e as Error & { environmental?: boolean });
       expect(bad?.message).toMatch(/division by zero/);
       expect(bad?.environmental).toBeUndefined();

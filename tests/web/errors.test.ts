@@ -35,6 +35,7 @@ describe('terminal HTTP errors', () => {
     expect(t.server.requests).toHaveLength(1);
     expect(deps.sleeps).toEqual([]);
     expect(await listFiles(t.ws.downloads)).toEqual([]);
+    expect(err.environmental).toBe(false); // kept in the failure ledger: not asked again daily
   });
 
   it('410 and 403 are terminal too, 403 mentioning blocked automated downloads', async () => {
@@ -47,6 +48,7 @@ describe('terminal HTTP errors', () => {
     expect(blocked.message).toContain(`HTTP 403 Forbidden (access refused) for ${t.server.url}/blocked.xlsx`);
     expect(blocked.message).toContain('blocking automated downloads');
     expect(t.server.requests).toHaveLength(2);
+    expect([gone.environmental, blocked.environmental]).toEqual([false, false]);
   });
 });
 
@@ -98,12 +100,22 @@ describe('retries', () => {
     expect(err.message).toContain(`HTTP 503 Service Unavailable for ${t.server.url}/busy.xlsx after 4 attempts`);
     expect(t.server.requests).toHaveLength(4);
     expect(deps.sleeps).toEqual([1000, 2000, 4000]);
+    expect(err.environmental).toBe(true); // the server's failure: the next build tries again
+  });
+
+  it('a 408 or 429 that persists is the server\'s failure too', async () => {
+    t.server.set('/timeout.xlsx', { status: 408 });
+    t.server.set('/limited.xlsx', { status: 429 });
+    const timeout = await failure(`${t.server.url}/timeout.xlsx`, { retries: 2 });
+    const limited = await failure(`${t.server.url}/limited.xlsx`, { retries: 2 });
+    expect([timeout.status, timeout.environmental, limited.status, limited.environmental]).toEqual([408, true, 429, true]);
   });
 
   it('retries a timed-out request and reports the timeout when attempts run out', async () => {
     t.server.set('/slow.csv', { delayMs: 2000, body: 'a\r\n' });
     const err = await failure(`${t.server.url}/slow.csv`, { timeoutMs: 100, retries: 2 });
     expect(err.kind).toBe('network');
+    expect(err.environmental).toBe(true);
     expect(err.message).toContain(`Download of ${t.server.url}/slow.csv failed (timed out after 100 ms) after 2 attempts`);
     expect(t.server.requests).toHaveLength(2);
   });
@@ -127,6 +139,7 @@ describe('bodies that must not enter the store', () => {
     const deps = testDeps();
     const err = await failure(`${t.server.url}/6F/0794D8/gp-reg-pat-prac-all.csv`, { deps });
     expect(err.kind).toBe('truncated');
+    expect(err.environmental).toBe(true);
     expect(err.message).toContain(`Download of ${t.server.url}/6F/0794D8/gp-reg-pat-prac-all.csv failed`);
     expect(t.server.requests).toHaveLength(4); // a dropped connection is worth retrying
     expect(await listFiles(t.ws.downloads)).toEqual([]);
