@@ -32,7 +32,6 @@ export class ColumnStats {
   private markerCounts = new Map<string, number>();
   private realSamples: string[] = [];
   private collectingSamples = true;
-  private sampled = 0;
   private markerSamples: string[] = [];
   private minDate?: string;
   private maxDate?: string;
@@ -123,13 +122,10 @@ export class ColumnStats {
     if (this.markerSamples.length < 3 && !this.markerSamples.includes(text)) this.markerSamples.push(text);
   }
 
-  /**
-   * Samples are the first three distinct values among the column's first 1,000 values: a column of
-   * two categories would otherwise search its samples on every one of millions of rows.
-   */
+  /** Samples are the column's first three distinct values (a column of fewer keeps comparing, against at most two). */
   private sample(text: string): void {
     if (!this.realSamples.includes(text)) this.realSamples.push(text);
-    if (this.realSamples.length === 3 || ++this.sampled === 1000) this.collectingSamples = false;
+    if (this.realSamples.length === 3) this.collectingSamples = false;
   }
 
   /** Keeps the smallest and largest date and number (the draft reads a file's period from a period column's range). */

@@ -36,7 +36,10 @@ function countLf(text: string, end: number): number {
   return n;
 }
 
-async function* csvBatches(source: ByteSource, decoder: ChunkDecoder, signal?: AbortSignal): AsyncGenerator<CsvBatch> {
+/** Longest text one record may carry open (an unmatched quote makes the rest of the file one field). */
+const MAX_OPEN_RECORD = 32 * 1024 * 1024;
+
+async function* csvBatches(source: ByteSource, decoder: ChunkDecoder, loc: SheetLocation, signal?: AbortSignal): AsyncGenerator<CsvBatch> {
   // papaparse's core parser over decoded chunks: each chunk yields a whole batch of records, and the
   // incomplete last record is carried into the next chunk (as papaparse's own ChunkStreamer does).
   // Batches keep the per-record cost synchronous; papaparse's Node stream mode pushes every record
@@ -44,32 +47,61 @@ async function* csvBatches(source: ByteSource, decoder: ChunkDecoder, signal?: A
   let parser: InstanceType<typeof Papa.Parser> | undefined;
   let newline: '\r\n' | '\n' | '\r' = '\n';
   let partial = '';
+  // A record still open after a parse (a quoted field spanning pieces) is parsed again only once the
+  // text has doubled: an unmatched quote would otherwise re-parse the growing rest of the file per piece.
+  let parseAt = 0;
   let line = 1;
-  function batch(text: string, last: boolean): CsvBatch {
+  function batch(text: string, last: boolean): CsvBatch | undefined {
+    const input = partial + text;
     if (!parser) {
-      newline = guessNewline(text);
+      // The line ending is decided by the first line break that is not the last character so far.
+      const guessed = guessNewline(input, last);
+      if (!guessed) {
+        partial = input;
+        if (partial.length > MAX_OPEN_RECORD) throw openRecordError(1, 'has no line break', loc);
+        return undefined;
+      }
+      newline = guessed;
       parser = new Papa.Parser({ delimiter: ',', quoteChar: '"', newline });
     }
-    const input = partial + text;
-    const res = parser.parse(input, 0, !last) as { data: string[][]; meta: { cursor: number } };
+    if (!last && input.length < parseAt) {
+      partial = input;
+      if (partial.length > MAX_OPEN_RECORD) throw openRecordError(line, 'starts a record that is still open', loc);
+      return undefined;
+    }
+    const res = parser.parse(input, 0, !last) as { data: string[][]; errors: { code: string; row: number }[]; meta: { cursor: number } };
     const data = res.data;
     partial = last ? '' : input.substring(res.meta.cursor);
+    parseAt = data.length === 0 ? input.length * 2 : 0;
     const line0 = line;
     // Every record of a non-final batch ends with one newline: exactly that many line feeds in the
-    // consumed text means no quoted field holds a line break, and lines simply count up.
-    // Without a quote character nothing can hold a line break, and the count is not needed.
-    if (!last && (input.indexOf('"') < 0 || countLf(input, res.meta.cursor) === (newline === '\r' ? 0 : data.length))) {
+    // consumed text means no field holds a line break, and lines simply count up. With LF line ends
+    // and no quote character in the text, no field can hold one, and the count is not needed.
+    const noBreaksInFields = newline === '\n' && input.indexOf('"') < 0;
+    let lines: number[] | undefined;
+    if (!last && (noBreaksInFields || countLf(input, res.meta.cursor) === (newline === '\r' ? 0 : data.length))) {
       line += data.length;
-      return { fields: data, line0 };
+    } else {
+      lines = new Array(data.length);
+      for (let r = 0; r < data.length; r++) {
+        lines[r] = line;
+        // Line breaks inside fields advance the physical line number.
+        line += 1;
+        for (const f of data[r]) for (let i = f.indexOf('\n'); i >= 0; i = f.indexOf('\n', i + 1)) line++;
+      }
     }
-    const lines: number[] = new Array(data.length);
-    for (let r = 0; r < data.length; r++) {
-      lines[r] = line;
-      // Embedded line breaks inside quoted fields advance the physical line number.
-      line += 1;
-      for (const f of data[r]) for (let i = f.indexOf('\n'); i >= 0; i = f.indexOf('\n', i + 1)) line++;
+    // The carried record starts on `line`.
+    if (partial.length > MAX_OPEN_RECORD) throw openRecordError(line, 'starts a record that is still open', loc);
+    const unclosed = last ? res.errors.find((e) => e.code === 'MissingQuotes') : undefined;
+    if (unclosed) {
+      const at = lines ? lines[unclosed.row] : line0 + unclosed.row;
+      throw new SheetError(
+        `CSV line ${at} has a quoted field that never closes: the rest of the file would be one field`,
+        { ...loc, cell: `${at}:1` },
+        'Look for an unmatched double quote (") on that line; fix or re-download the file.',
+      );
     }
-    return { fields: data, line0, lines };
+    return lines ? { fields: data, line0, lines } : { fields: data, line0 };
   }
   for await (const chunk of source.stream(signal)) {
     throwIfAborted(signal);
@@ -77,18 +109,34 @@ async function* csvBatches(source: ByteSource, decoder: ChunkDecoder, signal?: A
     // strings split from them) in its large-object space, which makes decoding alone 20 times slower.
     for (let at = 0; at < chunk.length; at += PIECE) {
       const text = decoder.decode(chunk.subarray(at, at + PIECE), { stream: true });
-      if (text) yield batch(text, false);
+      const b = text ? batch(text, false) : undefined;
+      if (b) yield b;
     }
   }
   const rest = decoder.decode();
-  if (rest || partial) yield batch(rest, true);
+  const b = rest || partial ? batch(rest, true) : undefined;
+  if (b) yield b;
 }
 
-/** The line ending of a file, from its first chunk: CRLF, LF or (old Mac) CR. */
-function guessNewline(text: string): '\r\n' | '\n' | '\r' {
+function openRecordError(line: number, what: string, loc: SheetLocation): SheetError {
+  return new SheetError(
+    `CSV line ${line} ${what} after ${MAX_OPEN_RECORD / 1024 / 1024} MB of text: a quoted field never closes, or this is not a CSV file`,
+    { ...loc, cell: `${line}:1` },
+    'Look for an unmatched double quote (") on that line; fix or re-download the file.',
+  );
+}
+
+/**
+ * The line ending of a file: CRLF, LF or (old Mac) CR, from its first line break; undefined while
+ * the text so far has none, or ends in a CR that an LF may follow (unless it is all the text there is).
+ */
+function guessNewline(text: string, last: boolean): '\r\n' | '\n' | '\r' | undefined {
   const lf = text.indexOf('\n');
   const cr = text.indexOf('\r');
-  if (lf < 0) return cr < 0 ? '\n' : '\r';
+  if (lf < 0) {
+    if (cr < 0) return last ? '\n' : undefined;
+    return cr === text.length - 1 && !last ? undefined : '\r';
+  }
   return cr >= 0 && cr === lf - 1 ? '\r\n' : cr >= 0 && cr < lf ? '\r' : '\n';
 }
 
@@ -164,7 +212,7 @@ async function describeAs(
   const warnings: string[] = [];
 
   // Records arrive in batches, one per decoded chunk.
-  for await (const batch of csvBatches(source, decoder, signal)) {
+  for await (const batch of csvBatches(source, decoder, loc, signal)) {
     for (let k = 0; k < batch.fields.length; k++) {
       const fields = batch.fields[k];
       const line = batch.lines ? batch.lines[k] : batch.line0 + k;
@@ -294,7 +342,7 @@ export async function* readCsvBatches(
   let yielded = 0;
   // Records arrive in batches (one per decoded chunk); `rows` ends both loops after the last data row.
   let out: CsvRow[] = [];
-  rows: for await (const batch of csvBatches(source, textDecoder(encoding), signal)) {
+  rows: for await (const batch of csvBatches(source, textDecoder(encoding), loc, signal)) {
     for (let k = 0; k < batch.fields.length; k++) {
       const fields = batch.fields[k];
       const line = batch.lines ? batch.lines[k] : batch.line0 + k;

@@ -32,6 +32,8 @@ function containsUtf16(bytes: Uint8Array, text: string): boolean {
 }
 
 const FREE_SECTOR = 0xffffffff;
+/** Sector numbers from here up are markers (end of chain, free, allocation-table sectors), not links. */
+const MAX_SECTOR = 0xfffffffa;
 
 /**
  * Why an OLE compound file (legacy `.xls`) is cut short, or undefined when every sector it uses is
@@ -46,21 +48,33 @@ function oleTruncation(all: Uint8Array): string | undefined {
   const shift = view.getUint16(0x1e, true);
   if (shift !== 9 && shift !== 12) return undefined; // not a header SheetJS can read either; let it say why
   const sectorSize = 1 << shift;
+  const entries = sectorSize / 4;
   const offset = (sector: number) => (sector + 1) * sectorSize;
-  const fatSectors = Math.min(view.getUint32(0x2c, true), 109);
+  const bytes = (n: number) => n.toLocaleString('en-GB');
+  const beyond = (what: string, at: number) => `${what} is at byte ${bytes(at)} but the file is only ${bytes(size)} bytes`;
+  // Where the allocation table's sectors are: 109 in the header, the rest in a chain of DIFAT sectors.
+  const fatCount = view.getUint32(0x2c, true);
+  const fat: number[] = [];
+  for (let i = 0; i < Math.min(fatCount, 109); i++) fat.push(view.getUint32(0x4c + 4 * i, true));
+  let difat = view.getUint32(0x44, true);
+  for (let n = view.getUint32(0x48, true); n > 0 && fat.length < fatCount && difat < FREE_SECTOR - 4; n--) {
+    if (offset(difat) + sectorSize > size) return beyond('part of its allocation table', offset(difat));
+    for (let e = 0; e < entries - 1 && fat.length < fatCount; e++) fat.push(view.getUint32(offset(difat) + 4 * e, true));
+    difat = view.getUint32(offset(difat) + 4 * (entries - 1), true);
+  }
+  // The highest sector a chain of the allocation table links (from or to) must be in the file. Only
+  // links count: writers pad the table's last sector with "free" (Excel) or "end of chain" (SheetJS).
   let lastUsed = -1;
-  for (let i = 0; i < fatSectors; i++) {
-    const fat = view.getUint32(0x4c + 4 * i, true);
-    if (fat === FREE_SECTOR) continue;
-    if (offset(fat) >= size) return `its allocation table is at byte ${offset(fat).toLocaleString('en-GB')} but the file is only ${size.toLocaleString('en-GB')} bytes`;
-    // Entries of this allocation-table sector: sector numbers i * entries … (i + 1) * entries − 1.
-    const entries = sectorSize / 4;
-    for (let e = 0; e < entries && offset(fat) + 4 * e + 4 <= size; e++) {
-      if (view.getUint32(offset(fat) + 4 * e, true) !== FREE_SECTOR) lastUsed = i * entries + e;
+  for (const [i, sector] of fat.entries()) {
+    if (sector >= FREE_SECTOR - 4) continue; // free or special
+    if (offset(sector) >= size) return beyond('its allocation table', offset(sector));
+    for (let e = 0; e < entries && offset(sector) + 4 * e + 4 <= size; e++) {
+      const next = view.getUint32(offset(sector) + 4 * e, true);
+      if (next < MAX_SECTOR) lastUsed = Math.max(lastUsed, i * entries + e, next);
     }
   }
   if (lastUsed >= 0 && offset(lastUsed) >= size) {
-    return `it uses sectors up to byte ${(offset(lastUsed) + sectorSize).toLocaleString('en-GB')} but the file is only ${size.toLocaleString('en-GB')} bytes`;
+    return `it uses sectors up to byte ${bytes(offset(lastUsed) + sectorSize)} but the file is only ${bytes(size)} bytes`;
   }
   return undefined;
 }

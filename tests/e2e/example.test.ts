@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import * as XLSX from '@e965/xlsx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { digestOf } from '../../engine/index.ts';
 import { csvDataRows, ran, readParquet, runCli } from './cli-rig.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -114,6 +116,12 @@ describe('the README\'s first command: build the bundled offline example', () =>
     const res = await runCli(['build', '-C', ws, '--json']);
     expect(res.code).toBe(0);
     expect(ran(res)).toEqual([]);
+  });
+
+  it('records a period\'s config as the digest of its url alone when it has no files: (as before files: existed)', async () => {
+    // Manifests committed by earlier versions must stay up to date: the recorded config input keeps its form.
+    const manifest = parse(await readFile(join(ws, 'manifests/download/oaps/2016-10.yaml'), 'utf8')) as { provenance: { inputs: Record<string, string> } };
+    expect(manifest.provenance.inputs['config:oaps/2016-10']).toBe(digestOf({ url: '../../../tests/fixtures/nhs-samples/out-of-area-placements/oaps-open-data-oct-2016.csv' }));
   });
 });
 

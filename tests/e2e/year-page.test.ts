@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startTestServer, type TestServer } from '../rig/http-server.ts';
+import { digestOf } from '../../engine/index.ts';
 import { ran, runCli } from './cli-rig.ts';
 
 const AE = join(import.meta.dirname, '../fixtures/nhs-samples/ae-attendances-emergency-admissions');
@@ -52,6 +53,9 @@ describe('a year page and files: patterns', () => {
     expect(await downloaded('2024-03')).toEqual([FILES[1]]);
     // The March 2026 file matches no period and is never fetched.
     expect(fetched()).toEqual([FILES[0], FILES[1]]);
+    // The period's config input is its url and its patterns as filled in for it.
+    const manifest = parse(await readFile(join(ws, 'manifests/download/ae/2024-01.yaml'), 'utf8')) as { provenance: { inputs: Record<string, string> } };
+    expect(manifest.provenance.inputs['config:ae/2024-01']).toBe(digestOf({ url: `${server.url}${PAGE}`, files: ['Monthly-AE-Time-Series-January-2024*'] }));
   });
 
   it('a month the page does not link fails alone, naming the pattern and what the page links', async () => {

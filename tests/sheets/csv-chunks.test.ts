@@ -47,6 +47,20 @@ beforeAll(async () => {
   expect(crlf.slice(CHUNK - 1, CHUNK + 1)).toBe('\r\n'); // the construction is right (ASCII: chars are bytes)
   await writeFile(join(dir, 'split-crlf.csv'), crlf);
 
+  // A header of exactly one piece less one character, so its CR ends the first piece and its LF starts the next.
+  const cols = [];
+  for (let i = 0; cols.join(',').length < CHUNK - 1; i++) cols.push(`Column ${i} of a wide header with long names`);
+  const longHeader = cols.join(',').slice(0, CHUNK - 1 - 1) + 'Z'; // CHUNK - 1 characters (the last column's name is cut)
+  expect((longHeader + '\r').length).toBe(CHUNK);
+  const width = longHeader.split(',').length;
+  await writeFile(join(dir, 'long-header.csv'), `${longHeader}\r\n"Trust, 1",${Array.from({ length: width - 1 }, (_, i) => i).join(',')}\r\n`);
+
+  // A CRLF file whose unquoted field holds a bare LF (line 4 continues on line 5), and no quote anywhere.
+  await writeFile(join(dir, 'bare-lf.csv'), `CODE,NOTE\r\nA,x\r\nB,y\nz\r\n${Array.from({ length: 10 }, (_, i) => `R${i},n\r\n`).join('')}`);
+
+  // A quoted field of 300,000 characters, spanning several pieces, then ordinary rows.
+  await writeFile(join(dir, 'long-field.csv'), `CODE,TEXT\r\nA,"${'w'.repeat(150_000)}\r\n${'v'.repeat(150_000)}"\r\nB,short\r\n`);
+
   // 20,000 rows (line 2 … 20001), a quoted two-line field (lines 20002–20003), then 10 more rows (20004 …).
   await writeFile(join(dir, 'late-newline.csv'), `CODE,COUNT\r\n${asciiRows(20_000)}"two\r\nlines",7\r\n${asciiRows(10, 20_000)}`);
 });
@@ -90,6 +104,53 @@ describe('CSVs over several read chunks', () => {
     expect(rows[edge + 1]).toEqual({ row: rows[edge].row + 1, values: ['Next', '4'], isTotal: false });
     expect([t.rowCount, t.lastDataRow]).toEqual([edge + 2, edge + 3]);
     expect(t.columns[1].type).toBe('integer');
+  });
+
+  it('a header whose CR ends the first piece still makes a CRLF file (not CR line ends)', async () => {
+    const f = file('long-header.csv');
+    const t = (await describeFile(f)).tables[0];
+    expect([t.rowCount, t.headerRows, t.firstDataRow]).toEqual([1, [1], 2]);
+    const rows = await collect(f, t);
+    expect(rows[0].values[0]).toBe('Trust, 1');
+    expect(rows[0].values.length).toBe(t.columns.length);
+    expect(t.columns.at(-1)?.name.endsWith('Z')).toBe(true);
+  });
+
+  it('a bare LF inside an unquoted field of a CRLF file moves the line numbers after it', async () => {
+    const f = file('bare-lf.csv');
+    const t = (await describeFile(f)).tables[0];
+    expect([t.rowCount, t.firstDataRow, t.lastDataRow]).toEqual([12, 2, 14]);
+    const rows = await collect(f, t);
+    expect(rows[1]).toEqual({ row: 3, values: ['B', 'y\nz'], isTotal: false });
+    expect(rows[2]).toEqual({ row: 5, values: ['R0', 'n'], isTotal: false });
+  });
+
+  it('a quoted field longer than several pieces is read whole', async () => {
+    const f = file('long-field.csv');
+    const t = (await describeFile(f)).tables[0];
+    expect([t.rowCount, t.firstDataRow, t.lastDataRow]).toEqual([2, 2, 4]);
+    const rows = await collect(f, t);
+    expect(rows.map((r) => [r.row, r.values[0], String(r.values[1]).length])).toEqual([[2, 'A', 300_002], [4, 'B', 5]]);
+  });
+
+  it('an unmatched quote is an error naming its line after 32 MB, not a parse of the rest of the file per piece', async () => {
+    const path = join(dir, 'open-quote.csv');
+    const row = 'R0000001,12345,Some words here,6789\r\n';
+    await writeFile(path, `CODE,N,TEXT,M\r\nA,1,"never closed,2\r\n${row.repeat(Math.ceil((34 * 1024 * 1024) / row.length))}`);
+    const started = performance.now();
+    const err = await describeFile({ path, name: 'open-quote.csv' }).then(() => undefined, (e: unknown) => e as Error & { cell?: string });
+    expect(err?.message).toMatch(/^CSV line 2 starts a record that is still open after 32 MB of text: a quoted field never closes/);
+    expect(err?.cell).toBe('2:1');
+    // Parsing the open record again for every 64 KiB piece took half a minute here; doubling keeps it linear.
+    expect(performance.now() - started).toBeLessThan(20_000);
+  });
+
+  it('an unmatched quote near the end is an error naming its line, not a ragged line', async () => {
+    const path = join(dir, 'open-quote-end.csv');
+    await writeFile(path, `CODE,N\r\nA,1\r\nB,"2\r\nC,3\r\n`);
+    const err = await describeFile({ path, name: 'open-quote-end.csv' }).then(() => undefined, (e: unknown) => e as Error & { cell?: string });
+    expect(err?.message).toMatch(/^CSV line 3 has a quoted field that never closes/);
+    expect(err?.cell).toBe('3:1');
   });
 
   it('a quoted line break in a later chunk moves the physical line numbers of the rows after it', async () => {

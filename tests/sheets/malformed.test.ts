@@ -47,6 +47,13 @@ beforeAll(async () => {
   expect(xls.length).toBe(410_112);
   await writeFile(join(dir, 'cut-early.xls'), xls.subarray(0, 60_000));
   await writeFile(join(dir, 'cut-late.xls'), xls.subarray(0, 409_600));
+  // A compound file large enough (9 MB) that its allocation table lists sectors beyond the header's 109 (in DIFAT sectors).
+  const big = XLSX.CFB.utils.cfb_new();
+  XLSX.CFB.utils.cfb_add(big, '/Workbook', Buffer.alloc(9 * 1024 * 1024, 7));
+  const bigBytes = XLSX.CFB.write(big, { type: 'buffer', fileType: 'cfb' }) as Buffer;
+  expect(new DataView(bigBytes.buffer, bigBytes.byteOffset).getUint32(0x2c, true)).toBeGreaterThan(109);
+  await writeFile(join(dir, 'big-whole.xls'), bigBytes);
+  await writeFile(join(dir, 'big-cut.xls'), bigBytes.subarray(0, Math.floor(bigBytes.length * 0.99)));
   await writeFile(join(dir, 'bomb.zip'), zipSync({ 'huge.csv': new Uint8Array(40 * 1024 * 1024) }, { level: 1 }));
   await writeFile(join(dir, 'liar.zip'), lieAboutSizes(zipSync({ 'small.csv': new Uint8Array(4 * 1024 * 1024).fill(0x41) }, { level: 1 }), 1000));
   await writeFile(join(dir, 'header-only.csv'), 'CODE,NAME,VALUE\r\n');
@@ -91,6 +98,10 @@ describe('malformed input', () => {
     expect(early.hint).toMatch(/download it again/);
     const late = await failure(file('cut-late.xls'));
     expect(late.message).toMatch(/^Workbook is truncated: it uses sectors up to byte 410,112 but the file is only 409,600 bytes/);
+    // Past the header's 109 allocation-table sectors: a whole file is not truncated, a cut one is.
+    const whole = await describeFile(file('big-whole.xls')).then(() => 'read', (e: Error) => e.message);
+    expect(whole).not.toMatch(/truncated/);
+    expect((await failure(file('big-cut.xls'))).message).toMatch(/^Workbook is truncated: it uses sectors up to byte [\d,]+ but the file is only [\d,]+ bytes/);
   });
 
   it('an error names where the file came from when the caller says (the URL), and where it is stored', async () => {
