@@ -10,7 +10,8 @@
  *
  * Every measurement runs in a fresh child process (this file with `--child`), so each peak RSS is
  * that measurement's own (`process.resourceUsage().maxRSS`). Each case is measured `--runs` times
- * (default 3), ours and the reader alternating so that a burst of load from other work on the
+ * (default 5: on these 2-core machines V8's parallel garbage collector makes single runs of either side
+ * bimodal, e.g. 0.72 or 1.13 s for the same describe), ours and the reader alternating so that a burst of load from other work on the
  * machine hits both, and the median is reported: one slow run does not decide the verdict. The load
  * average is printed at the start for the same reason.
  *
@@ -150,7 +151,7 @@ function table(header: string[], lines: string[][]): string {
 }
 
 async function main(): Promise<void> {
-  const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '3' }, lib: { type: 'string' }, only: { type: 'string' }, rows: { type: 'string', default: '1000000,5000000' } } });
+  const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '5' }, lib: { type: 'string' }, only: { type: 'string' }, rows: { type: 'string', default: '1000000,5000000' } } });
   const runs = Math.max(1, Number(opts.runs));
   const lib = opts.lib ? resolve(opts.lib) : DEFAULT_LIB;
   process.stdout.write(`load average at start: ${load()} (1, 5, 15 min) on ${cpus().length} CPUs; node ${process.version}; ${runs} run(s) per case, medians reported; library ${lib}\n`);
