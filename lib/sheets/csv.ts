@@ -52,7 +52,9 @@ async function* csvBatches(source: ByteSource, decoder: ChunkDecoder, loc: Sheet
   let parseAt = 0;
   let line = 1;
   function batch(text: string, last: boolean): CsvBatch | undefined {
-    const input = partial + text;
+    // At the end, spaces, tabs and a lone CR after the last field are not data (trimmed from values
+    // anyway), and papaparse takes them after a closing quote for an unclosed quote (`1,"2" `).
+    const input = last ? (partial + text).replace(/[ \t\r]+$/, '') : partial + text;
     if (!parser) {
       // The line ending is decided by the first line break that is not the last character so far.
       const guessed = guessNewline(input, last);
@@ -96,9 +98,9 @@ async function* csvBatches(source: ByteSource, decoder: ChunkDecoder, loc: Sheet
     if (unclosed) {
       const at = lines ? lines[unclosed.row] : line0 + unclosed.row;
       throw new SheetError(
-        `CSV line ${at} has a quoted field that never closes: the rest of the file would be one field`,
+        `CSV line ${at} has a quoted field that never closes properly: the rest of the file would be one field`,
         { ...loc, cell: `${at}:1` },
-        'Look for an unmatched double quote (") on that line; fix or re-download the file.',
+        'Look for an unmatched or misplaced double quote (") on that line; fix or re-download the file.',
       );
     }
     return lines ? { fields: data, line0, lines } : { fields: data, line0 };

@@ -149,8 +149,18 @@ describe('CSVs over several read chunks', () => {
     const path = join(dir, 'open-quote-end.csv');
     await writeFile(path, `CODE,N\r\nA,1\r\nB,"2\r\nC,3\r\n`);
     const err = await describeFile({ path, name: 'open-quote-end.csv' }).then(() => undefined, (e: unknown) => e as Error & { cell?: string });
-    expect(err?.message).toMatch(/^CSV line 3 has a quoted field that never closes/);
+    expect(err?.message).toMatch(/^CSV line 3 has a quoted field that never closes properly/);
     expect(err?.cell).toBe('3:1');
+  });
+
+  it('spaces, a tab or a lone CR after the last closing quote of the file are not an open quote', async () => {
+    for (const [i, tail] of [' ', '\t', '\r', ' \r'].entries()) {
+      const path = join(dir, `closed-${i}.csv`);
+      await writeFile(path, `CODE,N\r\nA,1\r\nB,"2"${tail}`);
+      const f = { path, name: `closed-${i}.csv` };
+      const t = (await describeFile(f)).tables[0];
+      expect((await collect(f, t)).map((r) => r.values)).toEqual([['A', '1'], ['B', '2']]);
+    }
   });
 
   it('a quoted line break in a later chunk moves the physical line numbers of the rows after it', async () => {
