@@ -136,7 +136,8 @@ function listrReporter(io: Io, groups: string[], verbose: boolean): Reporter {
         state.get(g)!.task = task;
         await done;
         task.title = title(g);
-        if (state.get(g)!.failed.length) throw new Error(state.get(g)!.failed.join('; '));
+        // The group names its failed targets; their messages are printed once each, below, by the plain reporter.
+        if (state.get(g)!.failed.length) throw new Error(state.get(g)!.failed.join(', '));
       },
     })),
     { concurrent: true, exitOnError: false },
@@ -149,7 +150,7 @@ function listrReporter(io: Io, groups: string[], verbose: boolean): Reporter {
       else if (e.type === 'target-end') {
         s.running.delete(e.key);
         if (e.outcome === 'ran') s.ran++;
-        if (e.outcome === 'failed') s.failed.push(`${label(e.key)}: ${e.error?.message}`);
+        if (e.outcome === 'failed') s.failed.push(label(e.key));
       }
       if (s.task) s.task.title = title(groupOf(e.key));
       if (e.type === 'target-end' && e.outcome === 'failed') plain.event(e);
