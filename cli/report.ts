@@ -84,12 +84,13 @@ function plainReporter(io: Io, opts: { verbose: boolean; dryRun: boolean }): Rep
             break;
           case 'failed': {
             const message = e.error?.message ?? why;
-            const first = firstWith.get(`${message}\0${e.error?.hint ?? ''}`);
+            const cause = `${message}\0${e.error?.hint ?? ''}`;
+            const first = firstWith.get(cause);
             if (first) {
               line(`${c.red('✖')} ${label(e.key)} failed: the same error as ${first}`);
               break;
             }
-            firstWith.set(`${message}\0${e.error?.hint ?? ''}`, label(e.key));
+            firstWith.set(cause, label(e.key));
             line(`${c.red('✖')} ${label(e.key)} failed: ${message}`);
             if (e.error?.hint) line(`  hint: ${e.error.hint}`);
             break;

@@ -1,10 +1,10 @@
 /**
  * The failure ledger: per target, the error of its last failed attempt, when, how many attempts, and the
  * inputs it had. A failed target is retried only when those inputs change or with `--retry-failed`
- * (a 404 for an unpublished month should not be hammered daily). Transient failures (a server or a
- * database that could not be reached: `FailureInfo.environmental`) are not kept: the next build tries again.
- * One JSON file per target, so concurrent
- * targets never write the same file; the file is removed when the target next succeeds.
+ * (a 404 for an unpublished month should not be hammered daily). Environmental failures (a server or a
+ * database that could not be reached: `FailureInfo.environmental`) are not kept: the next build tries
+ * again. One JSON file per target, so concurrent targets never write the same file; the file is removed
+ * when the target next succeeds.
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';

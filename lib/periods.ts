@@ -29,6 +29,9 @@ const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
+/** English month names, January first (`MONTH_NAMES[m - 1]` for month `m`). */
+export const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'] as const;
+
 /** Number of days in month `m` (1–12) of year `y`, computed without the clock or `Date`. */
 export function daysInMonth(y: number, m: number): number {
   return [31, isLeap(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1] ?? 0;

@@ -12,9 +12,7 @@
  * every period: {YYYY} 2025, {YY} 25, {MM} 10, {MMM} Oct, {MMMM} October, {DD} 31. Month tokens need a
  * period of a month or a day (or a financial quarter: its first month); {DD} a day.
  */
-import type { Period } from '../periods.ts';
-
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+import { MONTH_NAMES, type Period } from '../periods.ts';
 
 /** The tokens a pattern may use, with what each gives for October 2025 (for messages). */
 export const FILE_TOKENS: Record<string, string> = { YYYY: '2025', YY: '25', MM: '10', MMM: 'Oct', MMMM: 'October', DD: '31' };
@@ -34,7 +32,7 @@ export function expandFilePattern(pattern: string, period: Period): { pattern: s
       case 'MMM':
       case 'MMMM':
         if (!hasMonth) problem ??= `\`{${token}}\` needs a period of a month or a day, but ${period.label} is a ${period.kind.replace('-', ' ')}`;
-        return token === 'MM' ? String(m).padStart(2, '0') : token === 'MMM' ? MONTHS[m - 1]!.slice(0, 3) : MONTHS[m - 1]!;
+        return token === 'MM' ? String(m).padStart(2, '0') : token === 'MMM' ? MONTH_NAMES[m - 1]!.slice(0, 3) : MONTH_NAMES[m - 1]!;
       case 'DD':
         if (period.kind !== 'day') problem ??= `\`{DD}\` needs a period of a day, but ${period.label} is a ${period.kind.replace('-', ' ')}`;
         return String(d).padStart(2, '0');

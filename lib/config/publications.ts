@@ -6,7 +6,7 @@
 import { isScalar, type Node, type YAMLMap } from 'yaml';
 import { expandFilePattern, FILE_TOKENS } from './files.ts';
 import { periodFromText } from '../period-text.ts';
-import { describePeriodSyntax, parsePeriod, daysInMonth, MIN_YEAR, MAX_YEAR, type Period } from '../periods.ts';
+import { describePeriodSyntax, parsePeriod, daysInMonth, MIN_YEAR, MAX_YEAR, MONTH_NAMES, type Period } from '../periods.ts';
 import { readOverrides, snakeSuggestion } from './overrides.ts';
 import type { Entry, Reader } from './reader.ts';
 import type { PeriodEntry, Publication } from './types.ts';
@@ -59,7 +59,7 @@ function readPublication(r: Reader, code: string, entry: Entry): Publication | u
   const name = readName(r, keys.get('name'), entry.key, where);
   const landingPage = readLandingPage(r, keys.get('landing_page'), where);
   const files = readFilePatterns(r, keys.get('files'), where);
-  const periods = readPeriods(r, keys.get('periods'), entry.key, code, files);
+  const periods = readPeriods(r, keys.get('periods'), entry.key, code, files ?? undefined);
   const overrides = readOverrides(r, keys.get('overrides'), code);
   if (name === undefined || periods === undefined || overrides === undefined || files === null) return undefined;
   return { code, name, ...(landingPage ? { landingPage } : {}), periods, overrides, loc: r.loc(entry.key) };
@@ -92,7 +92,7 @@ function readLandingPage(r: Reader, entry: Entry | undefined, where: string): st
   return check.url;
 }
 
-function readPeriods(r: Reader, entry: Entry | undefined, owner: Node, code: string, files: FilePattern[] | null | undefined): PeriodEntry[] | undefined {
+function readPeriods(r: Reader, entry: Entry | undefined, owner: Node, code: string, files: FilePattern[] | undefined): PeriodEntry[] | undefined {
   const where = `publication \`${code}\``;
   if (!entry) {
     r.missing(owner, 'periods', where, `add the releases to load, one entry each:\nperiods:\n  ${PERIOD_EXAMPLE.replace('\n', '\n  ')}`);
@@ -130,7 +130,7 @@ function readPeriods(r: Reader, entry: Entry | undefined, owner: Node, code: str
   return failed ? undefined : out;
 }
 
-function readPeriodEntry(r: Reader, item: Node, code: string, publicationFiles: FilePattern[] | null | undefined): { entry: PeriodEntry; labelNode: Node } | undefined {
+function readPeriodEntry(r: Reader, item: Node, code: string, publicationFiles: FilePattern[] | undefined): { entry: PeriodEntry; labelNode: Node } | undefined {
   const where = `a period of publication \`${code}\``;
   if (!r.isMap(item)) {
     r.error(item, `each entry of \`periods\` must be a mapping with \`period\` and \`url\`, found ${r.shape(item)}`, `write:\n${PERIOD_EXAMPLE}`);
@@ -231,7 +231,6 @@ function readPeriodLabel(r: Reader, entry: Entry): Period | undefined {
   return undefined;
 }
 
-const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
 /** Why a label shaped like a canonical one is still invalid (`: there is no month 13`), or '' when it is not shaped like one. */
 export function periodProblem(text: string): string {

@@ -92,7 +92,7 @@ const LOST_CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'E
  * connections; SQLSTATE class 08) as `environmental`: nothing about the data is wrong, so a failed load
  * is not remembered as a failure and the next build tries again.
  */
-export function markLostConnection(err: unknown): unknown {
+function markLostConnection(err: unknown): unknown {
   if (err instanceof Error && isLostConnection(err)) Object.assign(err, { environmental: true });
   return err;
 }
@@ -135,7 +135,7 @@ class PostgresDb implements Db {
     const signal = opts?.signal;
     const aborted = () => new DbAbortError('The database transaction', signal?.reason);
     if (signal?.aborted) throw aborted();
-    const client = await this.pool.connect().catch((err: unknown) => Promise.reject(markLostConnection(err)));
+    const client = await this.#connect();
     const onClientError = () => {};
     client.on('error', onClientError);
     let open = true;
@@ -194,7 +194,7 @@ class PostgresDb implements Db {
     const sql = selectSql.trim().replace(/;\s*$/, '');
     await mkdir(path.dirname(destPath), { recursive: true });
     const tmp = tempPathFor(destPath);
-    const client = await this.pool.connect().catch((err: unknown) => Promise.reject(markLostConnection(err)));
+    const client = await this.#connect();
     let broken = false;
     // Opened before the query starts: a query failing at once must not race the file's creation, or the
     // temp file would appear after it was removed.
@@ -221,6 +221,15 @@ class PostgresDb implements Db {
     if (this.#closed) return;
     this.#closed = true;
     await this.pool.end();
+  }
+
+  /** A pooled client; failing to get one (the server went away) is marked like any lost connection. */
+  async #connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (err) {
+      throw markLostConnection(err);
+    }
   }
 
   #checkUsable(method: string): void {

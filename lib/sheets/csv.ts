@@ -51,6 +51,12 @@ async function* csvBatches(source: ByteSource, decoder: ChunkDecoder, loc: Sheet
   // text has doubled: an unmatched quote would otherwise re-parse the growing rest of the file per piece.
   let parseAt = 0;
   let line = 1;
+  /** Carries `text` into the next piece unparsed; a record open past the limit is an error naming its line. */
+  function carry(text: string, what: string): undefined {
+    partial = text;
+    if (partial.length > MAX_OPEN_RECORD) throw quoteError(line, `${what} after ${MAX_OPEN_RECORD / 1024 / 1024} MB of text: a quoted field never closes, or this is not a CSV file`, loc);
+    return undefined;
+  }
   function batch(text: string, last: boolean): CsvBatch | undefined {
     // At the end, spaces, tabs and a lone CR after the last field are not data (trimmed from values
     // anyway), and papaparse takes them after a closing quote for an unclosed quote (`1,"2" `).
@@ -58,22 +64,13 @@ async function* csvBatches(source: ByteSource, decoder: ChunkDecoder, loc: Sheet
     if (!parser) {
       // The line ending is decided by the first line break that is not the last character so far.
       const guessed = guessNewline(input, last);
-      if (!guessed) {
-        partial = input;
-        if (partial.length > MAX_OPEN_RECORD) throw openRecordError(1, 'has no line break', loc);
-        return undefined;
-      }
+      if (!guessed) return carry(input, 'has no line break');
       newline = guessed;
       parser = new Papa.Parser({ delimiter: ',', quoteChar: '"', newline });
     }
-    if (!last && input.length < parseAt) {
-      partial = input;
-      if (partial.length > MAX_OPEN_RECORD) throw openRecordError(line, 'starts a record that is still open', loc);
-      return undefined;
-    }
+    if (!last && input.length < parseAt) return carry(input, 'starts a record that is still open');
     const res = parser.parse(input, 0, !last) as { data: string[][]; errors: { code: string; row: number }[]; meta: { cursor: number } };
     const data = res.data;
-    partial = last ? '' : input.substring(res.meta.cursor);
     parseAt = data.length === 0 ? input.length * 2 : 0;
     const line0 = line;
     // Every record of a non-final batch ends with one newline: exactly that many line feeds in the
@@ -93,15 +90,10 @@ async function* csvBatches(source: ByteSource, decoder: ChunkDecoder, loc: Sheet
       }
     }
     // The carried record starts on `line`.
-    if (partial.length > MAX_OPEN_RECORD) throw openRecordError(line, 'starts a record that is still open', loc);
+    carry(last ? '' : input.substring(res.meta.cursor), 'starts a record that is still open');
     const unclosed = last ? res.errors.find((e) => e.code === 'MissingQuotes') : undefined;
     if (unclosed) {
-      const at = lines ? lines[unclosed.row] : line0 + unclosed.row;
-      throw new SheetError(
-        `CSV line ${at} has a quoted field that never closes properly: the rest of the file would be one field`,
-        { ...loc, cell: `${at}:1` },
-        'Look for an unmatched or misplaced double quote (") on that line; fix or re-download the file.',
-      );
+      throw quoteError(lines ? lines[unclosed.row] : line0 + unclosed.row, 'has a quoted field that never closes properly: the rest of the file would be one field', loc);
     }
     return lines ? { fields: data, line0, lines } : { fields: data, line0 };
   }
@@ -120,12 +112,8 @@ async function* csvBatches(source: ByteSource, decoder: ChunkDecoder, loc: Sheet
   if (b) yield b;
 }
 
-function openRecordError(line: number, what: string, loc: SheetLocation): SheetError {
-  return new SheetError(
-    `CSV line ${line} ${what} after ${MAX_OPEN_RECORD / 1024 / 1024} MB of text: a quoted field never closes, or this is not a CSV file`,
-    { ...loc, cell: `${line}:1` },
-    'Look for an unmatched double quote (") on that line; fix or re-download the file.',
-  );
+function quoteError(line: number, what: string, loc: SheetLocation): SheetError {
+  return new SheetError(`CSV line ${line} ${what}`, { ...loc, cell: `${line}:1` }, 'Look for an unmatched or misplaced double quote (") on that line; fix or re-download the file.');
 }
 
 /**

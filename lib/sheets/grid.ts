@@ -163,11 +163,11 @@ export function sheetToGrid(wb: XLSX.WorkBook, name: string): Grid {
   // Date values, empty cells are cleared): copying 1.4 million cells of the RTT provider workbook into
   // new objects cost a fifth of the parse again in allocation and collection, and held both copies.
   for (let r = 0; r < data.length; r++) {
-    const row = (data[r] ?? []) as (Annotated | GridCell | undefined)[];
+    const row = (data[r] ?? []) as (Annotated | undefined)[];
     const present: number[] = [];
     // forEach skips holes, so phantom used ranges cost nothing.
     row.forEach((x, c) => {
-      if (x && toGridCell(x as Annotated, date1904)) present.push(c);
+      if (x && toGridCell(x, date1904)) present.push(c);
       else row[c] = undefined;
     });
     rows.push(row as (GridCell | undefined)[]);

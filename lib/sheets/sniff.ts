@@ -31,8 +31,7 @@ function containsUtf16(bytes: Uint8Array, text: string): boolean {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).includes(needle);
 }
 
-const FREE_SECTOR = 0xffffffff;
-/** Sector numbers from here up are markers (end of chain, free, allocation-table sectors), not links. */
+/** Sector numbers from here up are markers (end of chain, free, allocation-table sectors), not sectors. */
 const MAX_SECTOR = 0xfffffffa;
 
 /**
@@ -57,7 +56,7 @@ function oleTruncation(all: Uint8Array): string | undefined {
   const fat: number[] = [];
   for (let i = 0; i < Math.min(fatCount, 109); i++) fat.push(view.getUint32(0x4c + 4 * i, true));
   let difat = view.getUint32(0x44, true);
-  for (let n = view.getUint32(0x48, true); n > 0 && fat.length < fatCount && difat < FREE_SECTOR - 4; n--) {
+  for (let n = view.getUint32(0x48, true); n > 0 && fat.length < fatCount && difat < MAX_SECTOR; n--) {
     if (offset(difat) + sectorSize > size) return beyond('part of its allocation table', offset(difat));
     for (let e = 0; e < entries - 1 && fat.length < fatCount; e++) fat.push(view.getUint32(offset(difat) + 4 * e, true));
     difat = view.getUint32(offset(difat) + 4 * (entries - 1), true);
@@ -66,7 +65,7 @@ function oleTruncation(all: Uint8Array): string | undefined {
   // links count: writers pad the table's last sector with "free" (Excel) or "end of chain" (SheetJS).
   let lastUsed = -1;
   for (const [i, sector] of fat.entries()) {
-    if (sector >= FREE_SECTOR - 4) continue; // free or special
+    if (sector >= MAX_SECTOR) continue; // free or special
     if (offset(sector) >= size) return beyond('its allocation table', offset(sector));
     for (let e = 0; e < entries && offset(sector) + 4 * e + 4 <= size; e++) {
       const next = view.getUint32(offset(sector) + 4 * e, true);
