@@ -2,15 +2,13 @@
  * Bad input through the whole pipeline: each failure names what and where, the other periods still build,
  * and nothing half-written is left behind.
  */
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
+import { makeTestDb, testBackends, unreachableDatabaseUrl, type TestDb } from '../rig/db.ts';
 import { startTestServer, type TestServer } from '../rig/http-server.ts';
-import { ran, runCli } from './cli-rig.ts';
+import { oapsWorkspace, ran, runCli } from './cli-rig.ts';
 
 const SAMPLES = join(import.meta.dirname, '../fixtures/nhs-samples');
 
@@ -76,21 +74,8 @@ describe('a database that cannot be reached', () => {
   let ws: string;
   let url: string;
   beforeAll(async () => {
-    // A port nobody listens on: bound and released again.
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as AddressInfo;
-    await new Promise((resolve) => probe.close(resolve));
-    url = `postgres://nhs:s3cret-pw@127.0.0.1:${port}/nhs`;
-    ws = await mkdtemp(join(tmpdir(), 'no-db-'));
-    await mkdir(join(ws, 'config'));
-    const oaps = (f: string) => join(SAMPLES, 'out-of-area-placements', f);
-    await writeFile(
-      join(ws, 'config/publications.yaml'),
-      ['publications:', '  oaps:', '    name: OAPs', '    periods:',
-        `      - period: 2016-10\n        url: "${oaps('oaps-open-data-oct-2016.csv')}"`,
-        `      - period: 2016-12\n        url: "${oaps('oaps-open-data-dec-2016.csv')}"`].join('\n') + '\n',
-    );
+    url = await unreachableDatabaseUrl('s3cret-pw');
+    ws = await oapsWorkspace('no-db-');
   });
   afterAll(async () => {
     if (ws) await rm(ws, { recursive: true, force: true });

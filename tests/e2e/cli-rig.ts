@@ -1,6 +1,7 @@
 /** Runs the CLI in-process, as a user would from a shell, and collects what it prints. */
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decompress } from 'fzstd';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
@@ -82,4 +83,18 @@ export function startCli(args: string[], env: Record<string, string | undefined>
     }
   };
   return { code, stdout: () => out, stderr: () => err, until, kill: (sig) => child.kill(sig) };
+}
+
+/** A fresh workspace whose config has OAPs October and December 2016, reached as local files. */
+export async function oapsWorkspace(prefix: string): Promise<string> {
+  const ws = await mkdtemp(join(tmpdir(), prefix));
+  await mkdir(join(ws, 'config'));
+  const oaps = (f: string) => join(import.meta.dirname, '../fixtures/nhs-samples/out-of-area-placements', f);
+  await writeFile(
+    join(ws, 'config/publications.yaml'),
+    ['publications:', '  oaps:', '    name: OAPs', '    periods:',
+      `      - period: 2016-10\n        url: "${oaps('oaps-open-data-oct-2016.csv')}"`,
+      `      - period: 2016-12\n        url: "${oaps('oaps-open-data-dec-2016.csv')}"`].join('\n') + '\n',
+  );
+  return ws;
 }

@@ -3,14 +3,11 @@
  * failed targets, and each failure's message and hint are printed once, on stderr, however many targets
  * one cause failed (here a database nobody listens on).
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.ts';
-
-const OAPS = join(import.meta.dirname, '../fixtures/nhs-samples/out-of-area-placements');
+import { unreachableDatabaseUrl } from '../rig/db.ts';
+import { oapsWorkspace } from './cli-rig.ts';
 // eslint-disable-next-line no-control-regex
 const plain = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 
@@ -18,19 +15,8 @@ describe('progress on a terminal', () => {
   let ws: string;
   let url: string;
   beforeAll(async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as AddressInfo;
-    await new Promise((resolve) => probe.close(resolve));
-    url = `postgres://nhs:pw@127.0.0.1:${port}/nhs`;
-    ws = await mkdtemp(join(tmpdir(), 'tty-'));
-    await mkdir(join(ws, 'config'));
-    await writeFile(
-      join(ws, 'config/publications.yaml'),
-      ['publications:', '  oaps:', '    name: OAPs', '    periods:',
-        `      - period: 2016-10\n        url: "${join(OAPS, 'oaps-open-data-oct-2016.csv')}"`,
-        `      - period: 2016-12\n        url: "${join(OAPS, 'oaps-open-data-dec-2016.csv')}"`].join('\n') + '\n',
-    );
+    url = await unreachableDatabaseUrl();
+    ws = await oapsWorkspace('tty-');
   });
   afterAll(async () => {
     if (ws) await rm(ws, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { createServer, type AddressInfo } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { openDb, type Db } from '../../lib/db/index.ts';
@@ -134,4 +135,13 @@ async function pgliteTemplate(): Promise<string> {
 
 async function exists(p: string): Promise<boolean> {
   return stat(p).then(() => true, () => false);
+}
+
+/** A PostgreSQL URL for a port nobody listens on (bound and released again): a database that cannot be reached. */
+export async function unreachableDatabaseUrl(password = 'pw'): Promise<string> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return `postgres://nhs:${password}@127.0.0.1:${port}/nhs`;
 }
