@@ -1,11 +1,13 @@
 /** Command-line parsing: one option table, pure, so every option is documented and tested in one place. */
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
-import { didYouMean } from '../lib/config/index.ts';
+import { didYouMean } from '../lib/config/diagnostics.ts';
+import { PipelineError } from '../lib/failure.ts';
 
-export class UsageError extends Error {
-  constructor(message: string, readonly hint = 'run `pipeline.ts --help` for usage') {
-    super(message);
+/** How the command was called is wrong: exit 2, with a hint. */
+export class UsageError extends PipelineError {
+  constructor(message: string, hint = 'run `pipeline.ts --help` for usage') {
+    super({ kind: 'usage', message, hint });
   }
 }
 

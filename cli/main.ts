@@ -1,46 +1,43 @@
-/** The command line as a function: argv and the outside world in, an exit code out. */
-import { toFailure } from '../engine/index.ts';
-import { ConfigError } from '../lib/config/index.ts';
-import { TargetError } from '../rules/index.ts';
-import { parse, UsageError, type Command } from './args.ts';
-import { buildCommand } from './commands/build.ts';
-import { cleanCommand } from './commands/clean.ts';
-import { explainCommand } from './commands/explain.ts';
-import { statusCommand } from './commands/status.ts';
-import { watchCommand } from './commands/watch.ts';
-import { HELP } from './help.ts';
+/**
+ * The command line as a function: argv and the outside world in, an exit code out. Each command's module is
+ * imported only when it runs, so `--help` loads nothing of the pipeline.
+ */
+import { ConfigError } from '../lib/config/diagnostics.ts';
+import { toFailure } from '../lib/failure.ts';
+import { parse, type Command, type Parsed } from './args.ts';
 import { EXIT, styler, type Io } from './io.ts';
+import type { Stage } from '../rules/index.ts';
 
-const COMMANDS: Record<Command, (io: Io, p: ReturnType<typeof parse>) => Promise<number>> = {
-  build: buildCommand,
-  status: statusCommand,
-  explain: explainCommand,
-  clean: cleanCommand,
-  watch: watchCommand,
+/** A command: the outside world, the parsed command line, and the pipeline's stages (tests may add one). */
+type Run = (io: Io, p: Parsed, stages?: readonly Stage[]) => Promise<number>;
+
+const COMMANDS: Record<Command, () => Promise<Run>> = {
+  build: async () => (await import('./commands/build.ts')).buildCommand,
+  status: async () => (await import('./commands/status.ts')).statusCommand,
+  explain: async () => (await import('./commands/explain.ts')).explainCommand,
+  clean: async () => (await import('./commands/clean.ts')).cleanCommand,
+  watch: async () => (await import('./commands/watch.ts')).watchCommand,
 };
 
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(argv: string[], io: Io, stages?: readonly Stage[]): Promise<number> {
   const c = styler(io.stderr, io.env);
   try {
     const p = parse(argv, io.cwd);
     if (p.global.help || !p.command) {
+      const { HELP } = await import('./help.ts');
       io.stdout.write(HELP[p.command ?? 'main'] + '\n');
       return p.global.help ? EXIT.ok : EXIT.usage;
     }
-    return await COMMANDS[p.command](io, p);
+    return await (await COMMANDS[p.command]())(io, p, stages);
   } catch (err) {
     if (io.signal.aborted) return EXIT.interrupted;
     if (err instanceof ConfigError) {
       io.stderr.write(`${err.message}\n`);
       return EXIT.usage;
     }
-    if (err instanceof UsageError || err instanceof TargetError) {
-      io.stderr.write(`${c.red('error:')} ${err.message}\n  hint: ${err.hint}\n`);
-      return EXIT.usage;
-    }
-    const { message, hint } = toFailure(err);
+    const { kind, message, hint } = toFailure(err);
     io.stderr.write(`${c.red('error:')} ${message}${hint ? `\n  hint: ${hint}` : ''}\n`);
     if (io.env.NHS_PIPELINE_DEBUG) io.stderr.write(`${(err as Error).stack}\n`);
-    return EXIT.failed;
+    return kind === 'usage' ? EXIT.usage : EXIT.failed;
   }
 }

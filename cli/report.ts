@@ -2,7 +2,7 @@
  * Reporters render engine events: `--json` lines for machines, plain timestamped lines for pipes and CI,
  * listr2 progress on a terminal. None of them decides anything.
  */
-import { Listr, type ListrTaskWrapper } from 'listr2';
+import type { ListrTaskWrapper } from 'listr2';
 import { describeReason, splitKey, type BuildEvent, type Summary } from '../engine/index.ts';
 import { interactive, styler, type Io } from './io.ts';
 
@@ -37,9 +37,10 @@ export function jsonSummary(s: Summary, ms: number, mayRun = 0) {
   return { event: 'summary', ran: s.ran, upToDate: s['up-to-date'], failed: s.failed, skipped: s.skipped, cancelled: s.cancelled, wouldRun: s['would-run'] - mayRun, mayRun, durationMs: ms };
 }
 
-export function makeReporter(io: Io, opts: { json: boolean; verbose: boolean; dryRun: boolean; groups: string[] }): Reporter {
+/** The reporter for this output: JSON lines, listr2 on a terminal (loaded only then), else plain lines. */
+export async function makeReporter(io: Io, opts: { json: boolean; verbose: boolean; dryRun: boolean; groups: string[] }): Promise<Reporter> {
   if (opts.json) return jsonReporter(io);
-  if (interactive(io) && !opts.dryRun) return listrReporter(io, opts.groups, opts.verbose);
+  if (interactive(io) && !opts.dryRun) return listrReporter(io, opts.groups, opts.verbose, (await import('listr2')).Listr);
   return plainReporter(io, opts);
 }
 
@@ -114,7 +115,7 @@ function plainReporter(io: Io, opts: { verbose: boolean; dryRun: boolean }): Rep
 }
 
 /** One listr2 task per publication (plus tables/catalog), its title counting what ran. */
-function listrReporter(io: Io, groups: string[], verbose: boolean): Reporter {
+function listrReporter(io: Io, groups: string[], verbose: boolean, Listr: typeof import('listr2').Listr): Reporter {
   type Task = ListrTaskWrapper<unknown, never, never>;
   const state = new Map<string, { task?: Task; ran: number; failed: string[]; running: Set<string> }>();
   let finish!: () => void;

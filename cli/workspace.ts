@@ -1,11 +1,14 @@
-/** Opening the workspace for a command, under the lock when it will write. */
+/**
+ * Opening the workspace for a command. Writers take the workspace lock, waiting (and saying so) for another
+ * writer. Readers (`status`, `explain`, `build -n`, `clean` without `--execute`) never wait: on a server they
+ * read beside a running build; with the embedded database, which one process at a time may open, they take
+ * the lock only when it is free, and otherwise answer from the build log, saying a build is in progress.
+ */
 import { join } from 'node:path';
-import { acquireLock, waitWhileLocked, type Lock, type LockHolder } from '../engine/index.ts';
-import { openWorkspace, type Workspace } from '../rules/index.ts';
+import { acquireLock, lockHolder, tryAcquireLock, type Lock, type LockHolder } from '../lib/lock.ts';
+import { DatabaseBusy, openPipeline, type Pipeline, type Stage } from '../rules/index.ts';
 import type { GlobalOptions } from './args.ts';
 import type { Io } from './io.ts';
-
-export type OpenWorkspace = Workspace & { close(): Promise<void> };
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -14,25 +17,59 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', onAbort, { once: true });
   });
 
-/** Takes the workspace lock when writing, or always with the embedded database (waiting, and saying so, while another command holds it), then opens the workspace. */
-export async function withWorkspace<T>(io: Io, g: GlobalOptions, opts: { refresh?: boolean; lock: boolean; command: string }, fn: (ws: OpenWorkspace) => Promise<T>): Promise<T> {
-  let lock: Lock | undefined;
+export interface Opened {
+  pipeline: Pipeline;
+  /** A build that holds the workspace while this reader runs (said to the user, never waited for). */
+  busy?: LockHolder;
+}
+
+/** Opens the workspace for `fn`, under the lock when it writes, and closes it (saving the build log) after. */
+export async function withPipeline<T>(
+  io: Io,
+  g: GlobalOptions,
+  opts: { refresh?: boolean; write: boolean; command: string; stages?: readonly Stage[] },
+  fn: (o: Opened) => Promise<T>,
+): Promise<T> {
   const lockPath = join(g.dir, '.cache', 'build.lock');
+  const me: LockHolder = { pid: process.pid, since: io.now().toISOString(), command: opts.command };
+  const embedded = !io.env.DATABASE_URL;
   const onWait = (h: LockHolder) => io.stderr.write(`Waiting for another ${h.command} in this workspace (pid ${h.pid}, since ${h.since}) to finish…\n`);
-  if (opts.lock) {
-    lock = await acquireLock(lockPath, { pid: process.pid, since: io.now().toISOString(), command: opts.command }, { signal: io.signal, sleep, onWait });
-  } else if (!io.env.DATABASE_URL) {
-    // The embedded database can be open in one process only: a reader waits for a running build.
-    await waitWhileLocked(lockPath, { signal: io.signal, sleep, onWait });
-  }
+  const lock: Lock | undefined = opts.write ? await acquireLock(lockPath, me, { signal: io.signal, sleep, onWait }) : undefined;
+  const busy = opts.write ? undefined : await lockHolder(lockPath);
+  // The embedded database may be open in one process at a time: whoever opens it holds `.cache/db.lock`.
+  // A writer waits for a reader that has it (briefly); a reader never waits, it answers from the build log.
+  const dbLock = join(g.dir, '.cache', 'db.lock');
+  const claimDatabase = async () => {
+    if (opts.write) return acquireLock(dbLock, me, { signal: io.signal, sleep, onWait });
+    const got = await tryAcquireLock(dbLock, me);
+    if ('holder' in got) throw new DatabaseBusy(got.holder);
+    return got;
+  };
   try {
-    const ws = await openWorkspace({ root: g.dir, configFile: g.config, databaseUrl: io.env.DATABASE_URL || undefined, refresh: opts.refresh, web: io.web, now: io.now });
+    const pipeline = await openPipeline({
+      root: g.dir,
+      configFile: g.config,
+      databaseUrl: io.env.DATABASE_URL || undefined,
+      refresh: opts.refresh,
+      web: io.web,
+      now: io.now,
+      checkReads: io.env.NHS_PIPELINE_CHECK_READS === '1',
+      ...(embedded ? { claimDatabase } : {}),
+      // A reader beside a running build leaves the build log to the build, which owns what is in it now.
+      saveLog: !busy,
+    }, opts.stages);
     try {
-      return await fn(ws);
+      return await fn({ pipeline, busy });
     } finally {
-      await ws.close();
+      await pipeline.close();
     }
   } finally {
     await lock?.release();
   }
+}
+
+/** What a reader says when a build holds the workspace. */
+export function busyNote(busy: LockHolder, embedded: boolean): string {
+  const who = `a ${busy.command} is in progress in this workspace (pid ${busy.pid}, since ${busy.since})`;
+  return embedded ? `note: ${who}; what the database holds is shown as of the last completed build` : `note: ${who}; what it has not finished yet shows as stale`;
 }

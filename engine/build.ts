@@ -1,15 +1,19 @@
 /**
  * The build session: brings targets up to date, in parallel, keeping going past failures.
  *
- * For each target it reads the record stored in the target's own artifacts, brings every recorded input up
- * to date first (recursively), and compares digests: a target runs only when an input's digest, its rule
- * version or its output differs from the record (see {@link StaleReason}). Because dependents compare
- * *output* digests, a target rebuilt to identical bytes leaves its dependents fresh (early cutoff).
- * Dependencies are dynamic: a rule `need`s inputs while it runs and the session records them.
+ * For each target it asks the rule's store what its artifacts say (record and current output), brings every
+ * recorded input up to date first (recursively), and compares digests: a target runs only when an input's
+ * digest, its rule version or its output differs from the record (see {@link StaleReason}). Because
+ * dependents compare *output* digests, a target rebuilt to identical bytes leaves its dependents fresh (early
+ * cutoff). Dependencies are dynamic: a rule `need`s inputs while it runs, gets their values, and the session
+ * records their digests.
  */
+import { decide, failureStillHolds, isBad } from './decide.ts';
 import type { Digest } from './digest.ts';
 import type { BuildEvent, EventSink, FailureInfo, Outcome } from './events.ts';
+import { WaitGraph } from './graph.ts';
 import type { FailureLedger, FailureRecord } from './ledger.ts';
+import { runChecked, runUnchecked } from './reads.ts';
 import { MISSING, PENDING, UNAVAILABLE, splitKey, type Rule, type RunContext, type Sources, type TargetKey, type TargetRecord } from './rule.ts';
 import { Slots } from './slots.ts';
 import type { BlockReason, StaleReason } from './stale.ts';
@@ -18,6 +22,10 @@ export interface BuildOptions {
   rules: Rule[];
   sources: Sources;
   ledger?: FailureLedger;
+  /** How a thrown value becomes a failure (kind, transient or not, hint). Default: a terminal `bug`. */
+  classify?: (err: unknown) => FailureInfo;
+  /** Fail a rule that reads a store or config key it did not `need` (see reads.ts); on in tests. */
+  checkReads?: boolean;
   /** Maximum rule runs at once. */
   jobs: number;
   /** Decide and report, run nothing. */
@@ -54,17 +62,30 @@ export class InputFailedError extends Error {
   }
 }
 
+/** A target that waits, directly or not, for itself. */
+export class CycleError extends Error {
+  constructor(readonly cycle: TargetKey[]) {
+    super(`dependency cycle: ${cycle.join(' → ')}`);
+  }
+}
+
+const asBug = (err: unknown): FailureInfo => ({ kind: 'bug', transient: false, message: err instanceof Error ? err.message : String(err) });
+
 export class BuildSession {
   readonly #rules: Map<string, Rule>;
   readonly #memo = new Map<TargetKey, Promise<TargetResult>>();
+  readonly #values = new Map<TargetKey, Promise<unknown>>();
   readonly #slots: Slots;
+  readonly #waits = new WaitGraph();
   readonly #results = new Map<TargetKey, TargetResult>();
   /** Every key (target or source) whose result is known, so `need` of a settled key never gives up its slot. */
   readonly #settled = new Map<TargetKey, TargetResult>();
+  readonly #classify: (err: unknown) => FailureInfo;
 
   constructor(private readonly opts: BuildOptions) {
     this.#rules = new Map(opts.rules.map((r) => [r.name, r]));
     this.#slots = new Slots(opts.jobs);
+    this.#classify = opts.classify ?? asBug;
   }
 
   /** True when a key names a target (its prefix is a rule), false for a source. */
@@ -74,7 +95,7 @@ export class BuildSession {
 
   /** Brings `keys` up to date (or, in a dry run, decides what would run). */
   async build(keys: TargetKey[]): Promise<TargetResult[]> {
-    return Promise.all(keys.map((k) => this.ensure(k, [])));
+    return Promise.all(keys.map((k) => this.ensure(k)));
   }
 
   /** Every target visited so far, with how it ended. */
@@ -88,20 +109,45 @@ export class BuildSession {
     return s;
   }
 
-  /** Memoised: each key is decided (and run) at most once per session. */
-  ensure(key: TargetKey, chain: TargetKey[]): Promise<TargetResult> {
-    if (chain.includes(key)) {
-      return Promise.reject(new Error(`dependency cycle: ${[...chain, key].join(' → ')}`));
+  /**
+   * The value of a key this session decided: what dependents would get through `need`. For a target a dry run
+   * would rebuild, the value its store holds now (the last build's), if any. Undefined when there is none.
+   */
+  async valueOf<V>(key: TargetKey): Promise<V | undefined> {
+    const res = this.#settled.get(key);
+    if (!res || isBad(res)) return undefined;
+    if (res.outcome === 'would-run' && !res.isSource) {
+      const { rule, id } = splitKey(key);
+      return (this.#rules.get(rule)?.store.read(id) as Promise<V> | undefined)?.catch(() => undefined);
     }
+    if (res.digest === undefined) return undefined;
+    return (this.#value(key, res) as Promise<V>).catch(() => undefined);
+  }
+
+  /** Memoised: each key is decided (and run) at most once per session. */
+  ensure(key: TargetKey): Promise<TargetResult> {
     let p = this.#memo.get(key);
     if (!p) {
-      p = this.#ensureOnce(key, chain).then((r) => (this.#settled.set(key, r), r));
+      p = this.#ensureOnce(key).then((r) => (this.#settled.set(key, r), r));
       this.#memo.set(key, p);
     }
     return p;
   }
 
-  async #ensureOnce(key: TargetKey, chain: TargetKey[]): Promise<TargetResult> {
+  /** `from` waits for `key`; refused with a {@link CycleError} when `key` already waits for `from`. */
+  async #wait(from: TargetKey, key: TargetKey): Promise<TargetResult> {
+    const settled = this.#settled.get(key);
+    if (settled) return settled;
+    const cycle = this.#waits.wait(from, key);
+    if (cycle) throw new CycleError(cycle);
+    try {
+      return await this.ensure(key);
+    } finally {
+      this.#waits.done(from, key);
+    }
+  }
+
+  async #ensureOnce(key: TargetKey): Promise<TargetResult> {
     const { rule: name, id } = splitKey(key);
     const rule = this.#rules.get(name);
     if (!rule) {
@@ -112,104 +158,60 @@ export class BuildSession {
     if (rule.exists && !rule.exists(id)) return { key, outcome: 'up-to-date', digest: MISSING, isSource: true };
     let result: TargetResult;
     try {
-      result = await this.#decideAndRun(rule, key, id, chain);
+      result = await this.#decideAndRun(rule, key, id);
     } catch (err) {
       // Reading a record or checking an output threw (a corrupt artifact, a database that cannot be
       // reached, a cycle): this target fails, others go on, its known upstream included.
       const ups = rule.staticInputs?.(id) ?? [];
-      await Promise.all(ups.map((k) => this.ensure(k, [...chain, key]).catch(() => undefined)));
-      result = this.#end({ key, outcome: 'failed', error: toFailure(err) });
+      await Promise.all(ups.map((k) => this.#wait(key, k).catch(() => undefined)));
+      result = this.#end({ key, outcome: 'failed', error: this.#failure(err) });
     }
     this.#results.set(key, result);
     return result;
   }
 
-  async #decideAndRun(rule: Rule, key: TargetKey, id: string, chain: TargetKey[]): Promise<TargetResult> {
+  #failure(err: unknown): FailureInfo {
+    return err instanceof CycleError ? { kind: 'bug', transient: false, message: err.message } : this.#classify(err);
+  }
+
+  async #decideAndRun(rule: Rule, key: TargetKey, id: string): Promise<TargetResult> {
     if (this.opts.signal.aborted) return this.#end({ key, outcome: 'cancelled' });
-    const record = await rule.readRecord(id);
-    const decision = await this.#decide(rule, key, id, record, [...chain, key]);
+    const found = await rule.store.find(id);
+    const record = found?.record;
+    const decision = await decide(rule, found, (k) => this.#wait(key, k), this.opts.force?.(key));
     if ('block' in decision) return this.#end({ key, outcome: 'skipped', reason: decision.block });
     if (!decision.reason) return this.#end({ key, outcome: 'up-to-date', digest: record!.output });
 
     let reason: StaleReason = decision.reason;
     const failure = await this.opts.ledger?.read(key);
-    if (failure && (await this.#failureStillHolds(rule, failure, [...chain, key]))) {
+    if (failure && (await failureStillHolds(rule, failure, (k) => this.#wait(key, k)))) {
       if (!this.opts.retryFailed) {
         const block: BlockReason = { kind: 'previous-failure', error: failure.error, at: failure.at, attempts: failure.attempts };
-        return this.#end({ key, outcome: 'skipped', reason: block, error: { message: failure.error, hint: failure.hint } });
+        const error = { kind: failure.kind ?? 'input', transient: false, message: failure.error, ...(failure.hint ? { hint: failure.hint } : {}) };
+        return this.#end({ key, outcome: 'skipped', reason: block, error });
       }
       reason = { kind: 'retry-failed', error: failure.error };
     }
     if (this.opts.dryRun) {
       if (!record && rule.staticInputs) {
         // Never built: plan its known upstream too, and report it blocked if any of that cannot build.
-        const ups = await Promise.all(rule.staticInputs(id).map((k) => this.ensure(k, [...chain, key])));
-        const bad = ups.find((u) => u.outcome === 'failed' || u.outcome === 'skipped' || u.outcome === 'cancelled');
+        const ups = await Promise.all(rule.staticInputs(id).map((k) => this.#wait(key, k)));
+        const bad = ups.find(isBad);
         if (bad) return this.#end({ key, outcome: 'skipped', reason: { kind: 'input-failed', input: bad.key } });
       }
       return this.#end({ key, outcome: 'would-run', reason });
     }
-    return this.#run(rule, key, id, record, reason, chain, failure);
+    return this.#run(rule, key, id, record, reason, failure);
   }
 
-  /** Checks cheapest first: record, rule version, inputs (brought up to date first), outputs, forcing. */
-  async #decide(
-    rule: Rule,
-    key: TargetKey,
-    id: string,
-    record: TargetRecord | undefined,
-    chain: TargetKey[],
-  ): Promise<{ reason?: StaleReason } | { block: BlockReason }> {
-    if (!record) return { reason: { kind: 'never-built', ...(rule.recordsIn ? { recordsIn: rule.recordsIn } : {}) } };
-    if (record.version !== rule.version) return { reason: { kind: 'rule-changed', from: record.version, to: rule.version } };
-    const inputs = Object.keys(record.inputs);
-    const results = await Promise.all(inputs.map((k) => this.ensure(k, chain)));
-    let pending: StaleReason | undefined;
-    for (const res of results) {
-      const failed = res.outcome === 'failed' || res.outcome === 'skipped' || res.outcome === 'cancelled';
-      if (failed && record.inputs[res.key] === UNAVAILABLE) continue; // still unavailable: nothing changed
-      if (failed) {
-        return { block: { kind: 'input-failed', input: res.key } };
-      }
-      if (res.outcome === 'would-run') pending ??= { kind: 'input-will-rebuild', input: res.key, ...(res.isSource ? { source: true as const } : {}) };
-      else if (res.digest !== record.inputs[res.key]) {
-        return { reason: { kind: 'input-changed', input: res.key, from: record.inputs[res.key], to: res.digest ?? MISSING } };
-      }
-    }
-    if (pending) return { reason: pending };
-    const current = await rule.currentOutput(id, record);
-    if (current === undefined) return { reason: { kind: 'output-missing' } };
-    if (current !== record.output) return { reason: { kind: 'output-modified', from: record.output, to: current } };
-    const forced = this.opts.force?.(key);
-    if (forced) return { reason: forced };
-    return {};
-  }
-
-  /** A recorded failure still applies when the rule version and every input it had are unchanged. */
-  async #failureStillHolds(rule: Rule, failure: FailureRecord, chain: TargetKey[]): Promise<boolean> {
-    if (failure.version !== rule.version) return false;
-    const keys = Object.keys(failure.inputs);
-    const results = await Promise.all(keys.map((k) => this.ensure(k, chain)));
-    return results.every((r) => (r.digest ?? UNAVAILABLE) === failure.inputs[r.key]);
-  }
-
-  async #run(
-    rule: Rule,
-    key: TargetKey,
-    id: string,
-    record: TargetRecord | undefined,
-    reason: StaleReason,
-    chain: TargetKey[],
-    previousFailure: FailureRecord | undefined,
-  ): Promise<TargetResult> {
+  async #run(rule: Rule, key: TargetKey, id: string, record: TargetRecord | undefined, reason: StaleReason, previous: FailureRecord | undefined): Promise<TargetResult> {
     const { signal } = this.opts;
     const inputs: Record<TargetKey, Digest> = {};
-    const myChain = [...chain, key];
     // Inputs known up front are brought up to date before this target starts, so progress reads in
     // dependency order and a target whose input failed is skipped without ever starting.
-    const ups = await Promise.all((rule.staticInputs?.(id) ?? []).map((k) => this.ensure(k, myChain)));
+    const ups = await Promise.all((rule.staticInputs?.(id) ?? []).map((k) => this.#wait(key, k)));
     for (const up of ups) {
-      if (up.digest === undefined || up.outcome === 'failed' || up.outcome === 'skipped' || up.outcome === 'cancelled') {
+      if (up.digest === undefined || isBad(up)) {
         return this.#end({ key, outcome: up.outcome === 'cancelled' ? 'cancelled' : 'skipped', reason: { kind: 'input-failed', input: up.key } });
       }
       inputs[up.key] = up.digest;
@@ -220,45 +222,12 @@ export class BuildSession {
       return this.#end({ key, outcome: 'cancelled', reason });
     }
     const started = this.opts.now().getTime();
-    const need = async (dep: TargetKey): Promise<Digest> => {
-      let res = this.#settled.get(dep);
-      if (!res) {
-        // Give the slot back while waiting, so a rule waiting on its inputs never starves them of slots.
-        this.#slots.release();
-        try {
-          res = await this.ensure(dep, myChain);
-        } finally {
-          await this.#slots.acquire(signal);
-        }
-      }
-      if (res.digest === undefined || res.outcome === 'failed' || res.outcome === 'skipped' || res.outcome === 'cancelled') {
-        throw new InputFailedError(dep);
-      }
-      inputs[dep] = res.digest;
-      return res.digest;
-    };
-    const needOptional = async (dep: TargetKey): Promise<Digest | undefined> => {
-      try {
-        return await need(dep);
-      } catch (err) {
-        if (!(err instanceof InputFailedError)) throw err;
-        inputs[dep] = UNAVAILABLE;
-        return undefined;
-      }
-    };
-    const ctx: RunContext = {
-      key,
-      id,
-      signal,
-      need,
-      needOptional,
-      needAll: (keys) => Promise.all(keys.map(need)),
-      provenance: () => ({ rule: rule.name, version: rule.version, inputs: { ...inputs } }),
-      log: (message) => this.#emit({ type: 'target-log', key, message }),
-    };
+    const ctx = this.#context(rule, key, id, inputs);
     this.#emit({ type: 'target-start', key, reason });
     try {
-      const out = await rule.run(ctx);
+      const declared = new Set(Object.keys(inputs));
+      const out = await (this.opts.checkReads ? runChecked(key, declared, () => rule.run(ctx)) : rule.run(ctx));
+      if (out.value !== undefined) this.#values.set(key, Promise.resolve(out.value));
       await this.opts.ledger?.clear(key);
       const changed = record?.output !== out.output;
       return this.#end({ key, outcome: 'ran', reason, digest: out.output, changed }, started, out.summary, out.stats);
@@ -267,53 +236,82 @@ export class BuildSession {
         return this.#end({ key, outcome: 'skipped', reason: { kind: 'input-failed', input: err.input } }, started);
       }
       if (signal.aborted) return this.#end({ key, outcome: 'cancelled', reason }, started);
-      const error = toFailure(err);
-      if (!error.environmental) await this.opts.ledger?.write({
-        target: key,
-        rule: rule.name,
-        version: rule.version,
-        error: error.message,
-        hint: error.hint,
-        at: this.opts.now().toISOString(),
-        attempts: (previousFailure?.attempts ?? 0) + 1,
-        inputs,
-      });
+      const error = this.#failure(err);
+      if (!error.transient) {
+        const attempts = (previous?.attempts ?? 0) + 1;
+        const at = this.opts.now().toISOString();
+        await this.opts.ledger?.write({ target: key, rule: rule.name, version: rule.version, error: error.message, hint: error.hint, kind: error.kind, at, attempts, inputs });
+      }
       return this.#end({ key, outcome: 'failed', reason, error }, started);
     } finally {
       this.#slots.release();
     }
   }
 
+  /** What a running rule sees: `need` brings an input up to date, records its digest and hands back its value. */
+  #context(rule: Rule, key: TargetKey, id: string, inputs: Record<TargetKey, Digest>): RunContext {
+    const { signal } = this.opts;
+    const declared = new Set(Object.keys(inputs));
+    const need = async <V>(dep: TargetKey): Promise<V> => {
+      let res = this.#settled.get(dep);
+      if (!res) {
+        // Give the slot back while waiting, so a rule waiting on its inputs never starves them of slots.
+        this.#slots.release();
+        try {
+          res = await runUnchecked(() => this.#wait(key, dep));
+        } finally {
+          await this.#slots.acquire(signal);
+        }
+      }
+      if (res.digest === undefined || isBad(res)) throw new InputFailedError(dep);
+      inputs[dep] = res.digest;
+      declared.add(dep);
+      return runUnchecked(() => this.#value(dep, res)) as Promise<V>;
+    };
+    return {
+      key,
+      id,
+      signal,
+      need,
+      async needOptional<V>(dep: TargetKey): Promise<V | undefined> {
+        try {
+          return await need<V>(dep);
+        } catch (err) {
+          if (!(err instanceof InputFailedError)) throw err;
+          inputs[dep] = UNAVAILABLE;
+          return undefined;
+        }
+      },
+      digestOf: (dep) => {
+        if (!(dep in inputs)) throw new Error(`${key} asked for the digest of ${dep}, which it did not need`);
+        return inputs[dep];
+      },
+      provenance: () => ({ rule: rule.name, version: rule.version, inputs: { ...inputs } }),
+      log: (message) => this.#emit({ type: 'target-log', key, message }),
+    };
+  }
+
+  /** The value of a settled key, read once per session: a source's value, or what the target's store holds. */
+  #value(key: TargetKey, res: TargetResult): Promise<unknown> {
+    let v = this.#values.get(key);
+    if (!v) {
+      const { rule, id } = splitKey(key);
+      const owner = this.#rules.get(rule);
+      if (res.digest === MISSING) v = Promise.resolve(undefined); // a target no longer in the graph has no value
+      else v = res.isSource || !owner ? (this.opts.sources.value?.(key) ?? Promise.resolve(undefined)) : owner.store.read(id);
+      this.#values.set(key, v);
+    }
+    return v;
+  }
+
   #end(result: TargetResult, started?: number, summary?: string, stats?: Record<string, number>): TargetResult {
     const ms = started === undefined ? undefined : this.opts.now().getTime() - started;
-    this.#emit({
-      type: 'target-end',
-      key: result.key,
-      outcome: result.outcome,
-      reason: result.reason,
-      changed: result.changed,
-      ms,
-      summary,
-      stats,
-      error: result.error,
-    });
+    const { key, outcome, reason, changed, error } = result;
+    this.#emit({ type: 'target-end', key, outcome, reason, changed, ms, summary, stats, error });
     return result;
   }
 
   #emit(e: BuildEvent): void {
     this.opts.onEvent?.(e);
   }
-}
-
-/** Any thrown value as a failure for people: message plus the `hint` that expected errors carry. */
-export function toFailure(err: unknown): FailureInfo {
-  if (err instanceof Error) {
-    const raw = (err as { hint?: unknown }).hint;
-    const hint = typeof raw === 'string' && raw ? raw : undefined;
-    // Many errors end their message with their hint; reporters print the hint on its own line, once.
-    const message = hint && err.message.endsWith(hint) ? err.message.slice(0, -hint.length).replace(/[\s.—-]+$/, '') : err.message;
-    const environmental = (err as { environmental?: unknown }).environmental === true;
-    return { message: message || err.message, ...(hint ? { hint } : {}), ...(environmental ? { environmental: true as const } : {}) };
-  }
-  return { message: String(err) };
 }

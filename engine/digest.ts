@@ -1,9 +1,8 @@
 /**
- * Content digests: SHA-256 of bytes, of canonical JSON, and of files (streamed, 1 MiB chunks).
- * Content, never timestamps, decides what is stale.
+ * Content digests: SHA-256 of bytes and of canonical JSON. Content, never timestamps, decides what is stale.
+ * (Files are hashed by whoever reads them: the engine never touches the disk.)
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 
 /** A lowercase hex SHA-256 digest. */
 export type Digest = string;
@@ -38,11 +37,4 @@ function sortKeys(value: unknown): unknown {
 /** SHA-256 of a value's canonical JSON. */
 export function digestOf(value: unknown): Digest {
   return sha256(canonicalJson(value));
-}
-
-/** SHA-256 of a file's bytes, streamed so memory stays flat whatever the size. */
-export async function sha256File(path: string): Promise<Digest> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

@@ -12,10 +12,17 @@ export type Outcome =
   | 'cancelled'; // interrupted before or while running
 
 /**
- * A failure as reported. `environmental`: it says nothing about the target's inputs (a server or database
- * that could not be reached), so it is not kept in the failure ledger and the next build tries again.
+ * A failure as reported, from the `classify` function the build was given. `transient`: it says nothing
+ * about the target's inputs (a server or database that could not be reached), so it is not kept in the
+ * failure ledger and the next build tries again. `kind` names the failure for people and tools.
  */
-export interface FailureInfo { message: string; hint?: string; environmental?: true }
+export interface FailureInfo {
+  kind: string;
+  transient: boolean;
+  message: string;
+  hint?: string;
+  location?: string;
+}
 
 export type BuildEvent =
   | { type: 'target-start'; key: TargetKey; reason: StaleReason }

@@ -1,9 +1,12 @@
 /**
- * Rules and targets: the vocabulary the engine shares with whatever plugs into it.
+ * Rules, stores and targets: the vocabulary the engine shares with whatever plugs into it.
  *
  * A target key is `<rule>:<id>` (e.g. `draft:adhd/2025-05`, `parquet:adhd/adhd_summary`). One rule serves
  * many targets, like a Make pattern rule. Any key whose prefix names no rule is a *source*: a leaf input
- * (`file:…`, `config:…`) whose digest the injected {@link Sources} compute.
+ * (`file:…`, `config:…`) whose digest and value the injected {@link Sources} give.
+ *
+ * A rule's artifacts live in its {@link Store}, which reads back what they were built from: build state is
+ * derived from the artifacts, never kept on the side.
  */
 import type { Digest } from './digest.ts';
 
@@ -32,22 +35,45 @@ export interface TargetRecord {
   output: Digest;
 }
 
+/** What a store finds for a target: its record, and the digest of its outputs as they are now. */
+export interface Found {
+  record: TargetRecord;
+  /** Undefined when the outputs are missing (or no longer agree with each other). */
+  current: Digest | undefined;
+}
+
+/**
+ * Where a rule's artifacts live, and how to read them back. Stores decide how cheaply: a file store asks the
+ * build log before parsing; a database store reads all its records in one query.
+ */
+export interface Store<V = unknown> {
+  /** The target's record and current output digest; undefined when it has no record (never built). */
+  find(id: string): Promise<Found | undefined>;
+  /** The target's value as its dependents use it (a manifest's body, ...). Only called once it is up to date. */
+  read(id: string): Promise<V>;
+  /**
+   * Where the records live when that is not beside the outputs (`the database`): a missing record then
+   * means "never built, or that store is new", and the plan says so.
+   */
+  readonly recordsIn?: string;
+}
+
 /** Handed to a rule while it runs. */
 export interface RunContext {
   readonly key: TargetKey;
   readonly id: string;
   /** Cancelled on Ctrl-C: stop at the next safe point and leave no partial output. */
   readonly signal: AbortSignal;
-  /** Brings another target up to date (or reads a source) and records it as an input; returns its digest. */
-  need(key: TargetKey): Promise<Digest>;
+  /** Brings another target up to date (or reads a source), records it as an input, and returns its value. */
+  need<V = unknown>(key: TargetKey): Promise<V>;
   /**
    * Like {@link need}, for an input the rule can do without (a reference from another period): when it
    * fails, returns undefined and records it as {@link UNAVAILABLE}, so this target is not blocked, and is
    * rebuilt once that input builds.
    */
-  needOptional(key: TargetKey): Promise<Digest | undefined>;
-  /** {@link need} for several keys, concurrently. */
-  needAll(keys: TargetKey[]): Promise<Digest[]>;
+  needOptional<V = unknown>(key: TargetKey): Promise<V | undefined>;
+  /** The digest recorded for an input already needed. */
+  digestOf(key: TargetKey): Digest;
   /** The provenance to embed in the outputs: rule, version and the inputs needed so far. */
   provenance(): Omit<TargetRecord, 'output'>;
   /** A progress note for reporters. */
@@ -55,9 +81,11 @@ export interface RunContext {
 }
 
 /** What a successful run returns. */
-export interface RunResult {
-  /** Digest of the outputs written (must equal what {@link Rule.readRecord} will later report). */
+export interface RunResult<V = unknown> {
+  /** Digest of the outputs written (must equal what {@link Store.find} will later report). */
   output: Digest;
+  /** The value dependents get through `need`, so they do not read back what was just written. */
+  value?: V;
   /** One line for people: "3 tables, 12,345 rows". */
   summary?: string;
   /** Numbers for `--json` and tests: rows written, files fetched... */
@@ -65,22 +93,11 @@ export interface RunResult {
 }
 
 /** A parameterised rule: one per stage. */
-export interface Rule {
+export interface Rule<V = unknown> {
   readonly name: string;
   /** Bump when the rule's logic changes what it writes. */
   readonly version: string;
-  /** Reads the record stored in the target's artifacts; undefined when there is none. */
-  readRecord(id: string): Promise<TargetRecord | undefined>;
-  /**
-   * Where the records live when that is not beside the outputs (`the database`): a missing record then
-   * means "never built, or that store is new", and the plan says so.
-   */
-  readonly recordsIn?: string;
-  /**
-   * Digest of the outputs as they are now, to catch deleted or edited outputs; undefined when missing.
-   * Called only when a record exists.
-   */
-  currentOutput(id: string, record: TargetRecord): Promise<Digest | undefined>;
+  readonly store: Store<V>;
   /**
    * Inputs the rule will certainly need, known before it runs. They are brought up to date (and recorded)
    * before the target starts, and a dry run of a target never built plans them, so the plan lists its
@@ -93,13 +110,14 @@ export interface Rule {
    * instead of trying to build it. Absent = always exists.
    */
   exists?(id: string): boolean;
-  /** Builds the target. Throw to fail; expected failures should carry a `hint`. */
-  run(ctx: RunContext): Promise<RunResult>;
+  /** Builds the target. Throw to fail (see `classify` in the build options). */
+  run(ctx: RunContext): Promise<RunResult<V>>;
 }
 
-/** Leaf inputs: digest of a source key, or undefined when it does not exist. */
+/** Leaf inputs: their digest (undefined when they do not exist) and, for rules that need it, their value. */
 export interface Sources {
   digest(key: TargetKey): Promise<Digest | undefined>;
+  value?(key: TargetKey): Promise<unknown>;
 }
 
 /** Digest recorded for a source that did not exist. */

@@ -13,6 +13,22 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
 }
 
+/**
+ * `<name>.tmp-<pid>-<12 hex>`: the one temporary-name scheme of every file the pipeline writes. Names that
+ * earlier versions used (`<name>.tmp-<pid>`, shorter random parts, `.tmp-<pid>-<hex>`) are recognised too,
+ * so what they left behind is still collected.
+ */
+const TEMP_NAME = /\.tmp-(\d+)(?:-[0-9a-f]+)?$|^build\.lock\.(\d+)\.tmp$/;
+
+/**
+ * The process that wrote a temporary file named by {@link tempPathFor}, or undefined when `name` is not one.
+ * A temporary file whose writer no longer runs is garbage: the writer was killed before its rename.
+ */
+export function tempWriterPid(name: string): number | undefined {
+  const m = TEMP_NAME.exec(name);
+  return m ? Number(m[1] ?? m[2]) : undefined;
+}
+
 /** SHA-256 (lower-case hex) and size of a file, streamed in 1 MiB chunks so large Parquet files are not held in memory. */
 export async function hashFile(path: string): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');

@@ -1,97 +1,62 @@
 /**
- * The pipeline's DAG: one rule per stage, and how a selection of publication periods is brought up to
- * date: every period through `loaded`, then the Parquet of each table those periods feed, then the catalog.
+ * The pipeline, as the command line sees it: one façade over the stages. Open a workspace, then build, plan,
+ * explain, report status, clean, or watch. Commands import nothing else from rules/.
  */
 import { join } from 'node:path';
-import { BuildSession, FailureLedger, PENDING, type EventSink, type Rule, type StaleReason, type TargetResult } from '../engine/index.ts';
-import { canonicalRule, type CanonicalBody } from './canonical.ts';
-import { catalogRule } from './catalog.ts';
-import { downloadRule } from './download.ts';
-import { draftRule } from './draft.ts';
-import { enrichRule } from './enrich.ts';
-import { loadRule } from './load.ts';
-import { readManifest } from './manifest-io.ts';
-import { parquetRule } from './parquet.ts';
-import { workspaceSources } from './sources.ts';
-import { stageKey, type PeriodTarget } from './targets.ts';
-import { manifestPath, type Workspace } from './workspace.ts';
+import { BuildLog } from '../lib/build-log.ts';
+import type { WebDeps } from '../lib/web/options.ts';
+import { loadConfigLogged } from './config.ts';
+import type { Stage } from './stage.ts';
+import { STAGES } from './stages/index.ts';
+import { openWorkspace, type OpenWorkspace } from './workspace.ts';
 
-export function pipelineRules(ws: Workspace): Rule[] {
-  return [downloadRule(ws), draftRule(ws), enrichRule(ws), canonicalRule(ws), loadRule(ws), parquetRule(ws), catalogRule(ws)];
+export { buildPipeline, type BuildRequest } from './build.ts';
+export { explainTargets, type Explained } from './explain.ts';
+export { workspaceStatus, type PeriodState, type PeriodStatus, type PublicationStatus, type WorkspaceStatus } from './status.ts';
+export { findOrphans, removeOrphans, peekStaleLock, CLEAN_STORES, type CleanStore, type OrphanItem, type OrphanPlan, type StoreOrphans } from './clean/plan.ts';
+export { selectTargets, selectableStages, TargetError, type PeriodTarget } from './targets.ts';
+export { DatabaseBusy, workspacePaths, type OpenWorkspace, type Workspace, type WorkspacePaths } from './workspace.ts';
+export { localPath } from '../lib/web/source.ts';
+export { STAGES, type Stage };
+
+export interface OpenOptions {
+  root: string;
+  /** Config file, relative to `root` (default `config/publications.yaml`). */
+  configFile?: string;
+  databaseUrl?: string;
+  refresh?: boolean;
+  web?: WebDeps;
+  now: () => Date;
+  /** Fail rules that read config or artifacts they did not declare (tests turn it on). */
+  checkReads?: boolean;
+  /** See {@link WorkspaceOptions.claimDatabase}. */
+  claimDatabase?: () => Promise<{ release(): Promise<void> }>;
+  /** Keep the build log in memory across builds (`watch`): pass the one from the last open. */
+  log?: BuildLog;
+  /** Whether `close()` saves the build log (default true). */
+  saveLog?: boolean;
 }
 
-export interface BuildRequest {
-  targets: PeriodTarget[];
-  jobs: number;
-  dryRun?: boolean;
-  retryFailed?: boolean;
-  signal: AbortSignal;
-  onEvent?: EventSink;
+/** An open workspace; `close()` closes the database and keeps the build log for the next command. */
+export interface Pipeline {
+  ws: OpenWorkspace;
+  stages: readonly Stage[];
+  log: BuildLog;
+  close(): Promise<void>;
 }
 
-export function failureLedger(ws: Workspace): FailureLedger {
-  return new FailureLedger(join(ws.paths.manifests, 'failures'));
+/** Loads the config (through the build log) and opens the workspace; nothing heavy is loaded yet. */
+export async function openPipeline(opts: OpenOptions, stages: readonly Stage[] = STAGES): Promise<Pipeline> {
+  const log = opts.log ?? new BuildLog(join(opts.root, '.cache', 'build-log.json')).load();
+  const config = await loadConfigLogged(opts.root, opts.configFile ?? 'config/publications.yaml', log);
+  const ws = openWorkspace({ ...opts, config, log });
+  return {
+    ws,
+    stages,
+    log,
+    async close() {
+      await ws.close();
+      if (opts.saveLog !== false) await log.save();
+    },
+  };
 }
-
-/** Builds (or, dry, plans) the selection; returns the session with every target's outcome. */
-export async function buildPipeline(ws: Workspace, req: BuildRequest): Promise<BuildSession> {
-  // In a dry run nothing is loaded, so the registry cannot show what a pending load will change: the
-  // Parquet of tables fed by a period that would load, and the catalog, are planned as "may run", and
-  // the registry's and the Parquet folder's present state (`loads:`, `parquet-set:`) is no evidence
-  // either way for them (after a lost database it differs from the recorded one, though the loads
-  // will restore it).
-  const planned = new Map<string, StaleReason>();
-  const sources = workspaceSources(ws);
-  const waitsOnLoads = (key: string): boolean =>
-    (key.startsWith('loads:') && planned.has(`parquet:${key.slice('loads:'.length)}`)) || (key.startsWith('parquet-set:') && planned.has('catalog:all'));
-  const session = new BuildSession({
-    rules: pipelineRules(ws),
-    sources: req.dryRun ? { digest: (key) => (waitsOnLoads(key) ? Promise.resolve(PENDING) : sources.digest(key)) } : sources,
-    ledger: failureLedger(ws),
-    jobs: req.jobs,
-    dryRun: req.dryRun,
-    retryFailed: req.retryFailed,
-    force: (key) =>
-      ws.refresh && key.startsWith('download:') ? { kind: 'forced', why: 'build --refresh: asking the server again (conditional request)' } : planned.get(key),
-    signal: req.signal,
-    onEvent: req.onEvent,
-    now: ws.now,
-  });
-  const first = await session.build(req.targets.map((t) => stageKey(t.stage === 'parquet' ? 'loaded' : t.stage, t.publication, t.period)));
-  const publish = req.targets.filter((t) => t.stage === 'parquet');
-  if (publish.length === 0 || req.signal.aborted) return session;
-
-  const outcome = new Map(first.map((r: TargetResult) => [r.key, r.outcome]));
-  const tables = new Map<string, string[]>(); // parquet key → loaded keys feeding it
-  const undrafted: PeriodTarget[] = [];
-  for (const t of publish) {
-    const loaded = stageKey('loaded', t.publication, t.period);
-    const canonical = await readManifest<CanonicalBody>(manifestPath(ws, 'canonical', t.publication, t.period));
-    if (!canonical) undrafted.push(t);
-    for (const table of canonical?.body.tables ?? []) {
-      const key = `parquet:${t.publication}/${table.table}`;
-      tables.set(key, [...(tables.get(key) ?? []), loaded]);
-    }
-  }
-  // (Dry run.) A period not yet drafted may feed any table of its publication.
-  for (const t of undrafted) {
-    for (const [key, feeders] of tables) if (key.startsWith(`parquet:${t.publication}/`)) feeders.push(stageKey('loaded', t.publication, t.period));
-  }
-  const pendingLoad = [...outcome].find(([k, o]) => k.startsWith('loaded:') && o === 'would-run')?.[0];
-  if (req.dryRun) {
-    for (const [key, feeders] of tables) {
-      const pending = feeders.find((k) => outcome.get(k) === 'would-run');
-      if (pending) planned.set(key, { kind: 'input-will-rebuild', input: pending });
-    }
-  }
-  const parquet = await session.build([...tables.keys()].sort());
-  if (req.signal.aborted) return session;
-  // A period that has never been drafted feeds tables nobody can name yet: the catalog may change too.
-  const pendingParquet = parquet.find((r) => r.outcome === 'would-run')?.key;
-  if (req.dryRun && (pendingParquet || pendingLoad)) planned.set('catalog:all', { kind: 'input-will-rebuild', input: pendingParquet ?? pendingLoad! });
-  await session.build(['catalog:all']);
-  return session;
-}
-
-export { selectTargets, STAGES, TargetError, type PeriodTarget, type Stage } from './targets.ts';
-export { openWorkspace, type Workspace, type WorkspaceOptions } from './workspace.ts';

@@ -1,44 +1,54 @@
 /**
  * The command-line target syntax: `pub`, `pub/period`, either with `:stage` (`adhd/2025-05:canonical`),
- * and how a selection maps onto engine keys.
+ * and how a selection maps onto engine keys. The stages a user may name are the period and table stages.
  */
-import { didYouMean, type PipelineConfig } from '../lib/config/index.ts';
-
-export const STAGES = ['download', 'draft', 'enriched', 'canonical', 'loaded', 'parquet'] as const;
-export type Stage = (typeof STAGES)[number];
+import { didYouMean } from '../lib/config/diagnostics.ts';
+import type { PipelineConfig } from '../lib/config/types.ts';
+import { PipelineError } from '../lib/failure.ts';
+import { stageRank, type Stage } from './stage.ts';
 
 /** One selected publication period and the last stage to build. */
-export interface PeriodTarget { publication: string; period: string; stage: Stage }
+export interface PeriodTarget { publication: string; period: string; stage: string }
 
-export class TargetError extends Error {
-  constructor(message: string, readonly hint: string) {
-    super(message);
+/** A target the command line cannot name: a usage error with a hint. */
+export class TargetError extends PipelineError {
+  constructor(message: string, hint: string) {
+    super({ kind: 'usage', message, hint });
   }
 }
 
+/** Stage names a target may end in, in build order; the last is what a bare target means. */
+export function selectableStages(stages: readonly Stage[]): string[] {
+  return stages
+    .filter((s) => s.grain !== 'workspace')
+    .map((s) => s.name)
+    .sort((a, b) => stageRank(stages, a) - stageRank(stages, b));
+}
+
 /** Expands target arguments (none = everything) into publication periods, each up to a stage. */
-export function selectTargets(args: string[], config: PipelineConfig): PeriodTarget[] {
-  const all = (stage: Stage) =>
-    config.publications.flatMap((p) => p.periods.map((e) => ({ publication: p.code, period: e.period.label, stage })));
-  if (args.length === 0) return all('parquet');
+export function selectTargets(args: string[], config: PipelineConfig, stages: readonly Stage[]): PeriodTarget[] {
+  const names = selectableStages(stages);
+  const last = names[names.length - 1];
+  const all = (stage: string) => config.publications.flatMap((p) => p.periods.map((e) => ({ publication: p.code, period: e.period.label, stage })));
+  if (args.length === 0) return all(last);
   const seen = new Map<string, PeriodTarget>();
   for (const arg of args) {
-    for (const t of parseOne(arg, config)) {
+    for (const t of parseOne(arg, config, names)) {
       const k = `${t.publication}/${t.period}`;
       const prev = seen.get(k);
-      if (!prev || STAGES.indexOf(t.stage) > STAGES.indexOf(prev.stage)) seen.set(k, t);
+      if (!prev || names.indexOf(t.stage) > names.indexOf(prev.stage)) seen.set(k, t);
     }
   }
   return [...seen.values()];
 }
 
-function parseOne(arg: string, config: PipelineConfig): PeriodTarget[] {
+function parseOne(arg: string, config: PipelineConfig, names: string[]): PeriodTarget[] {
   const [path, stageText, extra] = arg.split(':');
   if (extra !== undefined) throw new TargetError(`target "${arg}" has more than one ":"`, 'write pub, pub/period, or either followed by :stage');
-  const stage = (stageText ?? 'parquet') as Stage;
-  if (!STAGES.includes(stage)) {
-    const guess = didYouMean(stageText!, [...STAGES]);
-    throw new TargetError(`unknown stage "${stageText}" in target "${arg}"`, `${guess ? `did you mean "${guess}"? ` : ''}stages: ${STAGES.join(', ')}`);
+  const stage = stageText ?? names[names.length - 1];
+  if (!names.includes(stage)) {
+    const guess = didYouMean(stageText!, names);
+    throw new TargetError(`unknown stage "${stageText}" in target "${arg}"`, `${guess ? `did you mean "${guess}"? ` : ''}stages: ${names.join(', ')}`);
   }
   const [code, period, rest] = path.split('/');
   if (rest !== undefined) throw new TargetError(`target "${arg}" has too many "/"`, 'write pub or pub/period');
@@ -63,9 +73,4 @@ function parseOne(arg: string, config: PipelineConfig): PeriodTarget[] {
     );
   }
   return [{ publication: pub.code, period, stage }];
-}
-
-/** The engine key of a publication period at a stage (the `parquet` stage is handled per table). */
-export function stageKey(stage: Exclude<Stage, 'parquet'>, pub: string, period: string): string {
-  return `${stage}:${pub}/${period}`;
 }

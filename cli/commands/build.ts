@@ -1,16 +1,18 @@
 /** `build [TARGET...]`: bring targets up to date, or with -n print the plan. */
 import type { Summary } from '../../engine/index.ts';
-import { buildPipeline, selectTargets, type PeriodTarget, type Workspace } from '../../rules/index.ts';
+import { buildPipeline, selectTargets, type PeriodTarget, type Pipeline } from '../../rules/index.ts';
+import type { Stage } from '../../rules/index.ts';
 import type { GlobalOptions, Parsed } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
 import { makeReporter } from '../report.ts';
-import { withWorkspace } from '../workspace.ts';
+import { busyNote, withPipeline } from '../workspace.ts';
 
-export async function buildCommand(io: Io, p: Parsed): Promise<number> {
+export async function buildCommand(io: Io, p: Parsed, stages?: readonly Stage[]): Promise<number> {
   const dryRun = Boolean(p.options['dry-run']);
-  return withWorkspace(io, p.global, { refresh: Boolean(p.options.refresh), lock: !dryRun, command: 'build' }, async (ws) => {
-    const targets = selectTargets(p.positionals, ws.config);
-    const { code } = await reportedBuild(io, ws, targets, { global: p.global, dryRun, retryFailed: Boolean(p.options['retry-failed']) });
+  return withPipeline(io, p.global, { refresh: Boolean(p.options.refresh), write: !dryRun, command: 'build', stages }, async ({ pipeline, busy }) => {
+    const targets = selectTargets(p.positionals, pipeline.ws.rawConfig, pipeline.stages);
+    if (busy && !p.global.json) io.stderr.write(`${busyNote(busy, pipeline.ws.embedded)}\n`);
+    const { code } = await reportedBuild(io, pipeline, targets, { global: p.global, dryRun, retryFailed: Boolean(p.options['retry-failed']) });
     return code;
   });
 }
@@ -21,15 +23,15 @@ export async function buildCommand(io: Io, p: Parsed): Promise<number> {
  */
 export async function reportedBuild(
   io: Io,
-  ws: Workspace,
+  pipeline: Pipeline,
   targets: PeriodTarget[],
   opts: { global: GlobalOptions; dryRun?: boolean; retryFailed?: boolean },
 ): Promise<{ code: number; summary: Summary }> {
   const dryRun = Boolean(opts.dryRun);
   const groups = [...new Set(targets.map((t) => t.publication))];
-  const reporter = makeReporter(io, { json: opts.global.json, verbose: opts.global.verbose, dryRun, groups });
+  const reporter = await makeReporter(io, { json: opts.global.json, verbose: opts.global.verbose, dryRun, groups });
   const started = io.now().getTime();
-  const session = await buildPipeline(ws, {
+  const session = await buildPipeline(pipeline.ws, pipeline.stages, {
     targets,
     jobs: opts.global.jobs,
     dryRun,

@@ -4,28 +4,29 @@
  * that removes it.
  */
 import { resolve } from 'node:path';
-import { isProcessAlive, type TargetResult } from '../../engine/index.ts';
-import { didYouMean } from '../../lib/config/index.ts';
-import { CLEAN_STORES, findOrphans, peekStaleLock, removeOrphans, type CleanStore, type OrphanItem, type OrphanPlan, type StoreOrphans } from '../../rules/orphans.ts';
-import { workspacePaths } from '../../rules/workspace.ts';
+import type { TargetResult } from '../../engine/index.ts';
+import { didYouMean } from '../../lib/config/diagnostics.ts';
+import { isProcessAlive } from '../../lib/process.ts';
+import { CLEAN_STORES, findOrphans, peekStaleLock, removeOrphans, workspacePaths, type CleanStore, type OrphanItem, type OrphanPlan, type StoreOrphans } from '../../rules/index.ts';
+import type { Stage } from '../../rules/index.ts';
 import { UsageError, type Parsed } from '../args.ts';
 import { EXIT, styler, type Io } from '../io.ts';
 import { label } from '../report.ts';
-import { withWorkspace } from '../workspace.ts';
+import { withPipeline } from '../workspace.ts';
 
 /** How many items of each kind a report shows without `-v`. */
 const FIRST = 5;
 
-export async function cleanCommand(io: Io, p: Parsed): Promise<number> {
+export async function cleanCommand(io: Io, p: Parsed, stages?: readonly Stage[]): Promise<number> {
   if (p.positionals.length > 0) throw new UsageError(`clean takes no targets (got "${p.positionals.join(' ')}")`, 'it always looks at the whole workspace; use --skip STORE,... to leave stores alone');
   const skip = parseSkip(p.options.skip);
   const execute = Boolean(p.options.execute);
   const includeUnregistered = Boolean(p.options['include-unregistered']);
   // Read before taking the lock: taking it replaces a stale lock, which the dry run must still have listed.
-  const staleLock = await peekStaleLock(workspacePaths(p.global.dir), isProcessAlive);
-  return withWorkspace(io, p.global, { lock: execute, command: 'clean' }, async (ws) => {
-    const plan = await findOrphans(ws, { skip, includeUnregistered, alive: isProcessAlive, staleLock });
-    const republished = execute ? await removeOrphans(ws, plan, { signal: io.signal, jobs: p.global.jobs }) : [];
+  const staleLock = await peekStaleLock(workspacePaths(p.global.dir).cache, isProcessAlive);
+  return withPipeline(io, p.global, { write: execute, command: 'clean', stages }, async ({ pipeline: { ws, stages } }) => {
+    const plan = await findOrphans(ws, stages, { skip, includeUnregistered, alive: isProcessAlive, staleLock });
+    const republished = execute ? await removeOrphans(ws, stages, plan, { signal: io.signal, jobs: p.global.jobs }) : [];
     if (io.signal.aborted) return EXIT.interrupted;
     const failed = republished.filter((r) => r.outcome === 'failed' || r.outcome === 'skipped');
     if (p.global.json) {
@@ -94,9 +95,12 @@ const KIND_NAMES: Record<string, [string, string]> = {
   temp: ['temporary file', 'temporary files'],
   lock: ['stale lock', 'stale locks'],
 };
-/** `registry.tables` reads differently from `tables.tables`. */
+/** `registry.tables` reads differently from `tables.tables`; a stage's manifests are `<stage> manifests`. */
 const kindName = (store: string, kind: string, n: number) => {
-  const names = store === 'registry' && kind === 'tables' ? ['datawarp.tables row', 'datawarp.tables rows'] : KIND_NAMES[kind] ?? [kind, kind];
+  const names =
+    store === 'registry' && kind === 'tables'
+      ? ['datawarp.tables row', 'datawarp.tables rows']
+      : KIND_NAMES[kind] ?? (store === 'manifests' ? [`${kind} manifest`, `${kind} manifests`] : [kind, kind]);
   return `${n.toLocaleString('en-GB')} ${n === 1 ? names[0] : names[1]}`;
 };
 

@@ -4,91 +4,25 @@
  * and period from the database registry, never from a counter kept on the side. `--check` exits 1 when
  * anything is stale, pending or failed, for CI gates.
  */
-import { describeReason, type TargetResult } from '../../engine/index.ts';
-import { readLoads } from '../../lib/db/registry.ts';
-import { buildPipeline, failureLedger, selectTargets, STAGES } from '../../rules/index.ts';
+import { workspaceStatus, type PeriodState, type PublicationStatus } from '../../rules/index.ts';
+import type { Stage } from '../../rules/index.ts';
 import type { Parsed } from '../args.ts';
 import { EXIT, styler, type Io } from '../io.ts';
 import { label } from '../report.ts';
-import { withWorkspace, type OpenWorkspace } from '../workspace.ts';
+import { busyNote, withPipeline } from '../workspace.ts';
 
-export type PeriodState = 'built' | 'stale' | 'pending' | 'failed';
-
-export interface PeriodStatus {
-  period: string;
-  state: PeriodState;
-  /** The last stage, in order, that is up to date ('' when none is). */
-  builtThrough: string;
-  /** For stale: the first stage that would run, and why. */
-  stale?: { target: string; reason: string };
-  /** For failed: from the failure ledger. */
-  failure?: { target: string; error: string; hint?: string; at: string; attempts: number };
-}
-
-export interface PublicationStatus {
-  publication: string;
-  name: string;
-  periods: PeriodStatus[];
-  tables: { table: string; period: string; rows: number }[];
-}
-
-const STAGE_ORDER = STAGES.filter((s) => s !== 'parquet');
-
-export async function statusCommand(io: Io, p: Parsed): Promise<number> {
-  return withWorkspace(io, p.global, { lock: false, command: 'status' }, async (ws) => {
-    const report = await collectStatus(io, ws, p.global.jobs);
+export async function statusCommand(io: Io, p: Parsed, stages?: readonly Stage[]): Promise<number> {
+  return withPipeline(io, p.global, { write: false, command: 'status', stages }, async ({ pipeline, busy }) => {
+    const status = await workspaceStatus(pipeline.ws, pipeline.stages, { jobs: p.global.jobs, signal: io.signal });
+    const report = status.publications;
     const unclean = report.some((r) => r.periods.some((x) => x.state !== 'built'));
-    if (p.global.json) io.stdout.write(JSON.stringify({ event: 'status', publications: report }) + '\n');
-    else io.stdout.write(render(report, io));
+    if (p.global.json) io.stdout.write(JSON.stringify({ event: 'status', ...(busy ? { buildInProgress: busy } : {}), ...status }) + '\n');
+    else {
+      if (busy) io.stdout.write(`${busyNote(busy, pipeline.ws.embedded)}\n\n`);
+      io.stdout.write(render(report, io));
+    }
     return p.options.check && unclean ? EXIT.failed : EXIT.ok;
   });
-}
-
-/** Plans a build of everything (nothing runs) and reads the ledger and the registry. */
-export async function collectStatus(io: Io, ws: OpenWorkspace, jobs: number): Promise<PublicationStatus[]> {
-  const session = await buildPipeline(ws, { targets: selectTargets([], ws.config), jobs, dryRun: true, signal: io.signal });
-  const results = new Map(session.results().map((r) => [r.key, r]));
-  const ledger = failureLedger(ws);
-  // This workspace's loads only: on a shared server another workspace may use the same publication code.
-  const loads = await readLoads(await ws.db(), { workspace: await ws.identity() });
-  const report: PublicationStatus[] = [];
-  for (const pub of ws.config.publications) {
-    const periods: PeriodStatus[] = [];
-    for (const { period } of pub.periods) {
-      const chain = STAGE_ORDER.map((s) => results.get(`${s}:${pub.code}/${period.label}`));
-      periods.push(await periodStatus(period.label, chain, (k) => ledger.read(k)));
-    }
-    const totals = new Map<string, number>();
-    for (const l of loads.filter((x) => x.publication === pub.code)) {
-      const k = `${l.table}\u0000${l.period}`;
-      totals.set(k, (totals.get(k) ?? 0) + l.rowCount);
-    }
-    const tables = [...totals]
-      .map(([k, rows]) => ({ table: k.split('\u0000')[0], period: k.split('\u0000')[1], rows }))
-      .sort((a, b) => (a.table === b.table ? (a.period < b.period ? -1 : 1) : a.table < b.table ? -1 : 1));
-    report.push({ publication: pub.code, name: pub.name, periods, tables });
-  }
-  return report;
-}
-
-async function periodStatus(
-  period: string,
-  chain: (TargetResult | undefined)[],
-  readFailure: (key: string) => ReturnType<ReturnType<typeof failureLedger>['read']>,
-): Promise<PeriodStatus> {
-  let builtThrough = '';
-  for (const [i, r] of chain.entries()) {
-    if (r?.outcome !== 'up-to-date') break;
-    builtThrough = STAGE_ORDER[i];
-  }
-  for (const r of chain) {
-    const f = r && (r.outcome === 'skipped' || r.outcome === 'failed') ? await readFailure(r.key) : undefined;
-    if (f) return { period, state: 'failed', builtThrough, failure: { target: r!.key, error: f.error, ...(f.hint ? { hint: f.hint } : {}), at: f.at, attempts: f.attempts } };
-  }
-  const first = chain.find((r) => r && r.outcome !== 'up-to-date');
-  if (!first) return { period, state: 'built', builtThrough };
-  const neverBuilt = builtThrough === '' && first.reason?.kind === 'never-built';
-  return { period, state: neverBuilt ? 'pending' : 'stale', builtThrough, stale: { target: first.key, reason: first.reason ? describeReason(first.reason) : first.outcome } };
 }
 
 function render(report: PublicationStatus[], io: Io): string {

@@ -3,19 +3,20 @@
  * made stale, until Ctrl-C. The cycle logic lives in engine/watch.ts; this file wires chokidar, the config
  * and the build into it.
  *
- * Watch holds the workspace lock for its whole session, with the database open: a save reaches its first
- * rule in milliseconds instead of paying for a database open each time, and an embedded database is never
- * opened by two processes (a `build` started meanwhile waits, saying so).
+ * Watch holds the workspace lock for its whole session, with the database open and the build log in memory:
+ * a save reaches its first rule in milliseconds instead of paying for a database open each time, only the
+ * periods a save can affect are checked again, and an embedded database is never opened by two processes (a
+ * `build` started meanwhile waits, saying so; `status` answers from the build log, which each cycle saves).
  */
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { WatchLoop, type WatchClock, type WatchCycle } from '../../engine/watch.ts';
 import { ConfigError, loadConfig, type PipelineConfig } from '../../lib/config/index.ts';
-import { localPath } from '../../rules/download.ts';
-import { selectTargets, TargetError, type PeriodTarget } from '../../rules/index.ts';
+import { localPath, selectTargets, TargetError, type PeriodTarget, type Pipeline } from '../../rules/index.ts';
+import type { Stage } from '../../rules/index.ts';
 import { UsageError, type Parsed } from '../args.ts';
 import { EXIT, styler, type Io } from '../io.ts';
-import { withWorkspace, type OpenWorkspace } from '../workspace.ts';
+import { withPipeline } from '../workspace.ts';
 import { reportedBuild } from './build.ts';
 
 /** Default quiet time after a save before building: long enough for an editor's write-and-rename. */
@@ -32,9 +33,9 @@ export function systemClock(): WatchClock {
   };
 }
 
-export async function watchCommand(io: Io, p: Parsed): Promise<number> {
+export async function watchCommand(io: Io, p: Parsed, stages?: readonly Stage[]): Promise<number> {
   const debounceMs = parseDebounce(p.options.debounce);
-  return withWorkspace(io, p.global, { lock: true, command: 'watch' }, (ws) => new WatchSession(io, p, ws, debounceMs).run());
+  return withPipeline(io, p.global, { write: true, command: 'watch', stages }, ({ pipeline }) => new WatchSession(io, p, pipeline, debounceMs).run());
 }
 
 function parseDebounce(text: string | boolean | undefined): number {
@@ -97,13 +98,17 @@ class WatchSession {
   constructor(
     private readonly io: Io,
     private readonly p: Parsed,
-    private readonly ws: OpenWorkspace,
+    private readonly pipeline: Pipeline,
     private readonly debounceMs: number,
   ) {
-    this.#configPath = resolve(ws.paths.root, p.global.config);
-    this.#good = ws.config;
-    this.#targets = selectTargets(p.positionals, ws.config);
+    this.#configPath = resolve(pipeline.ws.paths.root, p.global.config);
+    this.#good = pipeline.ws.rawConfig;
+    this.#targets = selectTargets(p.positionals, this.#good, pipeline.stages);
     this.#c = styler(io.stderr, io.env);
+  }
+
+  get ws() {
+    return this.pipeline.ws;
   }
 
   async run(): Promise<number> {
@@ -171,19 +176,39 @@ class WatchSession {
     if (removedHint) this.#stderr(`${this.#c.yellow('note:')} no longer configured: ${diff.removed.join(', ')}. ${removedHint}`);
     if (!build) return;
     try {
-      await reportedBuild(this.io, { ...this.ws, config: this.#good }, this.#targets, { global: this.p.global });
+      this.ws.setConfig(this.#good);
+      const targets = cycle === 1 || diff.removed.length > 0 ? this.#targets : this.#affected(diff, data);
+      await reportedBuild(this.io, this.pipeline, targets, { global: this.p.global });
     } catch (err) {
       this.#failed(err, cycle);
     } finally {
-      await this.ws.hasher.save();
+      // The log stays in memory for the next cycle; saved now so `status` (and a crash) see this cycle's work.
+      await this.pipeline.log.save();
     }
+  }
+
+  /**
+   * The selected targets a save can make stale: periods added or modified, every period of a publication
+   * whose settings changed, and periods whose local file changed. (A removal re-checks everything: what
+   * the tables and the catalog hold depends on every period.)
+   */
+  #affected(diff: ConfigDiff, files: string[]): PeriodTarget[] {
+    const changed = new Set([...diff.added, ...diff.modified]);
+    const touched = new Set(files);
+    const dir = this.#good.dir;
+    return this.#targets.filter((t) => {
+      if (changed.has(t.publication) || changed.has(`${t.publication}/${t.period}`)) return true;
+      const url = this.#good.publications.find((x) => x.code === t.publication)?.periods.find((e) => e.period.label === t.period)?.url;
+      const local = url === undefined ? undefined : localPath(url, dir);
+      return local !== undefined && touched.has(local);
+    });
   }
 
   /** The saved config, validated and with the command line's targets selected in it, or what is wrong. */
   async #reload(): Promise<{ config: PipelineConfig; targets: PeriodTarget[] } | { error: string }> {
     try {
       const config = await loadConfig(this.#configPath);
-      return { config, targets: selectTargets(this.p.positionals, config) };
+      return { config, targets: selectTargets(this.p.positionals, config, this.pipeline.stages) };
     } catch (err) {
       if (err instanceof ConfigError) return { error: err.message };
       if (err instanceof TargetError) return { error: `${err.message} (a target on the watch command line)\n  hint: ${err.hint}` };

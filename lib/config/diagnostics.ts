@@ -3,6 +3,7 @@
  * caret squiggle, a hint), the error that carries them, and "did you mean …?" suggestions.
  */
 
+import { PipelineError } from '../failure.ts';
 import type { Diagnostic } from './types.ts';
 
 const HINT_PREFIX = '  hint: ';
@@ -57,12 +58,14 @@ export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
  * A config that cannot be used. `message` renders every diagnostic (errors and warnings) with its
  * source line and squiggle, so printing the message is enough to show the user everything at once.
  */
-export class ConfigError extends Error {
+export class ConfigError extends PipelineError {
   /** Every problem found, in reading order. */
   readonly diagnostics: Diagnostic[];
 
   constructor(diagnostics: Diagnostic[], sourceText: string) {
-    super(formatDiagnostics(diagnostics, sourceText));
+    const text = formatDiagnostics(diagnostics, sourceText);
+    const first = sortDiagnostics(diagnostics)[0];
+    super({ kind: 'usage', message: text, text, ...(first ? { location: `${first.loc.file}:${first.loc.line}:${first.loc.col}` } : {}) });
     this.name = 'ConfigError';
     this.diagnostics = sortDiagnostics(diagnostics);
   }

@@ -93,9 +93,12 @@ const LOST_CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'E
  * is not remembered as a failure and the next build tries again.
  */
 function markLostConnection(err: unknown): unknown {
-  if (err instanceof Error && isLostConnection(err)) Object.assign(err, { environmental: true });
-  return err;
+  if (!(err instanceof Error) || !isLostConnection(err) || (err instanceof DbError && err.environmental)) return err;
+  const hint = err instanceof DbError ? err.failure.hint ?? LOST_HINT : LOST_HINT;
+  return new DbError(err instanceof DbError ? err.failure.message : err.message, hint, { cause: err, environmental: true });
 }
+
+const LOST_HINT = 'the connection to the PostgreSQL server was lost; nothing of the interrupted work was kept, build again once the server is back';
 
 /** The error, or one it wraps (COPY errors are re-worded with the row: `cause`), is a lost or refused connection. */
 function isLostConnection(err: unknown, depth = 0): boolean {

@@ -10,6 +10,7 @@
  * staging-table (`./staging.ts`) and slice (`./slices.ts`) functions.
  */
 import { DbError, type Db, type DbTx } from './types.ts';
+import { CHANGES_DDL, trackAllTables } from './changes.ts';
 import { foreignOwner, stagingName } from './staging.ts';
 
 export { PROVENANCE_COLUMNS, ensureStagingTable, foreignOwner, stagingColumns, stagingName, widerType } from './staging.ts';
@@ -19,8 +20,9 @@ export type { PeriodRef, Slice, SliceRow } from './slices.ts';
 /**
  * Version of the registry/staging layout written by this code; stored in `datawarp.meta`.
  * 2: every registry row records the workspace that wrote it (`workspace_id`), and `datawarp.workspaces` names them.
+ * 3: every staging table notes its changes in `datawarp.changes` (see ./changes.ts).
  */
-export const REGISTRY_VERSION = 2;
+export const REGISTRY_VERSION = 3;
 
 /** Any constant shared by every caller: serialises concurrent ensureSchemas calls on a real server. */
 const SCHEMA_LOCK_KEY = 0x6e6873; // "nhs"
@@ -104,6 +106,8 @@ export async function ensureSchemas(db: Db): Promise<void> {
     }
     if (found === undefined || found < REGISTRY_VERSION) {
       for (const stmt of MIGRATE_TO_2) await tx.query(stmt);
+      for (const stmt of CHANGES_DDL) await tx.query(stmt);
+      await trackAllTables(tx);
       await tx.query(
         `INSERT INTO datawarp.meta (key, value) VALUES ('registry_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
         [String(REGISTRY_VERSION)],

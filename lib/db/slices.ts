@@ -114,7 +114,11 @@ export async function deleteSlicesExcept(
   for (const { table_name: table } of tables) {
     const keys = keepBy.get(table) ?? [];
     const exists = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'staging' AND tablename = $1`, [table]);
-    if (exists[0]!.n > 0) {
+    // Look before deleting: a DELETE, even of nothing, counts as a change of the table (see ./changes.ts).
+    const stray = exists[0]!.n > 0
+      ? await tx.query(`SELECT 1 FROM ${stagingName(table)} WHERE _publication = $1 AND _period = $2 AND NOT (_source_key = ANY($3::text[])) LIMIT 1`, [publication, period, keys])
+      : [];
+    if (stray.length > 0) {
       const gone = await tx.query<{ n: number }>(
         `WITH d AS (DELETE FROM ${stagingName(table)} WHERE _publication = $1 AND _period = $2 AND NOT (_source_key = ANY($3::text[])) RETURNING 1)
          SELECT count(*)::int AS n FROM d`,

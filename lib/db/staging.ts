@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DbError, quoteIdent, type ColumnType, type Db, type DbTx } from './types.ts';
+import { trackChanges } from './changes.ts';
 
 /** Provenance columns of every staging table, in order, before the data columns. */
 export const PROVENANCE_COLUMNS: readonly { name: string; sql: string }[] = [
@@ -141,6 +142,7 @@ export async function ensureStagingTable(
     const defs = [...PROVENANCE_COLUMNS.map((c) => `${quoteIdent(c.name)} ${c.sql}`), ...columns.map((c) => `${quoteIdent(c.name)} ${c.type}`)];
     await tx.query(`CREATE TABLE ${qname} (${defs.join(', ')})`);
     await tx.query(`CREATE INDEX ${quoteIdent(sliceIndexName(table))} ON ${qname} (_publication, _period, _source_key)`);
+    await trackChanges(tx, table);
     await register(tx, table, publication, workspace);
     return { created: true, added: [], widened: [] };
   }

@@ -6,6 +6,7 @@
  */
 
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { PipelineError } from '../failure.ts';
 
 /** Column types of data tables; widening order boolean < integer < bigint < numeric < text, date < text. */
 export type ColumnType = 'integer' | 'bigint' | 'numeric' | 'date' | 'boolean' | 'text';
@@ -76,15 +77,12 @@ export interface Db {
  * A database problem a user can act on (cannot connect, bad value in a COPY, incompatible data directory …).
  * `message` says what and where; `hint` says what to do. Neither ever contains a password.
  */
-export class DbError extends Error {
-  /** What the user can do about it. */
-  readonly hint: string;
+export class DbError extends PipelineError {
   /** The database could not be reached: nothing about the data is wrong, and the next build tries again. */
   readonly environmental: boolean;
   constructor(message: string, hint: string, options?: { cause?: unknown; environmental?: boolean }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super({ kind: options?.environmental ? 'environment' : 'input', message, hint, cause: options?.cause });
     this.name = 'DbError';
-    this.hint = hint;
     this.environmental = options?.environmental ?? false;
   }
 }

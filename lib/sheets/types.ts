@@ -96,25 +96,26 @@ export interface SheetLocation {
   cell?: string;
 }
 
+import { PipelineError } from '../failure.ts';
+
 /**
  * An error a user can cause by feeding a bad file (or a too-narrow column type). The message says
  * what went wrong, where (file › member, sheet, cell) and what to do.
  */
-export class SheetError extends Error {
+export class SheetError extends PipelineError {
   file: string;
   member?: string;
   sheet?: string;
   cell?: string;
-  hint: string;
 
   constructor(what: string, where: SheetLocation, hint: string) {
-    super(`${what} (${formatLocation(where)}). ${hint}`);
+    const location = formatLocation(where);
+    super({ kind: 'input', message: `${what} (${location})`, hint, location, text: `${what} (${location}). ${hint}` });
     this.name = 'SheetError';
     this.file = where.file;
     this.member = where.member;
     this.sheet = where.sheet;
     this.cell = where.cell;
-    this.hint = hint;
   }
 }
 

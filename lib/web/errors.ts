@@ -6,6 +6,8 @@
  * CLI can print it as-is. `kind` lets callers branch without parsing text.
  */
 
+import { PipelineError } from '../failure.ts';
+
 /** What went wrong, coarse enough for a caller to decide (skip period, stop, retry later). */
 export type DownloadErrorKind =
   | 'not-found'
@@ -23,7 +25,7 @@ export const HINT_NOT_PUBLISHED =
   'the period may not be published yet — check the URL in config/publications.yaml';
 
 /** A download or page-discovery failure. `message` already contains the hint; `hint` is also kept separately. */
-export class DownloadError extends Error {
+export class DownloadError extends PipelineError {
   /** The URL (or path) exactly as the caller passed it. */
   readonly url: string;
   /** HTTP status of the last response, when there was one. */
@@ -31,8 +33,6 @@ export class DownloadError extends Error {
   readonly kind: DownloadErrorKind;
   /** What happened and where, without the hint (for re-wrapping with more context). */
   readonly summary: string;
-  /** What the user can do about it. */
-  readonly hint: string;
   /** How many HTTP attempts were made before giving up (1 for terminal errors). */
   readonly attempts?: number;
   /** The server or the network failed (5xx, 408, 429, timeouts, refused or cut connections): the next build tries again. */
@@ -47,33 +47,32 @@ export class DownloadError extends Error {
     attempts?: number;
     cause?: unknown;
   }) {
-    super(`${init.summary} — ${init.hint}`, init.cause === undefined ? undefined : { cause: init.cause });
-    this.name = 'DownloadError';
     // Nothing about the URL or the file is wrong, the server or the network failed: worth trying again next build.
-    this.environmental = init.kind === 'network' || init.kind === 'truncated' || (init.kind === 'http' && init.status !== undefined && (init.status >= 500 || init.status === 429 || init.status === 408));
+    const environmental = init.kind === 'network' || init.kind === 'truncated' || (init.kind === 'http' && init.status !== undefined && (init.status >= 500 || init.status === 429 || init.status === 408));
+    super({ kind: environmental ? 'environment' : 'input', message: init.summary, hint: init.hint, location: init.url, cause: init.cause, text: `${init.summary} — ${init.hint}` });
+    this.name = 'DownloadError';
+    this.environmental = environmental;
     this.url = init.url;
     this.kind = init.kind;
     this.summary = init.summary;
-    this.hint = init.hint;
     if (init.status !== undefined) this.status = init.status;
     if (init.attempts !== undefined) this.attempts = init.attempts;
   }
 }
 
 /** `downloads/index.json` exists but cannot be used (not JSON, wrong shape, unsafe names). */
-export class DownloadIndexError extends Error {
+export class DownloadIndexError extends PipelineError {
   /** Absolute path of the index file. */
   readonly path: string;
-  readonly hint: string;
 
   constructor(path: string, problem: string) {
     const hint =
       `delete ${path} (the downloaded files stay; they will be re-indexed by downloading again) ` +
       'or restore it from a backup';
-    super(`Cannot read the download index ${path}: ${problem} — ${hint}`);
+    const message = `Cannot read the download index ${path}: ${problem}`;
+    super({ kind: 'environment', message, hint, location: path, text: `${message} — ${hint}` });
     this.name = 'DownloadIndexError';
     this.path = path;
-    this.hint = hint;
   }
 }
 

@@ -20,5 +20,5 @@ export { backoffMs, createHostLimiter, MAX_RETRY_AFTER_MS, retryAfterMs, type Ho
 export { findDataLinks, isDataFileUrl, type DataLink } from './links.ts';
 export { fileNameFromContentDisposition, lastPathSegment, sanitiseFileName } from './names.ts';
 export { fetchPeriod, type FetchPeriodOptions, type PeriodFiles } from './period.ts';
-export { resolveSource, toConfigUrl, type Source } from './source.ts';
+export { localPath, resolveSource, toConfigUrl, type Source } from './source.ts';
 export { DownloadStore, TEMP_PREFIX, type IndexEntry } from './store.ts';

@@ -102,7 +102,7 @@ function linkedFrom(err: unknown, pageUrl: string): unknown {
     err.kind === 'not-found'
       ? 'the page links a file the server does not have (a broken link on the publisher\'s side); try again later, ' +
         'or list the file URLs of this period in config/publications.yaml instead of the page'
-      : err.hint;
+      : (err.hint ?? '');
   return new DownloadError({
     url: err.url,
     kind: err.kind,

@@ -34,6 +34,9 @@ export function resolveSource(url: string, baseDir: string): Source {
     return { kind: 'http', href };
   }
   if (scheme === 'file') {
+    // `file:data/x.csv` (no `//`) is a path relative to the config file, like a plain path; WHATWG parsing
+    // would make it `/data/x.csv`, a file the user never named.
+    if (!/^file:\/\//i.test(url)) return { kind: 'file', path: resolve(baseDir, decodeURI(url.slice('file:'.length))) };
     try {
       return { kind: 'file', path: fileURLToPath(url) };
     } catch (err) {
@@ -51,6 +54,19 @@ export function resolveSource(url: string, baseDir: string): Source {
     summary: `Unsupported URL scheme "${scheme}:" in ${JSON.stringify(url)}`,
     hint: 'use an http(s):// URL, a file:/// URL or a path relative to the config file',
   });
+}
+
+/**
+ * The file a config URL names (a path, relative to `baseDir` or absolute, or a `file:` URL), or undefined for
+ * http(s) and for URLs that name no usable file (those fail with their reason when downloaded).
+ */
+export function localPath(url: string, baseDir: string): string | undefined {
+  try {
+    const source = resolveSource(url, baseDir);
+    return source.kind === 'file' ? source.path : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

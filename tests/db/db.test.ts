@@ -271,9 +271,9 @@ describe('connection errors', () => {
           const [slept] = await Promise.all([tx.query('SELECT pg_sleep(5)'), admin.query('SELECT pg_terminate_backend($1)', [pid])]);
           return slept;
         })
-        .then(() => undefined, (e: unknown) => e as Error & { code?: string; environmental?: boolean });
-      expect(lost?.code).toBe('57P01');
-      expect(lost?.environmental).toBe(true);
+        .then(() => undefined, (e: unknown) => e as DbError);
+      expect((lost?.cause as { code?: string } | undefined)?.code).toBe('57P01');
+      expect(lost?.failure).toMatchObject({ kind: 'environment', transient: true });
       // The same in the middle of a COPY (where a load spends its time), whose error is re-worded with the row.
       await db.exec('DROP TABLE IF EXISTS copy_cut; CREATE TABLE copy_cut (n int)');
       const cut = await db

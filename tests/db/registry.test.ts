@@ -46,7 +46,7 @@ describe.each(testBackends())('registry on %s', (backend) => {
     await ensureSchemas(db);
     await Promise.all([ensureSchemas(db), ensureSchemas(db)]);
     const tables = await db.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'datawarp' ORDER BY 1`);
-    expect(tables.map((r) => r.t)).toEqual(['loads', 'meta', 'periods', 'sources', 'tables', 'workspaces']);
+    expect(tables.map((r) => r.t)).toEqual(['changes', 'loads', 'meta', 'periods', 'sources', 'tables', 'workspaces']);
     expect(await db.query(`SELECT value FROM datawarp.meta WHERE key = 'registry_version'`)).toEqual([{ value: String(REGISTRY_VERSION) }]);
   });
 

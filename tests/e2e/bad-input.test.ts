@@ -104,7 +104,7 @@ describe('a database that cannot be reached', () => {
     expect(again.code).toBe(1);
     const ends = again.events.filter((e) => e.event === 'target-end' && e.outcome !== 'up-to-date');
     expect(ends.map((e) => `${String(e.key)} ${String(e.outcome)}`).sort()).toEqual(['catalog:all failed', 'loaded:oaps/2016-10 failed', 'loaded:oaps/2016-12 failed', 'parquet:oaps/oaps_open_data failed']);
-    for (const e of ends) expect(e.error).toMatchObject({ environmental: true });
+    for (const e of ends) expect(e.error).toMatchObject({ kind: 'environment', transient: true });
     // The embedded database is there: everything loads, nothing is skipped as a previous failure.
     const built = await runCli(['build', '-C', ws, '--json']);
     expect(built.code).toBe(0);

@@ -7,20 +7,21 @@ import { decompress } from 'fzstd';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import Papa from 'papaparse';
 import { main } from '../../cli/main.ts';
+import type { Stage } from '../../rules/index.ts';
 
 export interface CliRun { code: number; stdout: string; stderr: string; events: Record<string, unknown>[] }
 
-export async function runCli(args: string[], env: Record<string, string | undefined> = {}, signal?: AbortSignal): Promise<CliRun> {
+export async function runCli(args: string[], env: Record<string, string | undefined> = {}, signal?: AbortSignal, stages?: readonly Stage[]): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
     stdout: { write: (s: string) => (stdout += s), isTTY: false },
     stderr: { write: (s: string) => (stderr += s), isTTY: false },
-    env: { CI: 'true', ...env },
+    env: { CI: 'true', NHS_PIPELINE_CHECK_READS: '1', ...env },
     cwd: process.cwd(),
     now: () => new Date(),
     signal: signal ?? new AbortController().signal,
-  });
+  }, stages);
   const events = args.includes('--json') ? stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
   return { code, stdout, stderr, events };
 }
@@ -67,7 +68,7 @@ export function startCli(args: string[], env: Record<string, string | undefined>
   const root = join(import.meta.dirname, '../..');
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'pipeline.ts'), ...args], {
     cwd: root,
-    env: { ...process.env, CI: 'true', ...env },
+    env: { ...process.env, CI: 'true', NHS_PIPELINE_CHECK_READS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

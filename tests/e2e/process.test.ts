@@ -5,7 +5,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireLock } from '../../engine/index.ts';
+import { acquireLock } from '../../lib/lock.ts';
 import { openDb } from '../../lib/db/index.ts';
 import { readLoads } from '../../lib/db/registry.ts';
 import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
@@ -93,20 +93,28 @@ describe.each(testBackends())('the CLI as a process (%s)', (backend) => {
     expect(second.stdout()).toContain('"key":"loaded:oaps/2016-10"');
   });
 
-  it('with the embedded database, status waits for a running build instead of opening the database beside it', async () => {
-    if (backend !== 'pglite') return; // a database server is safe to read during a build
-    const held = await acquireLock(join(ws, '.cache/build.lock'), { pid: process.pid, since: new Date().toISOString(), command: 'build' }, {
-      signal: new AbortController().signal,
-      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    });
-    const status = startCli(['status', '-C', ws], env);
-    await until(() => /Waiting for another build in this workspace/.test(status.stderr()));
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(status.stdout()).toBe('');
-    expect(status.stderr()).not.toContain('MaxListenersExceededWarning');
-    await held.release();
-    expect(await status.code).toBe(0);
-    expect(status.stdout()).toContain('3/3 periods built');
+  it('status, explain and build -n answer while a build holds the workspace and its database, and say so', async () => {
+    // This test process plays a running build: it holds the workspace lock and, with the embedded database, the database.
+    const me = { pid: process.pid, since: new Date().toISOString(), command: 'build' };
+    const opts = { signal: new AbortController().signal, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+    const held = [await acquireLock(join(ws, '.cache/build.lock'), me, opts), await acquireLock(join(ws, '.cache/db.lock'), me, opts)];
+    try {
+      // Real processes: the lock knows this test process as the holder, the CLI as someone else.
+      const status = startCli(['status', '-C', ws], env);
+      expect(await status.code).toBe(0);
+      expect(status.stdout()).toContain(`a build is in progress in this workspace (pid ${process.pid}`);
+      expect(status.stdout(), status.stderr()).toContain('3/3 periods built');
+      expect(status.stderr()).not.toContain('Waiting');
+      const plan = startCli(['build', '-n', '-C', ws], env);
+      expect(await plan.code).toBe(0);
+      expect(plan.stdout()).toContain('Nothing to do');
+      expect(plan.stderr()).toContain('a build is in progress');
+      const why = startCli(['explain', 'oaps/2016-10:loaded', '-C', ws], env);
+      expect(await why.code).toBe(0);
+      expect(why.stdout()).toContain('loaded oaps/2016-10: up to date');
+    } finally {
+      for (const l of held) await l.release();
+    }
   });
 });
 

@@ -1,54 +1,56 @@
 /**
- * A small file-based rule set for engine tests: `upper:<n>` upper-cases `in/<n>.txt` into `out/<n>.upper`,
- * `count:<n>` counts the letters of `upper:<n>`. Each output embeds its provenance like real manifests do.
- * Upper-casing loses case, so editing `abc` to `aBc` rebuilds `upper` to identical bytes: early cutoff.
+ * An in-memory rig for engine tests: no disk, no real clock. Files are entries of a map (`in/a.txt`); rules
+ * store their outputs, with the provenance embedded as real artifacts do, in the same map; the failure
+ * ledger is a map too. `upper:<n>` upper-cases `in/<n>.txt` into `out/<n>.upper`, `count:<n>` counts the
+ * letters of `upper:<n>`. Upper-casing loses case, so editing `abc` to `aBc` rebuilds `upper` to identical
+ * output: early cutoff. Extra rules can be added per build (`rules`).
  */
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import {
-  BuildSession,
-  FailureLedger,
-  FileHasher,
-  PENDING,
-  sha256,
-  type BuildEvent,
-  type Rule,
-  type RunContext,
-  type TargetRecord,
-} from '../../engine/index.ts';
+import { BuildSession, PENDING, sha256, type BuildEvent, type FailureLedger, type FailureRecord, type Rule, type RunContext, type TargetRecord } from '../../engine/index.ts';
+import { PipelineError, toFailure } from '../../lib/failure.ts';
 
 export interface Rig {
-  dir: string;
+  /** The virtual files, by path. */
+  files: Map<string, string>;
   write(path: string, content: string): Promise<void>;
   read(path: string): Promise<string>;
+  remove(path: string): void;
   /** `pending`: source keys that answer {@link PENDING} (their value waits on targets that would run first). */
-  build(keys: string[], opts?: { dryRun?: boolean; retryFailed?: boolean; jobs?: number; signal?: AbortSignal; pending?: string[] }): Promise<RigResult>;
+  build(keys: string[], opts?: { dryRun?: boolean; retryFailed?: boolean; jobs?: number; signal?: AbortSignal; pending?: string[]; rules?: Rule[] }): Promise<RigResult>;
   /** Make `upper:<n>` throw while set. */
   failing: Set<string>;
   /** Make `upper:<n>` throw an environmental failure (a server that cannot be reached) while set. */
   unreachable: Set<string>;
   upperVersion: string;
+  /** The fake clock: every `now()` call advances it by one millisecond. */
+  clock: { ms: number };
   cleanup(): Promise<void>;
 }
 export interface RigResult { ran: string[]; upToDate: string[]; failed: string[]; skipped: string[]; wouldRun: string[]; events: BuildEvent[]; maxConcurrent: number }
 
 export async function makeRig(): Promise<Rig> {
-  const dir = await mkdtemp(join(tmpdir(), 'engine-'));
+  const files = new Map<string, string>();
+  const clock = { ms: Date.UTC(2026, 0, 1) };
+  const read = async (p: string) => {
+    const v = files.get(p);
+    if (v === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
+    return v;
+  };
+  const ledger: FailureLedger = {
+    read: async (key) => (files.has(ledgerPath(key)) ? (JSON.parse(files.get(ledgerPath(key))!) as FailureRecord) : undefined),
+    write: async (r) => void files.set(ledgerPath(r.target), JSON.stringify(r)),
+    clear: async (key) => void files.delete(ledgerPath(key)),
+  };
   const rig: Rig = {
-    dir,
+    files,
+    clock,
     failing: new Set(),
     unreachable: new Set(),
     upperVersion: '1',
-    write: async (p, c) => {
-      await mkdir(dirname(join(dir, p)), { recursive: true });
-      await writeFile(join(dir, p), c);
-    },
-    read: (p) => readFile(join(dir, p), 'utf8'),
-    cleanup: () => rm(dir, { recursive: true, force: true }),
+    write: async (p, c) => void files.set(p, c),
+    read,
+    remove: (p) => void files.delete(p),
+    cleanup: async () => files.clear(),
     build: async (keys, opts = {}) => {
-      const hasher = new FileHasher(join(dir, '.cache/hashes.json'));
-      await hasher.load();
       let running = 0;
       let maxConcurrent = 0;
       const track = async <T>(fn: () => Promise<T>) => {
@@ -63,23 +65,35 @@ export async function makeRig(): Promise<Rig> {
       };
       // Only the work after the inputs are in counts as running: a rule waiting on `need` holds no slot.
       const rules = [
-        fileRule(dir, 'upper', rig, async (ctx) => (await ctx.need(`file:in/${ctx.id}.txt`), track(() => upper(ctx, dir, rig)))),
-        fileRule(dir, 'count', rig, async (ctx) => (await ctx.need(`upper:${ctx.id}`), track(() => count(ctx, dir)))),
+        memoryRule(rig, 'upper', async (ctx) => (await ctx.need(`file:in/${ctx.id}.txt`), track(() => upper(ctx, rig)))),
+        memoryRule(rig, 'count', async (ctx) => {
+          const up = await ctx.need<string>(`upper:${ctx.id}`);
+          return track(() => emit(ctx, rig, 'count', String(up.replace(/[^A-Z]/g, '').length)));
+        }),
+        ...(opts.rules ?? []),
       ];
       const events: BuildEvent[] = [];
       const session = new BuildSession({
         rules,
-        sources: { digest: async (key) => (opts.pending?.includes(key) ? PENDING : hasher.hash(join(dir, key.slice('file:'.length)))) },
-        ledger: new FailureLedger(join(dir, 'failures')),
+        sources: {
+          digest: async (key) => {
+            if (opts.pending?.includes(key)) return PENDING;
+            const v = files.get(key.slice('file:'.length));
+            return v === undefined ? undefined : sha256(v);
+          },
+          value: async (key) => files.get(key.slice('file:'.length)),
+        },
+        ledger,
+        classify: toFailure,
+        checkReads: true,
         jobs: opts.jobs ?? 4,
         dryRun: opts.dryRun,
         retryFailed: opts.retryFailed,
         signal: opts.signal ?? new AbortController().signal,
         onEvent: (e) => events.push(e),
-        now: () => new Date(),
+        now: () => new Date(clock.ms++),
       });
       await session.build(keys);
-      await hasher.save();
       const by = (o: string) => session.results().filter((r) => r.outcome === o).map((r) => r.key).sort();
       return { ran: by('ran'), upToDate: by('up-to-date'), failed: by('failed'), skipped: by('skipped'), wouldRun: by('would-run'), events, maxConcurrent };
     },
@@ -87,47 +101,39 @@ export async function makeRig(): Promise<Rig> {
   return rig;
 }
 
-function fileRule(dir: string, name: string, rig: Rig, run: Rule['run']): Rule {
-  const out = (id: string) => join(dir, 'out', `${id}.${name}`);
+const ledgerPath = (key: string) => `failures/${key.replace(':', '/')}.json`;
+
+/** A rule whose artifact is `out/<id>.<name>` in the rig's map: `{ provenance, body }` as JSON. */
+export function memoryRule(rig: Rig, name: string, run: Rule['run'], version?: () => string): Rule {
+  const out = (id: string) => `out/${id}.${name}`;
   return {
     name,
     get version() {
-      return name === 'upper' ? rig.upperVersion : '1';
+      return version?.() ?? (name === 'upper' ? rig.upperVersion : '1');
     },
-    async readRecord(id) {
-      try {
-        return JSON.parse(await readFile(out(id), 'utf8')).provenance as TargetRecord;
-      } catch {
-        return undefined;
-      }
-    },
-    async currentOutput(id) {
-      try {
-        return sha256(JSON.parse(await readFile(out(id), 'utf8')).body);
-      } catch {
-        return undefined;
-      }
+    store: {
+      async find(id) {
+        const text = rig.files.get(out(id));
+        if (text === undefined) return undefined;
+        const file = JSON.parse(text) as { provenance: TargetRecord; body: string };
+        return { record: file.provenance, current: sha256(file.body) };
+      },
+      read: async (id) => (JSON.parse(rig.files.get(out(id))!) as { body: string }).body,
     },
     run,
   };
 }
 
-async function emit(ctx: RunContext, dir: string, ext: string, body: string) {
-  const path = join(dir, 'out', `${ctx.id}.${ext}`);
-  await mkdir(dirname(path), { recursive: true });
+/** Writes a rule's artifact with its provenance; returns the run result. */
+export async function emit(ctx: RunContext, rig: Rig, ext: string, body: string) {
   const output = sha256(body);
-  await writeFile(path, JSON.stringify({ provenance: { ...ctx.provenance(), output }, body }));
-  return { output };
+  rig.files.set(`out/${ctx.id}.${ext}`, JSON.stringify({ provenance: { ...ctx.provenance(), output }, body }));
+  return { output, value: body };
 }
 
-async function upper(ctx: RunContext, dir: string, rig: Rig) {
-  if (rig.failing.has(ctx.id)) throw Object.assign(new Error(`cannot read in/${ctx.id}.txt`), { hint: 'fix it' });
-  if (rig.unreachable.has(ctx.id)) throw Object.assign(new Error('the server cannot be reached'), { hint: 'start it', environmental: true });
-  const text = await readFile(join(dir, 'in', `${ctx.id}.txt`), 'utf8');
-  return emit(ctx, dir, 'upper', text.toUpperCase());
-}
-
-async function count(ctx: RunContext, dir: string) {
-  const up = JSON.parse(await readFile(join(dir, 'out', `${ctx.id}.upper`), 'utf8')).body as string;
-  return emit(ctx, dir, 'count', String(up.replace(/[^A-Z]/g, '').length));
+async function upper(ctx: RunContext, rig: Rig) {
+  if (rig.failing.has(ctx.id)) throw new PipelineError({ kind: 'input', message: `cannot read in/${ctx.id}.txt`, hint: 'fix it' });
+  if (rig.unreachable.has(ctx.id)) throw new PipelineError({ kind: 'environment', message: 'the server cannot be reached', hint: 'start it' });
+  const text = await ctx.need<string>(`file:in/${ctx.id}.txt`);
+  return emit(ctx, rig, 'upper', text.toUpperCase());
 }

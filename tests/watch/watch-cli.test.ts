@@ -127,7 +127,10 @@ describe.each(testBackends())('watch on %s', (backend) => {
     expect(saves[1]).toBeLessThan(run.events.indexOf(during.at(-1)!));
     const ranDuring = ranIn(during);
     expect(ranDuring).toContain('loaded:oaps/2016-10');
-    expect(ranDuring.filter((k) => /2016-12|2017-02/.test(k))).toEqual([]);
+    // The running build loads nothing of the periods saved meanwhile. (It may bring the December chain up to
+    // date as far as its canonical manifest, which describes the table whose Parquet this build rewrites: a
+    // declared input of that Parquet file, checked after the save.)
+    expect(ranDuring.filter((k) => /^loaded:oaps\/(2016-12|2017-02)/.test(k))).toEqual([]);
 
     const followUp = await nextCycle();
     expect(followUp[0]).toMatchObject({ changed: ['config/publications.yaml', 'files/oaps-open-data-dec-2016.csv'], config: 'same', build: true });
@@ -146,7 +149,9 @@ describe.each(testBackends())('watch on %s', (backend) => {
     expect(events[0]).toMatchObject({ config: 'changed', added: [], removed: ['oaps/2017-02'], build: true });
     expect(String(events[0].hint)).toContain('`npx tsx pipeline.ts clean --execute` removes them');
     expect(run.stderr()).toContain('note: no longer configured: oaps/2017-02. Nothing was deleted');
-    expect(ranIn(events)).toEqual([]);
+    // No period is built. The table's documentation is rewritten from the newest period still configured (its
+    // canonical manifest describes the table), with every row it had.
+    expect(ranIn(events).filter((k) => !/^(parquet|catalog):/.test(k))).toEqual([]);
     for (const stage of ['download', 'draft', 'enriched', 'canonical']) {
       await expect(readFile(join(ws, 'manifests', stage, 'oaps/2017-02.yaml'), 'utf8')).resolves.toContain('2017-02');
     }

@@ -45,7 +45,7 @@ export function startWatch(args: string[], env: Record<string, string | undefine
       },
     },
     stderr: { isTTY: false, write: (s: string) => (stderr += s) },
-    env: { CI: 'true', ...env },
+    env: { CI: 'true', NHS_PIPELINE_CHECK_READS: '1', ...env },
     cwd: process.cwd(),
     now: () => new Date(),
     signal: controller.signal,

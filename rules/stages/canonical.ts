@@ -3,12 +3,13 @@
  * load contract: for each table, its physical name, columns with physical names and PostgreSQL types, and
  * where each comes from.
  */
-import type { Rule } from '../engine/index.ts';
-import type { ColumnOverride, TableOverride } from '../lib/config/index.ts';
-import { fitIdent } from '../lib/naming.ts';
-import { plural, type EnrichedBody, type EnrichedTable } from './enrich.ts';
-import { manifestRule, readManifest } from './manifest-io.ts';
-import { isConfigured, manifestPath, publication, type Workspace } from './workspace.ts';
+import type { ColumnOverride, TableOverride } from '../../lib/config/types.ts';
+import { fitIdent } from '../../lib/naming.ts';
+import type { Stage } from '../stage.ts';
+import { manifestOrphans } from '../stores/manifest-orphans.ts';
+import { ManifestStore } from '../stores/manifest.ts';
+import { isConfigured, splitId, type Workspace } from '../workspace.ts';
+import { plural, type EnrichedBody, type EnrichedTable } from './enriched.ts';
 
 export interface CanonicalColumn { name: string; type: string; index: number; source_column: string; header: string; description: string; overridden?: boolean }
 export interface CanonicalTable {
@@ -21,21 +22,36 @@ export interface CanonicalTable {
 }
 export interface CanonicalBody { publication: string; period: string; tables: CanonicalTable[]; skipped_tables: string[] }
 
-export function canonicalRule(ws: Workspace): Rule {
-  return manifestRule<CanonicalBody>(ws.paths.manifests, {
-    name: 'canonical',
-    version: '1',
-    exists: (id) => isConfigured(ws, id),
-    staticInputs: (id) => [`enriched:${id}`],
-    async build(ctx, code, period) {
-      await ctx.need(`enriched:${ctx.id}`);
-      await ctx.need(`config:${code}#overrides`);
-      const enriched = await readManifest<EnrichedBody>(manifestPath(ws, 'enriched', code, period));
-      if (!enriched) throw new Error(`enriched manifest for ${ctx.id} is missing`);
-      const body = canonicalise(enriched.body, publication(ws, code).overrides.tables);
-      return { body, summary: plural(body.tables.length, 'table'), stats: { tables: body.tables.length } };
-    },
-  });
+export const canonical: Stage<CanonicalBody> = {
+  name: 'canonical',
+  grain: 'period',
+  rule(ws) {
+    const store = canonicalStore(ws);
+    return {
+      name: 'canonical',
+      version: '1',
+      store: Object.assign(store, { orphans: manifestOrphans(store) }),
+      exists: (id) => isConfigured(ws.rawConfig, id),
+      staticInputs: (id) => [`enriched:${id}`],
+      async run(ctx) {
+        const enriched = await ctx.need<EnrichedBody>(`enriched:${ctx.id}`);
+        const overrides = await ctx.need<Record<string, TableOverride>>(`config:${splitId(ctx.id)[0]}#overrides`);
+        const body = canonicalise(enriched, overrides);
+        const { output, value } = await store.write(ctx.id, ctx.provenance(), body);
+        return { output, value, summary: plural(body.tables.length, 'table'), stats: { tables: body.tables.length } };
+      },
+    };
+  },
+};
+
+/** The canonical manifests; the build log keeps the names of the tables each one defines. */
+export function canonicalStore(ws: Workspace): ManifestStore<CanonicalBody> {
+  return new ManifestStore<CanonicalBody>(ws, 'canonical', (b) => b.tables.map((t) => t.table));
+}
+
+/** The tables the canonical manifest of `pub/period` defines, or undefined when it has none yet. */
+export async function tablesOf(ws: Workspace, id: string): Promise<string[] | undefined> {
+  return (await canonicalStore(ws).summary(id)) as string[] | undefined;
 }
 
 /** Applies overrides (rename, skip, column names, types, descriptions) to the enriched tables. */

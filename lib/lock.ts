@@ -1,26 +1,47 @@
 /**
- * The workspace lock: one build at a time per workspace. A second build waits (saying so once) until the
- * first ends; a lock left by a process that no longer exists is taken over.
+ * The workspace lock: one writer at a time per workspace. A second build waits (saying so once) until the
+ * first ends; a lock left by a process that no longer exists is taken over. Readers never wait: they ask
+ * who holds it ({@link lockHolder}) or try once ({@link tryAcquireLock}).
  */
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { tempPathFor } from './atomic.ts';
+import { isProcessAlive } from './process.ts';
 
 export interface LockHolder { pid: number; since: string; command: string }
 export interface Lock { release(): Promise<void> }
 
+/** Takes the lock, waiting (and saying so once, through `onWait`) while another live process holds it. */
 export async function acquireLock(
   path: string,
   me: LockHolder,
   opts: { signal: AbortSignal; onWait?: (holder: LockHolder) => void; sleep: (ms: number, signal: AbortSignal) => Promise<void> },
 ): Promise<Lock> {
-  await mkdir(dirname(path), { recursive: true });
   let told = false;
   for (;;) {
     opts.signal.throwIfAborted();
+    const got = await tryAcquireLock(path, me);
+    if ('release' in got) return got;
+    if (!told) {
+      opts.onWait?.(got.holder);
+      told = true;
+    }
+    await opts.sleep(200, opts.signal);
+  }
+}
+
+/**
+ * One attempt: the lock, or the live process that holds it. A lock left by a process that no longer runs
+ * is taken over. Readers that must briefly have the workspace to themselves (opening the embedded database)
+ * use this, so they never wait for a build.
+ */
+export async function tryAcquireLock(path: string, me: LockHolder): Promise<Lock | { holder: LockHolder }> {
+  await mkdir(dirname(path), { recursive: true });
+  for (;;) {
     // Write the holder to a private file, then hard-link it into place: the lock appears atomically with
     // its content, so nobody ever reads a half-written holder and mistakes it for a stale lock.
-    const tmp = `${path}.${me.pid}.tmp`;
+    const tmp = tempPathFor(path);
     await writeFile(tmp, JSON.stringify(me));
     try {
       await link(tmp, path);
@@ -31,15 +52,8 @@ export async function acquireLock(
       await rm(tmp, { force: true });
     }
     const holder = await readHolder(path);
-    if (!holder || !isProcessAlive(holder.pid) || holder.pid === me.pid) {
-      await removeIfStill(path, holder);
-      continue;
-    }
-    if (!told) {
-      opts.onWait?.(holder);
-      told = true;
-    }
-    await opts.sleep(200, opts.signal);
+    if (holder && isProcessAlive(holder.pid) && holder.pid !== me.pid) return { holder };
+    await removeIfStill(path, holder);
   }
 }
 
@@ -71,34 +85,8 @@ async function readHolder(path: string): Promise<LockHolder | undefined> {
   }
 }
 
-/** Whether a process exists (EPERM: it exists but belongs to someone else). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * For readers that must not run beside a writer but need not exclude each other (e.g. `status` on an
- * embedded database that only one process may open): waits while a live process holds the lock, without
- * taking it and without touching a stale one.
- */
-export async function waitWhileLocked(
-  path: string,
-  opts: { signal: AbortSignal; onWait?: (holder: LockHolder) => void; sleep: (ms: number, signal: AbortSignal) => Promise<void> },
-): Promise<void> {
-  let told = false;
-  for (;;) {
-    opts.signal.throwIfAborted();
-    const holder = await readHolder(path);
-    if (!holder || !isProcessAlive(holder.pid) || holder.pid === process.pid) return;
-    if (!told) {
-      opts.onWait?.(holder);
-      told = true;
-    }
-    await opts.sleep(200, opts.signal);
-  }
+/** The live process holding the lock, if any (a lock left by a dead process counts as free). Never waits. */
+export async function lockHolder(path: string): Promise<LockHolder | undefined> {
+  const holder = await readHolder(path);
+  return holder && isProcessAlive(holder.pid) && holder.pid !== process.pid ? holder : undefined;
 }

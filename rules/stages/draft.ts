@@ -15,14 +15,15 @@
  * lies within the range it covers, usually at its end. An open range (`… - present`) takes its end
  * from the period column, else from the name.
  */
-import type { Rule } from '../engine/index.ts';
-import { describeFile, type FileExtraction, type TableInfo } from '../lib/sheets/index.ts';
-import { periodFromText } from '../lib/period-text.ts';
-import { parsePeriod, periodContains, type Period } from '../lib/periods.ts';
-import { blobFor, type FileRef } from './blobs.ts';
+import type { FileExtraction, TableInfo } from '../../lib/sheets/index.ts';
+import { periodFromText } from '../../lib/period-text.ts';
+import { parsePeriod, periodContains, type Period } from '../../lib/periods.ts';
+import { blobFor, type FileRef } from '../blobs.ts';
+import type { Stage } from '../stage.ts';
+import { manifestOrphans } from '../stores/manifest-orphans.ts';
+import { ManifestStore } from '../stores/manifest.ts';
+import { isConfigured, splitId } from '../workspace.ts';
 import type { DownloadBody } from './download.ts';
-import { manifestRule, readManifest } from './manifest-io.ts';
-import { isConfigured, manifestPath, publication, type Workspace } from './workspace.ts';
 
 /** Where a table's period was read from, in order of preference. */
 export type PeriodSource = 'metadata' | 'column' | 'name' | 'page' | 'config';
@@ -76,35 +77,39 @@ export interface DraftFile {
 }
 export interface DraftBody { publication: string; period: string; files: DraftFile[] }
 
-export function draftRule(ws: Workspace): Rule {
-  return manifestRule<DraftBody>(ws.paths.manifests, {
-    name: 'draft',
-    version: '2',
-    exists: (id) => isConfigured(ws, id),
-    staticInputs: (id) => [`download:${id}`],
-    async build(ctx, code, period) {
-      await ctx.need(`download:${ctx.id}`);
-      await ctx.need(`config:${code}#include_sheets`);
-      const download = await readManifest<DownloadBody>(manifestPath(ws, 'download', code, period));
-      if (!download) throw new Error(`download manifest for ${ctx.id} is missing`);
-      const pub = publication(ws, code);
-      const includeSheets = pub.overrides.includeSheets;
-      const configured = pub.periods.find((e) => e.period.label === period)?.period ?? parsePeriod(period);
-      const page = download.body.kind === 'page' ? download.body.url : undefined;
-      const files: DraftFile[] = [];
-      for (const file of download.body.files) {
-        const blob = await blobFor(ws, file, ctx.signal);
-        const found = await ws.describe({ path: blob, name: file.name, url: file.url, sha256: file.sha256 }, includeSheets, ctx.signal);
-        files.push(draftFile(file, found, { page, configured }));
-      }
-      const tables = files.reduce((n, f) => n + f.tables.length, 0);
-      const rows = files.reduce((n, f) => n + f.tables.reduce((m, t) => m + t.row_count, 0), 0);
-      const disagree = files.reduce((n, f) => n + f.tables.filter((t) => t.warnings.some((w) => w.startsWith('period:'))).length, 0);
-      const note = disagree ? `; ${disagree} table${disagree === 1 ? '' : 's'} name${disagree === 1 ? 's' : ''} another period than the config (see warnings)` : '';
-      return { body: { publication: code, period, files }, summary: `${tables} table${tables === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}${note}`, stats: { tables, rows } };
-    },
-  });
-}
+export const draft: Stage<DraftBody> = {
+  name: 'draft',
+  grain: 'period',
+  rule(ws) {
+    const store = new ManifestStore<DraftBody>(ws, 'draft');
+    return {
+      name: 'draft',
+      version: '2',
+      store: Object.assign(store, { orphans: manifestOrphans(store) }),
+      exists: (id) => isConfigured(ws.rawConfig, id),
+      staticInputs: (id) => [`download:${id}`],
+      async run(ctx) {
+        const [code, period] = splitId(ctx.id);
+        const download = await ctx.need<DownloadBody>(`download:${ctx.id}`);
+        const includeSheets = await ctx.need<string[]>(`config:${code}#include_sheets`);
+        const configured = parsePeriod(period);
+        const page = download.kind === 'page' ? download.url : undefined;
+        const files: DraftFile[] = [];
+        for (const file of download.files) {
+          const blob = await blobFor(ws, file, ctx.signal);
+          const found = await ws.describe({ path: blob, name: file.name, url: file.url, sha256: file.sha256 }, includeSheets, ctx.signal);
+          files.push(draftFile(file, found, { page, configured }));
+        }
+        const tables = files.reduce((n, f) => n + f.tables.length, 0);
+        const rows = files.reduce((n, f) => n + f.tables.reduce((m, t) => m + t.row_count, 0), 0);
+        const disagree = files.reduce((n, f) => n + f.tables.filter((t) => t.warnings.some((w) => w.startsWith('period:'))).length, 0);
+        const note = disagree ? `; ${disagree} table${disagree === 1 ? '' : 's'} name${disagree === 1 ? 's' : ''} another period than the config (see warnings)` : '';
+        const { output, value } = await store.write(ctx.id, ctx.provenance(), { publication: code, period, files });
+        return { output, value, summary: `${tables} table${tables === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}${note}`, stats: { tables, rows } };
+      },
+    };
+  },
+};
 
 interface PeriodContext {
   page?: string;

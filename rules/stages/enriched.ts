@@ -6,12 +6,14 @@
  * match keeps the name it had, so it lands in the same database table. Column drift against the reference
  * is recorded.
  */
-import type { Rule } from '../engine/index.ts';
-import { columnNames, columnSimilarity, tableName } from '../lib/naming.ts';
-import { comparePeriods } from '../lib/periods.ts';
+import { columnNames, columnSimilarity, tableName } from '../../lib/naming.ts';
+import { comparePeriods } from '../../lib/periods.ts';
+import type { PipelineConfig } from '../../lib/config/types.ts';
+import type { Stage } from '../stage.ts';
+import { manifestOrphans } from '../stores/manifest-orphans.ts';
+import { ManifestStore } from '../stores/manifest.ts';
+import { isConfigured, publication, splitId } from '../workspace.ts';
 import type { DraftBody, DraftFile, DraftTable } from './draft.ts';
-import { manifestRule, readManifest } from './manifest-io.ts';
-import { isConfigured, manifestPath, publication, type Workspace } from './workspace.ts';
 
 export interface EnrichedColumn {
   name: string;
@@ -40,32 +42,34 @@ export interface EnrichedBody { publication: string; period: string; reference_p
 /** Columns must overlap at least this much (Jaccard, year tokens ignored) to inherit a reference name. */
 export const REFERENCE_MATCH = 0.6;
 
-export function enrichRule(ws: Workspace): Rule {
-  return manifestRule<EnrichedBody>(ws.paths.manifests, {
-    name: 'enriched',
-    version: '2',
-    exists: (id) => isConfigured(ws, id),
-    staticInputs: (id) => [`draft:${id}`],
-    async build(ctx, code, period) {
-      await ctx.need(`draft:${ctx.id}`);
-      const draft = await readManifest<DraftBody>(manifestPath(ws, 'draft', code, period));
-      if (!draft) throw new Error(`draft manifest for ${ctx.id} is missing`);
-      await ctx.need(`config:${code}/${period}#previous`);
-      const prev = previousPeriod(ws, code, period);
-      let reference: EnrichedBody | undefined;
-      if (prev && (await ctx.needOptional(`enriched:${code}/${prev}`))) {
-        reference = (await readManifest<EnrichedBody>(manifestPath(ws, 'enriched', code, prev)))?.body;
-      }
-      const body = enrich(draft.body, reference);
-      const kept = body.tables.filter((t) => t.identity.method === 'reference').length;
-      return { body, summary: `${plural(body.tables.length, 'table')} named${kept ? `, ${kept} by reference to ${prev}` : ''}`, stats: { tables: body.tables.length } };
-    },
-  });
-}
+export const enriched: Stage<EnrichedBody> = {
+  name: 'enriched',
+  grain: 'period',
+  rule(ws) {
+    const store = new ManifestStore<EnrichedBody>(ws, 'enriched');
+    return {
+      name: 'enriched',
+      version: '2',
+      store: Object.assign(store, { orphans: manifestOrphans(store) }),
+      exists: (id) => isConfigured(ws.rawConfig, id),
+      staticInputs: (id) => [`draft:${id}`],
+      async run(ctx) {
+        const [code] = splitId(ctx.id);
+        const draft = await ctx.need<DraftBody>(`draft:${ctx.id}`);
+        const prev = await ctx.need<string | null>(`config:${ctx.id}#previous`);
+        const reference = prev ? await ctx.needOptional<EnrichedBody>(`enriched:${code}/${prev}`) : undefined;
+        const body = enrich(draft, reference);
+        const kept = body.tables.filter((t) => t.identity.method === 'reference').length;
+        const { output, value } = await store.write(ctx.id, ctx.provenance(), body);
+        return { output, value, summary: `${plural(body.tables.length, 'table')} named${kept ? `, ${kept} by reference to ${prev}` : ''}`, stats: { tables: body.tables.length } };
+      },
+    };
+  },
+};
 
 /** The configured period just before `period` in the same publication, by date. */
-export function previousPeriod(ws: Workspace, code: string, period: string): string | undefined {
-  const periods = publication(ws, code).periods.map((e) => e.period).sort(comparePeriods);
+export function previousPeriod(config: PipelineConfig, code: string, period: string): string | undefined {
+  const periods = publication(config, code).periods.map((e) => e.period).sort(comparePeriods);
   const i = periods.findIndex((p) => p.label === period);
   return i > 0 ? periods[i - 1].label : undefined;
 }

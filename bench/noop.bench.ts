@@ -1,0 +1,221 @@
+/**
+ * No-op benchmark: what it costs to find out there is nothing to do, beside Ninja and `make -rR` deciding the
+ * same on a same-shaped graph of `cp` commands (items × 6 chained targets), in the same run.
+ *
+ * Cases, each through `node_modules/.bin/tsx pipeline.ts` as users run it, in a fresh process per run:
+ * - `--help`, and a no-op build of the bundled example (copied with its sample files into a temp folder);
+ * - generated workspaces of P publications × 20 periods of tiny CSVs (200 and 2,000 periods by default):
+ *   the first build (the engine's own overhead per target: wall time minus the time the rules report,
+ *   with `-j 1` so the two add up), no-op builds, a no-op after touching every input (no rule may run),
+ *   and one period's source file changed (only its chain may run; the time beyond its rules is printed).
+ * Medians of `--runs` runs, with each run's peak RSS (GNU time). On the embedded database by default;
+ * `--backend postgres` (or both) uses a fresh database on DATABASE_URL's server.
+ *
+ *   npx tsx bench/noop.bench.ts [--runs 5] [--periods 200,2000] [--backend pglite,postgres] [--skip-example]
+ *
+ * Timings are printed, never asserted; the run fails when a no-op runs a rule or a change runs more than its chain.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const ROOT = join(import.meta.dirname, '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    periods: { type: 'string', default: '200,2000' },
+    backend: { type: 'string', default: 'pglite' },
+    'skip-example': { type: 'boolean', default: false },
+  },
+});
+const RUNS = Number(values.runs);
+const SIZES = values.periods!.split(',').map(Number);
+const BACKENDS = values.backend!.split(',') as ('pglite' | 'postgres')[];
+
+interface Run { ms: number; rssMb: number; stdout: string }
+
+/** Runs a command with GNU time around it when there is one (for the peak RSS), and times it. */
+function timed(cmd: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+  const gnuTime = spawnSync('/usr/bin/time', ['-f', '%M', 'true']).status === 0;
+  const [c, a] = gnuTime ? ['/usr/bin/time', ['-f', '__RSS__ %M', cmd, ...args]] : [cmd, args];
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(c, a, { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => {
+      const ms = performance.now() - t0;
+      const rss = /__RSS__ (\d+)/.exec(stderr);
+      if (code !== 0 && code !== null && !/^\s*__RSS__/.test(stderr.trim())) return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
+      resolve({ ms, rssMb: rss ? Number(rss[1]) / 1024 : NaN, stdout });
+    });
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+
+async function medianOf(n: number, f: () => Promise<Run>): Promise<{ ms: number; rssMb: number; last: Run }> {
+  const runs: Run[] = [];
+  for (let i = 0; i < n; i++) runs.push(await f());
+  return { ms: median(runs.map((r) => r.ms)), rssMb: median(runs.map((r) => r.rssMb)), last: runs.at(-1)! };
+}
+
+const pipeline = (args: string[], env: Record<string, string | undefined>) => timed(TSX, [join(ROOT, 'pipeline.ts'), ...args], env);
+
+/** Targets that ran, and the time the rules themselves report, from a `--json` build. */
+function ranOf(run: Run): { ran: string[]; ruleMs: number; targets: number } {
+  const events = run.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; outcome?: string; key?: string; ms?: number });
+  const ends = events.filter((e) => e.event === 'target-end');
+  return { ran: ends.filter((e) => e.outcome === 'ran').map((e) => e.key!), ruleMs: ends.reduce((n, e) => n + (e.ms ?? 0), 0), targets: ends.length };
+}
+
+/** A workspace of `periods` tiny CSV periods, 20 per publication. */
+async function generate(dir: string, periods: number): Promise<string[]> {
+  const pubs = Math.ceil(periods / 20);
+  const lines = ['publications:'];
+  const files: string[] = [];
+  await mkdir(join(dir, 'config'), { recursive: true });
+  await mkdir(join(dir, 'data'), { recursive: true });
+  for (let p = 0; p < pubs; p++) {
+    lines.push(`  pub_${p}:`, `    name: Generated publication ${p}`, '    periods:');
+    for (let m = 0; m < 20 && p * 20 + m < periods; m++) {
+      const period = `${2010 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
+      const file = join(dir, 'data', `pub_${p}_${period}.csv`);
+      const rows = ['org_code,org_name,attendances,rate'];
+      for (let r = 0; r < 5; r++) rows.push(`R${p}${m}${r},"Trust ${r}, NHS",${100 + r * m},${(r / 7).toFixed(4)}`);
+      await writeFile(file, rows.join('\n') + '\n');
+      files.push(file);
+      lines.push(`      - period: ${period}`, `        url: ../data/pub_${p}_${period}.csv`);
+    }
+  }
+  await writeFile(join(dir, 'config', 'publications.yaml'), lines.join('\n') + '\n');
+  return files;
+}
+
+/** The same-shaped graph for Ninja and Make: `items` inputs, each copied through 6 chained targets. */
+async function anchorGraph(dir: string, items: number): Promise<void> {
+  await mkdir(join(dir, 'in'), { recursive: true });
+  const ninja = ['rule cp', '  command = cp $in $out', ''];
+  const make = ['all:'];
+  const targets: string[] = [];
+  for (let i = 0; i < items; i++) {
+    await writeFile(join(dir, 'in', `${i}.txt`), `${i}\n`);
+    let prev = `in/${i}.txt`;
+    for (let s = 1; s <= 6; s++) {
+      const out = `out/${i}.${s}`;
+      ninja.push(`build ${out}: cp ${prev}`);
+      make.push(`${out}: ${prev}\n\t@mkdir -p out && cp $< $@`);
+      prev = out;
+    }
+    targets.push(prev);
+  }
+  make[0] = `all: ${targets.join(' ')}`;
+  await writeFile(join(dir, 'build.ninja'), ninja.join('\n') + '\n');
+  await writeFile(join(dir, 'Makefile'), make.join('\n') + '\n');
+}
+
+async function anchors(items: number): Promise<{ ninja?: number; make?: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'noop-anchor-'));
+  try {
+    await anchorGraph(dir, items);
+    const out: { ninja?: number; make?: number } = {};
+    if (spawnSync('ninja', ['--version']).status === 0) {
+      await timed('ninja', ['-C', dir]);
+      out.ninja = (await medianOf(RUNS, () => timed('ninja', ['-C', dir]))).ms;
+    }
+    if (spawnSync('make', ['--version']).status === 0) {
+      await timed('make', ['-rR', '-C', dir, '-s']);
+      out.make = (await medianOf(RUNS, () => timed('make', ['-rR', '-C', dir, '-s']))).ms;
+    }
+    return out;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function serverDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('--backend postgres needs DATABASE_URL');
+  const { default: pg } = await import('pg');
+  const name = `nhs_bench_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+async function example(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'noop-example-'));
+  try {
+    await cp(join(ROOT, 'examples'), join(dir, 'examples'), { recursive: true, filter: (p) => !/\/(manifests|output|downloads|\.cache|\.pglite)$/.test(p) });
+    await cp(join(ROOT, 'tests', 'fixtures'), join(dir, 'tests', 'fixtures'), { recursive: true });
+    const ws = join(dir, 'examples', 'offline');
+    const help = await medianOf(RUNS, () => pipeline(['--help'], {}));
+    await pipeline(['build', '-C', ws], {});
+    const noop = await medianOf(RUNS, () => pipeline(['build', '-C', ws, '--json'], {}));
+    if (ranOf(noop.last).ran.length) throw new Error(`the example's no-op ran ${ranOf(noop.last).ran.join(', ')}`);
+    const status = await medianOf(RUNS, () => pipeline(['status', '-C', ws], {}));
+    console.log(`--help                      ${fmt(help.ms).padStart(9)}   peak RSS ${help.rssMb.toFixed(0)} MB   (target ≤ 0.6 s)`);
+    console.log(`example no-op build         ${fmt(noop.ms).padStart(9)}   peak RSS ${noop.rssMb.toFixed(0)} MB   (target ≤ 0.7 s, ≤ 150 MB)`);
+    console.log(`example status              ${fmt(status.ms).padStart(9)}   peak RSS ${status.rssMb.toFixed(0)} MB`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function generated(periods: number, backend: 'pglite' | 'postgres', anchor: { ninja?: number; make?: number }): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), `noop-${periods}-`));
+  const db = backend === 'postgres' ? await serverDatabase() : undefined;
+  const env = { DATABASE_URL: db?.url ?? '' };
+  try {
+    const files = await generate(dir, periods);
+    const first = await pipeline(['build', '-C', dir, '--json', '-j', '1'], env);
+    const f = ranOf(first);
+    const perTarget = (first.ms - f.ruleMs) / f.targets;
+    const noop = await medianOf(RUNS, () => pipeline(['build', '-C', dir, '--json'], env));
+    if (ranOf(noop.last).ran.length) throw new Error(`no-op at ${periods} ran ${ranOf(noop.last).ran.length} targets`);
+    const later = new Date(Date.now() + 5_000);
+    for (const file of [...files, join(dir, 'config', 'publications.yaml')]) await utimes(file, later, later);
+    const touched = await pipeline(['build', '-C', dir, '--json'], env);
+    if (ranOf(touched).ran.length) throw new Error(`touching every input ran ${ranOf(touched).ran.join(', ')}`);
+    await writeFile(files[0], (await readFile(files[0], 'utf8')).replace('Trust 0', 'Trust 0 (changed)'));
+    const one = await pipeline(['build', '-C', dir, '--json'], env);
+    const o = ranOf(one);
+    const chain = o.ran.filter((k) => !k.includes('pub_0/') && !k.startsWith('catalog:'));
+    if (chain.length) throw new Error(`one changed file ran more than its chain: ${chain.join(', ')}`);
+    const ratio = (a?: number) => (a ? ` = ${(noop.ms / a).toFixed(0)}× ${fmt(a)}` : '');
+    const label = `${periods} periods, ${backend}`.padEnd(24);
+    console.log(`${label} first build ${fmt(first.ms)} for ${f.targets} targets (-j 1): engine overhead ${perTarget.toFixed(2)} ms per target (target ≤ 3 ms)`);
+    console.log(`${label} no-op ${fmt(noop.ms).padStart(9)}, peak RSS ${noop.rssMb.toFixed(0)} MB; Ninja${ratio(anchor.ninja)}, make -rR${ratio(anchor.make)} (target ≤ ${periods >= 2000 ? '1.0 s, ≤ 12× Ninja' : '0.6 s'})`);
+    console.log(`${label} touch every input: ${fmt(touched.ms)}, ${ranOf(touched).ran.length} rules ran (target 0)`);
+    console.log(`${label} one source changed: ${fmt(one.ms)}, ran ${o.ran.length} (${o.ran.join(', ')}); beyond its rules ${fmt(one.ms - o.ruleMs)} (target ≤ 1 s)`);
+  } finally {
+    await db?.drop().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+console.log(`no-op benchmark: ${RUNS} runs per figure (median), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+if (!values['skip-example']) await example();
+for (const periods of SIZES) {
+  const anchor = await anchors(periods);
+  console.log(`${periods} items × 6 cp targets: Ninja no-op ${anchor.ninja ? fmt(anchor.ninja) : 'n/a'}, make -rR ${anchor.make ? fmt(anchor.make) : 'n/a'}`);
+  for (const backend of BACKENDS) await generated(periods, backend, anchor);
+}

@@ -1,0 +1,146 @@
+/**
+ * The build log (`.cache/build-log.json`), as Ninja's `.ninja_log` or git's index: for each artifact, what was
+ * last read from it (its record, its digest), keyed by the artifact's stat signature (size, mtime, ctime, inode).
+ * An artifact whose signature is unchanged is not read again, so deciding "nothing to do" costs a `stat` per
+ * artifact instead of a parse.
+ *
+ * It is a cache and only a cache: a missing, damaged or old-format log is an empty one, and every lookup that
+ * misses falls back to reading the artifact. Deleting `.cache/` changes no decision, only the time.
+ *
+ * Racy timestamps (git's "racy clean" problem): a file can be changed again within the same timestamp tick
+ * as the write we observed, leaving its signature unchanged. So an entry whose file changed at or after the
+ * moment the log itself was written is not trusted: its artifact is read again (and the entry, once re-read,
+ * is trusted from the next save on). Editing a file in place and restoring its size and mtime still changes
+ * its ctime, which is part of the signature.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { writeFileAtomic, hashFile } from './atomic.ts';
+
+const FORMAT = 'nhs-pipeline-build-log';
+const VERSION = 1;
+/** Time left between the newest artifact a save describes and the save itself, so few entries are racy. */
+const SETTLE_NS = 20_000_000n;
+
+/** An artifact's stat signature: equal signatures mean the file was not touched (see the racy rule above). */
+export interface Signature {
+  /** `size:mtimeNs:ctimeNs:ino`. */
+  key: string;
+  /** The file's last change, in ns since the epoch: the larger of mtime and ctime. */
+  changedNs: bigint;
+}
+
+/** The signature of a regular file, or undefined when there is none (missing, a folder, unreadable). */
+export function statSignature(path: string): Signature | undefined {
+  const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+  if (!st || !st.isFile()) return undefined;
+  const changedNs = st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs;
+  return { key: `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`, changedNs };
+}
+
+interface Entry { sig: string; changed: string; data: unknown }
+interface Named { fingerprint: string; data: unknown }
+interface LogFile { format: string; version: number; entries: Record<string, Entry>; named: Record<string, Named> }
+
+export class BuildLog {
+  #entries = new Map<string, Entry>();
+  #named = new Map<string, Named>();
+  /** The log file's own change time when it was read: entries changed at or after it are racy. */
+  #writtenNs = 0n;
+  #dirty = false;
+  /** Files read because the log could not vouch for them (misses), for tests and benchmarks. */
+  misses = 0;
+
+  /** @param file where the log lives; undefined keeps it in memory only (tests, `watch` between saves). */
+  constructor(private readonly file?: string) {}
+
+  /** Reads the log from disk; anything unreadable is an empty log (it is a cache). */
+  load(): this {
+    if (!this.file) return this;
+    try {
+      const sig = statSignature(this.file);
+      const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as LogFile;
+      if (!sig || parsed?.format !== FORMAT || parsed.version !== VERSION) return this;
+      this.#writtenNs = sig.changedNs;
+      this.#entries = new Map(Object.entries(parsed.entries ?? {}));
+      this.#named = new Map(Object.entries(parsed.named ?? {}));
+    } catch {
+      // A damaged log costs time, never a wrong decision.
+    }
+    return this;
+  }
+
+  /** What was remembered for `path` under `kind`, when its signature is unchanged and not racy. */
+  lookup<T>(kind: string, path: string, sig: Signature | undefined): T | undefined {
+    const e = sig && this.#entries.get(`${kind}\u0000${path}`);
+    if (!e || e.sig !== sig.key || BigInt(e.changed) >= this.#writtenNs) {
+      this.misses++;
+      return undefined;
+    }
+    return e.data as T;
+  }
+
+  /** Remembers `data` as read from `path` while it had signature `sig`. */
+  remember(kind: string, path: string, sig: Signature | undefined, data: unknown): void {
+    if (!sig) return this.forget(kind, path);
+    this.#entries.set(`${kind}\u0000${path}`, { sig: sig.key, changed: String(sig.changedNs), data });
+    this.#dirty = true;
+  }
+
+  forget(kind: string, path: string): void {
+    if (this.#entries.delete(`${kind}\u0000${path}`)) this.#dirty = true;
+  }
+
+  /**
+   * A value that is not one file (what the database held, say), valid while `fingerprint` is what its
+   * owner computes now; undefined otherwise.
+   */
+  named<T>(name: string, fingerprint: string): T | undefined {
+    const n = this.#named.get(name);
+    return n && n.fingerprint === fingerprint ? (n.data as T) : undefined;
+  }
+
+  /** The value last kept under `name`, whatever its fingerprint (for readers that cannot check it now). */
+  namedAny<T>(name: string): T | undefined {
+    return this.#named.get(name)?.data as T | undefined;
+  }
+
+  setNamed(name: string, fingerprint: string, data: unknown): void {
+    this.#named.set(name, { fingerprint, data });
+    this.#dirty = true;
+  }
+
+  forgetNamed(name: string): void {
+    if (this.#named.delete(name)) this.#dirty = true;
+  }
+
+  /** SHA-256 of a file through the log: read only when its signature changed. Undefined when missing. */
+  async hash(path: string): Promise<string | undefined> {
+    const sig = statSignature(path);
+    if (!sig) return undefined;
+    const known = this.lookup<string>('sha256', path, sig);
+    if (known) return known;
+    const { sha256 } = await hashFile(path);
+    // The file may have changed while it was read: remember the digest only under the signature it had before.
+    this.remember('sha256', path, sig, sha256);
+    return sha256;
+  }
+
+  /** Writes the log (atomically) when anything changed since it was loaded. */
+  async save(sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): Promise<void> {
+    if (!this.file || !this.#dirty) return;
+    const now = BigInt(Date.now()) * 1_000_000n;
+    let newest = 0n;
+    for (const e of this.#entries.values()) {
+      const changed = BigInt(e.changed);
+      // A file dated in the future (a clock skew, `touch -d`) stays racy until the clock passes it: never wait for it.
+      if (changed > newest && changed <= now + SETTLE_NS) newest = changed;
+    }
+    const wait = newest + SETTLE_NS - now;
+    // Let the clock tick past the newest artifact, so it is not racy against the log written now.
+    if (wait > 0n) await sleep(Number(wait / 1_000_000n) + 1);
+    const body: LogFile = { format: FORMAT, version: VERSION, entries: Object.fromEntries(this.#entries), named: Object.fromEntries(this.#named) };
+    await writeFileAtomic(this.file, JSON.stringify(body));
+    this.#writtenNs = statSignature(this.file)?.changedNs ?? 0n;
+    this.#dirty = false;
+  }
+}

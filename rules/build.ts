@@ -1,0 +1,94 @@
+/**
+ * How a selection of publication periods is brought up to date: every period through its period stages,
+ * then each table stage's targets for the tables those periods feed, then the workspace stages.
+ */
+import { BuildSession, PENDING, type EventSink, type StaleReason, type TargetResult } from '../engine/index.ts';
+import { toFailure } from '../lib/failure.ts';
+import { fileLedger, ledgerDir } from './ledger.ts';
+import { keyOf, stageRank, type Stage, type StageRule } from './stage.ts';
+import { workspaceSources } from './sources.ts';
+import type { PeriodTarget } from './targets.ts';
+import type { Workspace } from './workspace.ts';
+
+export interface BuildRequest {
+  targets: PeriodTarget[];
+  jobs: number;
+  dryRun?: boolean;
+  retryFailed?: boolean;
+  signal: AbortSignal;
+  onEvent?: EventSink;
+}
+
+/** Every stage's rule in this workspace. */
+export function stageRules(ws: Workspace, stages: readonly Stage[]): StageRule[] {
+  return stages.map((s) => s.rule(ws));
+}
+
+/** A build session over the stages' rules, with the workspace's sources and failure ledger. */
+export function session(ws: Workspace, stages: readonly Stage[], req: Omit<BuildRequest, 'targets'>, planned?: Map<string, StaleReason>): BuildSession {
+  const sources = workspaceSources(ws);
+  // In a dry run nothing is loaded, so the registry cannot show what a pending load will change: the
+  // Parquet of tables fed by a period that would load, and the catalog, are planned as "may run", and
+  // the registry's and the Parquet folder's present state (`loads:`, `parquet-set:`) is no evidence
+  // either way for them (after a lost database it differs from the recorded one, though the loads
+  // will restore it).
+  const waitsOnLoads = (key: string): boolean =>
+    planned !== undefined &&
+    ((key.startsWith('loads:') && planned.has(`parquet:${key.slice('loads:'.length)}`)) || (key.startsWith('parquet-set:') && planned.has('catalog:all')));
+  return new BuildSession({
+    rules: stageRules(ws, stages),
+    sources: req.dryRun ? { digest: (key) => (waitsOnLoads(key) ? Promise.resolve(PENDING) : sources.digest(key)), value: sources.value } : sources,
+    ledger: fileLedger(ledgerDir(ws.paths.manifests)),
+    classify: toFailure,
+    checkReads: ws.checkReads,
+    jobs: req.jobs,
+    dryRun: req.dryRun,
+    retryFailed: req.retryFailed,
+    force: (key) =>
+      ws.refresh && key.startsWith('download:') ? { kind: 'forced', why: 'build --refresh: asking the server again (conditional request)' } : planned?.get(key),
+    signal: req.signal,
+    onEvent: req.onEvent,
+    now: ws.now,
+  });
+}
+
+/** Builds (or, dry, plans) the selection; returns the session with every target's outcome. */
+export async function buildPipeline(ws: Workspace, stages: readonly Stage[], req: BuildRequest): Promise<BuildSession> {
+  const planned = new Map<string, StaleReason>();
+  const s = session(ws, stages, req, planned);
+  const periodStages = stages.filter((x) => x.grain === 'period').map((x) => x.name);
+  const rank = (name: string) => stageRank(stages, name);
+  const keys: string[] = [];
+  for (const t of req.targets) {
+    for (const name of periodStages) if (rank(name) <= rank(t.stage)) keys.push(keyOf(name, `${t.publication}/${t.period}`));
+  }
+  const first = await s.build(keys);
+  const publish = req.targets.filter((t) => stages.find((x) => x.name === t.stage)?.grain !== 'period');
+  if (publish.length === 0 || req.signal.aborted) return s;
+
+  const outcome = new Map(first.map((r: TargetResult) => [r.key, r.outcome]));
+  const periods = [...new Set(publish.map((t) => `${t.publication}/${t.period}`))];
+  let pendingFeeder: string | undefined;
+  let pendingTable: string | undefined;
+  for (const stage of stages.filter((x) => x.grain === 'table')) {
+    const feeds = (await stage.feeds?.(ws, periods)) ?? new Map<string, string[]>();
+    if (req.dryRun) {
+      // A table fed by a period target that would run may change (decided once that target has run).
+      for (const [table, from] of feeds) {
+        const pending = from.find((k) => outcome.get(k) === 'would-run');
+        pendingFeeder ??= pending;
+        if (pending) planned.set(keyOf(stage.name, table), { kind: 'input-will-rebuild', input: pending });
+      }
+    }
+    const results = await s.build([...feeds.keys()].map((t) => keyOf(stage.name, t)).sort());
+    pendingTable ??= results.find((r) => r.outcome === 'would-run')?.key;
+    if (req.signal.aborted) return s;
+  }
+  for (const stage of stages.filter((x) => x.grain === 'workspace')) {
+    // A period that has never been drafted feeds tables nobody can name yet: the workspace targets may change too.
+    const pending = pendingTable ?? pendingFeeder ?? [...outcome].find(([, o]) => o === 'would-run')?.[0];
+    if (req.dryRun && pending) planned.set(keyOf(stage.name, 'all'), { kind: 'input-will-rebuild', input: pending });
+    await s.build([keyOf(stage.name, 'all')]);
+  }
+  return s;
+}

@@ -1,0 +1,87 @@
+/**
+ * The state of every configured period, as `status` shows it: built through which stage, stale (and why),
+ * pending (never built) or failed (the ledger's error, when, attempts), with row totals from the registry.
+ * Derived from a plan of everything (nothing runs), never from a counter kept on the side.
+ */
+import { describeReason, type TargetResult } from '../engine/index.ts';
+import { buildPipeline } from './build.ts';
+import { fileLedger, ledgerDir } from './ledger.ts';
+import type { Stage } from './stage.ts';
+import { selectTargets } from './targets.ts';
+import type { Workspace } from './workspace.ts';
+
+export type PeriodState = 'built' | 'stale' | 'pending' | 'failed';
+
+export interface PeriodStatus {
+  period: string;
+  state: PeriodState;
+  /** The last stage, in order, that is up to date ('' when none is). */
+  builtThrough: string;
+  /** For stale: the first stage that would run, and why. */
+  stale?: { target: string; reason: string };
+  /** For failed: from the failure ledger. */
+  failure?: { target: string; error: string; hint?: string; at: string; attempts: number };
+}
+
+export interface PublicationStatus {
+  publication: string;
+  name: string;
+  periods: PeriodStatus[];
+  tables: { table: string; period: string; rows: number }[];
+}
+
+export interface WorkspaceStatus {
+  publications: PublicationStatus[];
+  /** Set when the database's part of this was read from the build log because a build holds the database. */
+  databaseAsOfLastBuild?: boolean;
+}
+
+/** Plans a build of everything (nothing runs) and reads the ledger and the registry. */
+export async function workspaceStatus(ws: Workspace, stages: readonly Stage[], opts: { jobs: number; signal: AbortSignal }): Promise<WorkspaceStatus> {
+  const config = ws.rawConfig;
+  const session = await buildPipeline(ws, stages, { targets: selectTargets([], config, stages), jobs: opts.jobs, dryRun: true, signal: opts.signal });
+  const results = new Map(session.results().map((r) => [r.key, r]));
+  const ledger = fileLedger(ledgerDir(ws.paths.manifests));
+  const chainStages = stages.filter((s) => s.grain === 'period').map((s) => s.name);
+  // This workspace's loads only: on a shared server another workspace may use the same publication code.
+  const loads = await ws.registry.loads().catch(() => []);
+  const publications: PublicationStatus[] = [];
+  for (const pub of config.publications) {
+    const periods: PeriodStatus[] = [];
+    for (const { period } of pub.periods) {
+      const chain = chainStages.map((s) => results.get(`${s}:${pub.code}/${period.label}`));
+      periods.push(await periodStatus(period.label, chainStages, chain, (k) => ledger.read(k)));
+    }
+    const totals = new Map<string, number>();
+    for (const l of loads.filter((x) => x.publication === pub.code)) {
+      const k = `${l.table}\u0000${l.period}`;
+      totals.set(k, (totals.get(k) ?? 0) + l.rowCount);
+    }
+    const tables = [...totals]
+      .map(([k, rows]) => ({ table: k.split('\u0000')[0], period: k.split('\u0000')[1], rows }))
+      .sort((a, b) => (a.table === b.table ? (a.period < b.period ? -1 : 1) : a.table < b.table ? -1 : 1));
+    publications.push({ publication: pub.code, name: pub.name, periods, tables });
+  }
+  return { publications, ...(ws.registry.stale ? { databaseAsOfLastBuild: true } : {}) };
+}
+
+async function periodStatus(
+  period: string,
+  names: string[],
+  chain: (TargetResult | undefined)[],
+  readFailure: (key: string) => ReturnType<ReturnType<typeof fileLedger>['read']>,
+): Promise<PeriodStatus> {
+  let builtThrough = '';
+  for (const [i, r] of chain.entries()) {
+    if (r?.outcome !== 'up-to-date') break;
+    builtThrough = names[i];
+  }
+  for (const r of chain) {
+    const f = r && (r.outcome === 'skipped' || r.outcome === 'failed') ? await readFailure(r.key) : undefined;
+    if (f) return { period, state: 'failed', builtThrough, failure: { target: r!.key, error: f.error, ...(f.hint ? { hint: f.hint } : {}), at: f.at, attempts: f.attempts } };
+  }
+  const first = chain.find((r) => r && r.outcome !== 'up-to-date');
+  if (!first) return { period, state: 'built', builtThrough };
+  const neverBuilt = builtThrough === '' && first.reason?.kind === 'never-built';
+  return { period, state: neverBuilt ? 'pending' : 'stale', builtThrough, stale: { target: first.key, reason: first.reason ? describeReason(first.reason) : first.error?.message ?? first.outcome } };
+}

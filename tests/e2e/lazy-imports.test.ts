@@ -1,0 +1,65 @@
+/**
+ * A command loads only what it uses: `--help` nothing of the pipeline; `status`, `explain`, `build -n` and a
+ * build with nothing to do no spreadsheet reader, no Parquet writer, no database driver (the embedded database
+ * is not even opened), and not the YAML parser (the build log holds what the config and the manifests said).
+ * Each command runs as a real process with a module-resolution hook recording every module it loads.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestDb, type TestDb } from '../rig/db.ts';
+import { oapsWorkspace } from './cli-rig.ts';
+
+const ROOT = join(import.meta.dirname, '../..');
+const HEAVY = ['@e965/xlsx', 'papaparse', '@duckdb', '@electric-sql/pglite', '/node_modules/pg/', 'pg-copy-streams', 'listr2', '/node_modules/yaml/', 'chokidar'];
+
+describe('what each command loads', () => {
+  let ws: string;
+  let db: TestDb;
+  /** The packages from HEAVY that `args` loads, and its exit code. */
+  const loads = async (args: string[]): Promise<{ code: number | null; heavy: string[]; ours: string[] }> => {
+    const record = join(ws, `imports-${args.join('_').replace(/[^\w]/g, '')}.txt`);
+    const res = spawnSync(process.execPath, ['--import', 'tsx', '--import', join(ROOT, 'tests/rig/record-imports.mjs'), join(ROOT, 'pipeline.ts'), ...args], {
+      env: { ...process.env, CI: 'true', DATABASE_URL: '', NHS_RECORD_IMPORTS: record },
+      encoding: 'utf8',
+    });
+    const urls = [...new Set((await readFile(record, 'utf8').catch(() => '')).split('\n').filter(Boolean))];
+    return { code: res.status, heavy: HEAVY.filter((h) => urls.some((u) => u.includes(h))), ours: urls.filter((u) => u.startsWith(`file://${ROOT}/`) && !u.includes('/node_modules/')) };
+  };
+
+  beforeAll(async () => {
+    ws = await oapsWorkspace('lazy-');
+    db = await makeTestDb('pglite', ws);
+    const first = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'pipeline.ts'), 'build', '-C', ws], { env: { ...process.env, CI: 'true', DATABASE_URL: '' }, encoding: 'utf8' });
+    expect(first.status, first.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await db?.cleanup();
+    if (ws) await rm(ws, { recursive: true, force: true });
+  });
+
+  it('--help loads nothing of the pipeline', async () => {
+    const r = await loads(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.heavy).toEqual([]);
+    expect(r.ours.filter((x) => /\/(rules|lib|engine)\//.test(x)).sort()).toEqual([u('lib/config/diagnostics.ts'), u('lib/failure.ts')]);
+  });
+
+  for (const args of [['build'], ['build', '-n'], ['status'], ['explain', 'oaps/2016-10:loaded']]) {
+    it(`${args.join(' ')} with nothing to do loads no reader, writer, database driver or YAML parser`, async () => {
+      const r = await loads([...args, '-C', ws]);
+      expect(r.code).toBe(0);
+      expect(r.heavy).toEqual([]);
+    });
+  }
+
+  it('a build that has work to do does load what the work needs (the check can fail)', async () => {
+    await rm(join(ws, 'output/parquet/oaps_open_data.parquet'));
+    const r = await loads(['build', '-C', ws]);
+    expect(r.code).toBe(0);
+    expect(r.heavy).toEqual(expect.arrayContaining(['@duckdb', '@electric-sql/pglite']));
+  });
+});
+
+const u = (path: string) => `file://${ROOT}/${path}`;
