@@ -21,4 +21,4 @@ export { findDataLinks, isDataFileUrl, type DataLink } from './links.ts';
 export { fileNameFromContentDisposition, lastPathSegment, sanitiseFileName } from './names.ts';
 export { fetchPeriod, type FetchPeriodOptions, type PeriodFiles } from './period.ts';
 export { localPath, resolveSource, toConfigUrl, type Source } from './source.ts';
-export { DownloadStore, TEMP_PREFIX, type IndexEntry } from './store.ts';
+export { DownloadStore, type IndexEntry } from './store.ts';

@@ -6,9 +6,10 @@
  * new folder and nothing already built from the old bytes changes underneath anyone. The index is
  * the only mutable file; it is rewritten atomically and writes within a process are serialised.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
+import { tempPathFor, tempWriterPid, writeFileAtomic } from '../atomic.ts';
+import { isProcessAlive } from '../process.ts';
 import { DownloadIndexError } from './errors.ts';
 import { sanitiseFileName } from './names.ts';
 
@@ -46,9 +47,6 @@ interface IndexFileEntry {
 
 const INDEX_FORMAT = 'nhs-pipeline/downloads-index@1';
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-
-/** Prefix of partial downloads inside `downloads/`; the leading dot keeps them out of blob listings. */
-export const TEMP_PREFIX = '.tmp-';
 
 /** The `downloads/` folder: an index of URL → blob plus the blobs themselves. */
 export class DownloadStore {
@@ -142,7 +140,7 @@ export class DownloadStore {
   /** A fresh temp-file path inside `downloads/` (same file system as the blobs, so rename is atomic). */
   async tempPath(): Promise<string> {
     await mkdir(this.dir, { recursive: true });
-    return join(this.dir, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
+    return tempPathFor(join(this.dir, 'download'));
   }
 
   /**
@@ -201,8 +199,8 @@ export class DownloadStore {
     }
     const removed: string[] = [];
     for (const name of names.sort()) {
-      const m = /^(?:index\.json)?\.tmp-(\d+)-[0-9a-f]+$/.exec(name);
-      if (!m || processAlive(Number(m[1]))) continue;
+      const pid = tempWriterPid(name);
+      if (pid === undefined || pid === process.pid || isProcessAlive(pid)) continue;
       await unlink(join(this.dir, name)).catch(() => undefined);
       removed.push(name);
     }
@@ -224,26 +222,7 @@ export class DownloadStore {
     }
     const files: Record<string, IndexFileEntry> = {};
     for (const e of this.entries()) files[e.url] = toFileEntry(e);
-    const body = `${JSON.stringify({ format: INDEX_FORMAT, entries: files }, null, 2)}\n`;
-    const tmp = `${this.indexPath}${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`;
-    try {
-      await writeFile(tmp, body, 'utf8');
-      await rename(tmp, this.indexPath);
-    } catch (err) {
-      await unlink(tmp).catch(() => undefined);
-      throw err;
-    }
-  }
-}
-
-/** Whether a process id is running (EPERM means it exists but belongs to someone else). */
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    await writeFileAtomic(this.indexPath, `${JSON.stringify({ format: INDEX_FORMAT, entries: files }, null, 2)}\n`);
   }
 }
 

@@ -178,8 +178,8 @@ describe('fetchToStore over HTTP', () => {
 
   it('removes partial downloads of dead processes but not of live ones', async () => {
     await mkdir(t.ws.downloads);
-    const dead = `.tmp-999999999-abcdef012345`; // pid above the Linux maximum: never alive
-    const live = `.tmp-${process.pid}-0123456789ab`;
+    const dead = `download.tmp-999999999-abcdef012345`; // pid above the Linux maximum: never alive
+    const live = `download.tmp-${process.pid}-0123456789ab`;
     await writeFile(join(t.ws.downloads, dead), 'partial');
     await writeFile(join(t.ws.downloads, `index.json.tmp-999999999-aaaaaaaaaaaa`), '{');
     await writeFile(join(t.ws.downloads, live), 'in progress');
