@@ -33,16 +33,23 @@ export class WaitGraph {
     if (out.size === 0) this.#edges.delete(from);
   }
 
-  /** A path of waits from `start` to `goal` (both included), depth first. */
+  /** A path of waits from `start` to `goal` (both included), depth first; parents are kept, not paths. */
   #path(start: TargetKey, goal: TargetKey): TargetKey[] | undefined {
-    const seen = new Set<TargetKey>();
-    const stack: { key: TargetKey; path: TargetKey[] }[] = [{ key: start, path: [start] }];
+    if (!this.#edges.has(start)) return undefined; // `start` waits for nothing: no loop through it
+    const parent = new Map<TargetKey, TargetKey | undefined>([[start, undefined]]);
+    const stack = [start];
     while (stack.length) {
-      const { key, path } = stack.pop()!;
-      if (key === goal) return path;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      for (const next of this.#edges.get(key)?.keys() ?? []) stack.push({ key: next, path: [...path, next] });
+      const key = stack.pop()!;
+      if (key === goal) {
+        const path: TargetKey[] = [];
+        for (let k: TargetKey | undefined = key; k !== undefined; k = parent.get(k)) path.unshift(k);
+        return path;
+      }
+      for (const next of this.#edges.get(key)?.keys() ?? []) {
+        if (parent.has(next)) continue;
+        parent.set(next, key);
+        stack.push(next);
+      }
     }
     return undefined;
   }

@@ -11,9 +11,10 @@ import { STAGES } from './stages/index.ts';
 import { openWorkspace, type OpenWorkspace } from './workspace.ts';
 
 export { buildPipeline, type BuildRequest } from './build.ts';
-export { explainTargets, type Explained } from './explain.ts';
-export { workspaceStatus, type PeriodState, type PeriodStatus, type PublicationStatus, type WorkspaceStatus } from './status.ts';
-export { findOrphans, removeOrphans, peekStaleLock, CLEAN_STORES, type CleanStore, type OrphanItem, type OrphanPlan, type StoreOrphans } from './clean/plan.ts';
+export type { Explained } from './explain.ts';
+export type { PeriodState, PeriodStatus, PublicationStatus, WorkspaceStatus } from './status.ts';
+export type { CleanStore, OrphanItem, OrphanPlan, StoreOrphans } from './clean/plan.ts';
+export { CLEAN_STORES } from './stage.ts';
 export { selectTargets, selectableStages, TargetError, type PeriodTarget } from './targets.ts';
 export { DatabaseBusy, workspacePaths, type OpenWorkspace, type Workspace, type WorkspacePaths } from './workspace.ts';
 export { localPath } from '../lib/web/source.ts';
@@ -60,3 +61,20 @@ export async function openPipeline(opts: OpenOptions, stages: readonly Stage[] =
     },
   };
 }
+
+// Loaded only by the commands that use them: a build with nothing to do never imports them.
+type Lazy<M, K extends keyof M> = M[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<Awaited<R>> : never;
+const lazy =
+  <M, K extends keyof M>(load: () => Promise<M>, name: K): Lazy<M, K> =>
+  (async (...args: unknown[]) => ((await load())[name] as (...a: unknown[]) => unknown)(...args)) as Lazy<M, K>;
+
+/** Plans the targets and returns each target visited, with the record of those up to date (`explain`). */
+export const explainTargets = lazy(() => import('./explain.ts'), 'explainTargets');
+/** The state of every configured period (`status`). */
+export const workspaceStatus = lazy(() => import('./status.ts'), 'workspaceStatus');
+/** What the config no longer produces, in every store (`clean`). */
+export const findOrphans = lazy(() => import('./clean/plan.ts'), 'findOrphans');
+/** Removes exactly a plan's list, then rewrites what lost rows (`clean --execute`). */
+export const removeOrphans = lazy(() => import('./clean/plan.ts'), 'removeOrphans');
+/** A build lock left by a process that no longer runs. */
+export const peekStaleLock = lazy(() => import('./clean/plan.ts'), 'peekStaleLock');

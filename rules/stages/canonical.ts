@@ -6,7 +6,6 @@
 import type { ColumnOverride, TableOverride } from '../../lib/config/types.ts';
 import { fitIdent } from '../../lib/naming.ts';
 import type { Stage } from '../stage.ts';
-import { manifestOrphans } from '../stores/manifest-orphans.ts';
 import { ManifestStore } from '../stores/manifest.ts';
 import { isConfigured, splitId, type Workspace } from '../workspace.ts';
 import { plural, type EnrichedBody, type EnrichedTable } from './enriched.ts';
@@ -30,7 +29,7 @@ export const canonical: Stage<CanonicalBody> = {
     return {
       name: 'canonical',
       version: '1',
-      store: Object.assign(store, { orphans: manifestOrphans(store) }),
+      store,
       exists: (id) => isConfigured(ws.rawConfig, id),
       staticInputs: (id) => [`enriched:${id}`],
       async run(ctx) {

@@ -12,7 +12,6 @@ import { localPath } from '../../lib/web/source.ts';
 import type { FileRef } from '../blobs.ts';
 import type { PeriodSetting } from '../sources.ts';
 import type { Stage } from '../stage.ts';
-import { manifestOrphans } from '../stores/manifest-orphans.ts';
 import { ManifestStore } from '../stores/manifest.ts';
 import { isConfigured, splitId, type Workspace } from '../workspace.ts';
 
@@ -38,7 +37,7 @@ export const download: Stage<DownloadBody> = {
     return {
       name: 'download',
       version: '1',
-      store: Object.assign(store, { orphans: manifestOrphans(store) }),
+      store,
       exists: (id) => isConfigured(ws.rawConfig, id),
       staticInputs: (id) => {
         const [code, period] = splitId(id);

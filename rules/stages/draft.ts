@@ -20,7 +20,6 @@ import { periodFromText } from '../../lib/period-text.ts';
 import { parsePeriod, periodContains, type Period } from '../../lib/periods.ts';
 import { blobFor, type FileRef } from '../blobs.ts';
 import type { Stage } from '../stage.ts';
-import { manifestOrphans } from '../stores/manifest-orphans.ts';
 import { ManifestStore } from '../stores/manifest.ts';
 import { isConfigured, splitId } from '../workspace.ts';
 import type { DownloadBody } from './download.ts';
@@ -85,7 +84,7 @@ export const draft: Stage<DraftBody> = {
     return {
       name: 'draft',
       version: '2',
-      store: Object.assign(store, { orphans: manifestOrphans(store) }),
+      store,
       exists: (id) => isConfigured(ws.rawConfig, id),
       staticInputs: (id) => [`download:${id}`],
       async run(ctx) {

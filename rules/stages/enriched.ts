@@ -10,7 +10,6 @@ import { columnNames, columnSimilarity, tableName } from '../../lib/naming.ts';
 import { comparePeriods } from '../../lib/periods.ts';
 import type { PipelineConfig } from '../../lib/config/types.ts';
 import type { Stage } from '../stage.ts';
-import { manifestOrphans } from '../stores/manifest-orphans.ts';
 import { ManifestStore } from '../stores/manifest.ts';
 import { isConfigured, publication, splitId } from '../workspace.ts';
 import type { DraftBody, DraftFile, DraftTable } from './draft.ts';
@@ -50,7 +49,7 @@ export const enriched: Stage<EnrichedBody> = {
     return {
       name: 'enriched',
       version: '2',
-      store: Object.assign(store, { orphans: manifestOrphans(store) }),
+      store,
       exists: (id) => isConfigured(ws.rawConfig, id),
       staticInputs: (id) => [`draft:${id}`],
       async run(ctx) {

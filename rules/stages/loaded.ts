@@ -7,13 +7,11 @@
 import type { RunContext } from '../../engine/index.ts';
 import type { ColumnType } from '../../lib/db/index.ts';
 import type { SliceRow } from '../../lib/db/registry.ts';
-import { widerType } from '../../lib/db/staging.ts';
 import { PipelineError } from '../../lib/failure.ts';
 import { parsePeriod } from '../../lib/periods.ts';
 import type { Cell, SheetLocation } from '../../lib/sheets/index.ts';
 import { blobFor } from '../blobs.ts';
 import type { Stage } from '../stage.ts';
-import { databaseOrphans } from '../stores/database-orphans.ts';
 import { sliceDigest, type OwnWrite } from '../stores/registry.ts';
 import { isConfigured, splitId, type Workspace } from '../workspace.ts';
 import type { CanonicalBody, CanonicalTable } from './canonical.ts';
@@ -32,7 +30,7 @@ export const loaded: Stage = {
         recordsIn: 'the database',
         find: (id) => ws.registry.find(id),
         read: async () => undefined,
-        orphans: databaseOrphans(ws),
+        orphans: async (q) => (await import('../stores/database-orphans.ts')).databaseOrphans(ws)(q),
       },
       staticInputs: (id) => [`canonical:${id}`, `download:${id}`],
       exists: (id) => isConfigured(ws.rawConfig, id),
@@ -57,7 +55,7 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
   const canonicalSha = ctx.digestOf(`canonical:${ctx.id}`);
   const download = await ctx.need<DownloadBody>(`download:${ctx.id}`);
   const includeSheets = await ctx.need<string[]>(`config:${code}#include_sheets`);
-  const { claimPeriod, deleteSlicesExcept, ensureStagingTable, readLoads, replaceSlice, stagingColumns, writePeriodRecord } = await import('../../lib/db/registry.ts');
+  const { claimPeriod, deleteSlicesExcept, ensureStagingTable, readLoads, replaceSlice, stagingColumns, widerType, writePeriodRecord } = await import('../../lib/db/registry.ts');
   const { lockedToken } = await import('../../lib/db/changes.ts');
   const { readTable, toPgText } = await import('../../lib/sheets/index.ts');
   const db = await ws.db();
@@ -104,7 +102,7 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
       await ensureStagingTable(tx, t.table, code, t.columns.map((c) => ({ name: c.name, type: c.type as ColumnType })), me);
       const before = await lockedToken(tx, t.table);
       const types = new Map((await stagingColumns(tx, t.table)).map((c) => [c.name, c.type]));
-      refuseNarrowingOverride(t, types);
+      refuseNarrowingOverride(t, types, widerType);
       const where = { file: file.name, member: t.source.member, sheet: t.source.sheet };
       const rows = sliceRows(readTable({ path: blob, name: file.name, origin: file.url }, info, { signal: ctx.signal }), t, types, where, toPgText);
       const copied = await replaceSlice(tx, slice, t.columns.map((c) => c.name), rows);
@@ -134,7 +132,7 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
  * Types only widen, so an override asking for a narrower type than the staging column already has (widened
  * for values loaded before) cannot be honoured: say so instead of loading under a contract the table breaks.
  */
-function refuseNarrowingOverride(t: CanonicalTable, types: Map<string, ColumnType>): void {
+function refuseNarrowingOverride(t: CanonicalTable, types: Map<string, ColumnType>, widerType: (a: ColumnType, b: ColumnType) => ColumnType): void {
   for (const c of t.columns) {
     const now = types.get(c.name);
     const wanted = c.type as ColumnType;

@@ -11,7 +11,6 @@ import { statSignature, type Signature } from '../../lib/build-log.ts';
 import type { LoadRow } from '../../lib/db/registry.ts';
 import type { ParquetColumn, ParquetInfo, TableDoc } from '../../lib/parquet/index.ts';
 import type { Stage } from '../stage.ts';
-import { parquetOrphans } from '../stores/output-orphans.ts';
 import { splitId, type Workspace } from '../workspace.ts';
 import { tablesOf, type CanonicalBody, type CanonicalTable } from './canonical.ts';
 import { plural } from './enriched.ts';
@@ -97,7 +96,7 @@ export const parquet: Stage<ParquetValue> = {
           if (!value) throw new Error(`${parquetPaths(ws, splitId(id)[1]).parquet} is missing`);
           return value;
         },
-        orphans: parquetOrphans(ws),
+        orphans: async (q) => (await import('../stores/output-orphans.ts')).parquetOrphans(q),
       },
       run: (ctx) => exportTable(ws, ctx),
     };

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { checkRead, digestOf, type Digest, type Found, type TargetRecord } from '../../engine/index.ts';
 import { writeFileAtomic } from '../../lib/atomic.ts';
 import { statSignature } from '../../lib/build-log.ts';
+import type { OrphanQuery, StageOrphans } from '../stage.ts';
 import type { Workspace } from '../workspace.ts';
 
 export interface Manifest<B> { provenance: TargetRecord; body: B }
@@ -113,6 +114,12 @@ export class ManifestStore<B extends object> {
     await writeFileAtomic(path, MANIFEST_HEADER + provText + bodyText);
     this.ws.log.remember('manifest', path, statSignature(path), this.#entry({ ...provenance, output }, output, value));
     return { output, value };
+  }
+
+  /** Manifests of periods no longer configured, for `clean` (the walk is loaded only then). */
+  async orphans(q: OrphanQuery): Promise<StageOrphans> {
+    const { manifestOrphans } = await import('./manifest-orphans.ts');
+    return manifestOrphans(this)(q);
   }
 
   /** Every manifest file of this stage: `{ id, path }`, ids as `pub/period`. */
