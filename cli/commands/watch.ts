@@ -12,6 +12,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { WatchLoop, type WatchClock, type WatchCycle } from '../../engine/watch.ts';
 import { ConfigError, loadConfig, type PipelineConfig } from '../../lib/config/index.ts';
+import { toFailure } from '../../lib/failure.ts';
 import { localPath, selectTargets, TargetError, type PeriodTarget, type Pipeline } from '../../rules/index.ts';
 import type { Stage } from '../../rules/index.ts';
 import { UsageError, type Parsed } from '../args.ts';
@@ -257,9 +258,8 @@ class WatchSession {
   }
 
   #failed(err: unknown, cycle: number): void {
-    const e = err as Error & { hint?: string };
-    const message = e?.message ?? String(err);
-    this.#problem(`build cycle ${cycle} failed: ${message}${e?.hint ? `\n  hint: ${e.hint}` : ''}\n  still watching: the next save builds again`, 'watch-error', { cycle, message, hint: e?.hint });
+    const { message, hint } = toFailure(err);
+    this.#problem(`build cycle ${cycle} failed: ${message}${hint ? `\n  hint: ${hint}` : ''}\n  still watching: the next save builds again`, 'watch-error', { cycle, message, hint });
   }
 
   #rel(path: string): string {
