@@ -221,8 +221,9 @@ export class BuildSession {
     } catch {
       return this.#end({ key, outcome: 'cancelled', reason });
     }
-    const started = this.opts.now().getTime();
-    const ctx = this.#context(rule, key, id, inputs);
+    // The time a rule reports is its own: the time it held a slot, not the time it waited for its inputs.
+    const busy = { ms: 0, since: this.opts.now().getTime() };
+    const ctx = this.#context(rule, key, id, inputs, busy);
     this.#emit({ type: 'target-start', key, reason });
     try {
       const declared = new Set(Object.keys(inputs));
@@ -230,37 +231,39 @@ export class BuildSession {
       if (out.value !== undefined) this.#values.set(key, Promise.resolve(out.value));
       await this.opts.ledger?.clear(key);
       const changed = record?.output !== out.output;
-      return this.#end({ key, outcome: 'ran', reason, digest: out.output, changed }, started, out.summary, out.stats);
+      return this.#end({ key, outcome: 'ran', reason, digest: out.output, changed }, busy, out.summary, out.stats);
     } catch (err) {
       if (err instanceof InputFailedError) {
-        return this.#end({ key, outcome: 'skipped', reason: { kind: 'input-failed', input: err.input } }, started);
+        return this.#end({ key, outcome: 'skipped', reason: { kind: 'input-failed', input: err.input } }, busy);
       }
-      if (signal.aborted) return this.#end({ key, outcome: 'cancelled', reason }, started);
+      if (signal.aborted) return this.#end({ key, outcome: 'cancelled', reason }, busy);
       const error = this.#failure(err);
       if (!error.transient) {
         const attempts = (previous?.attempts ?? 0) + 1;
         const at = this.opts.now().toISOString();
         await this.opts.ledger?.write({ target: key, rule: rule.name, version: rule.version, error: error.message, hint: error.hint, kind: error.kind, at, attempts, inputs });
       }
-      return this.#end({ key, outcome: 'failed', reason, error }, started);
+      return this.#end({ key, outcome: 'failed', reason, error }, busy);
     } finally {
       this.#slots.release();
     }
   }
 
   /** What a running rule sees: `need` brings an input up to date, records its digest and hands back its value. */
-  #context(rule: Rule, key: TargetKey, id: string, inputs: Record<TargetKey, Digest>): RunContext {
+  #context(rule: Rule, key: TargetKey, id: string, inputs: Record<TargetKey, Digest>, busy: { ms: number; since: number }): RunContext {
     const { signal } = this.opts;
     const declared = new Set(Object.keys(inputs));
     const need = async <V>(dep: TargetKey): Promise<V> => {
       let res = this.#settled.get(dep);
       if (!res) {
         // Give the slot back while waiting, so a rule waiting on its inputs never starves them of slots.
+        busy.ms += this.opts.now().getTime() - busy.since;
         this.#slots.release();
         try {
           res = await runUnchecked(() => this.#wait(key, dep));
         } finally {
           await this.#slots.acquire(signal);
+          busy.since = this.opts.now().getTime();
         }
       }
       if (res.digest === undefined || isBad(res)) throw new InputFailedError(dep);
@@ -304,8 +307,8 @@ export class BuildSession {
     return v;
   }
 
-  #end(result: TargetResult, started?: number, summary?: string, stats?: Record<string, number>): TargetResult {
-    const ms = started === undefined ? undefined : this.opts.now().getTime() - started;
+  #end(result: TargetResult, busy?: { ms: number; since: number }, summary?: string, stats?: Record<string, number>): TargetResult {
+    const ms = busy === undefined ? undefined : busy.ms + this.opts.now().getTime() - busy.since;
     const { key, outcome, reason, changed, error } = result;
     this.#emit({ type: 'target-end', key, outcome, reason, changed, ms, summary, stats, error });
     return result;

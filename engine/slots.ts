@@ -1,7 +1,9 @@
 /** A counting semaphore: at most N rule runs at once (`-j N`). */
 export class Slots {
   #free: number;
-  #waiting: (() => void)[] = [];
+  #waiting: { wake: () => void; fail: (reason: unknown) => void; signal: AbortSignal }[] = [];
+  /** One abort listener per signal, however many runs wait on it (Node warns past ten listeners). */
+  readonly #watched = new WeakSet<AbortSignal>();
 
   constructor(size: number) {
     this.#free = Math.max(1, size);
@@ -14,23 +16,24 @@ export class Slots {
       this.#free--;
       return;
     }
-    await new Promise<void>((resolve, reject) => {
-      const wake = () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      const onAbort = () => {
-        this.#waiting = this.#waiting.filter((w) => w !== wake);
-        reject(signal.reason);
-      };
-      this.#waiting.push(wake);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    if (!this.#watched.has(signal)) {
+      this.#watched.add(signal);
+      signal.addEventListener(
+        'abort',
+        () => {
+          const mine = this.#waiting.filter((w) => w.signal === signal);
+          this.#waiting = this.#waiting.filter((w) => w.signal !== signal);
+          for (const w of mine) w.fail(signal.reason);
+        },
+        { once: true },
+      );
+    }
+    await new Promise<void>((wake, fail) => this.#waiting.push({ wake, fail, signal }));
   }
 
   release(): void {
     const next = this.#waiting.shift();
-    if (next) next();
+    if (next) next.wake();
     else this.#free++;
   }
 }
