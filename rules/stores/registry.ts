@@ -163,13 +163,18 @@ export class RegistryView {
     this.ws.log.forgetNamed(VIEW);
   }
 
-  /** Keeps the view in the build log for the next build; call after the database was closed. */
-  async persist(): Promise<void> {
+  /**
+   * Keeps the view in the build log for the next build; call after the database was closed. With the embedded
+   * database still open (`watch` between cycles) it is kept under no fingerprint: a reader that cannot open the
+   * database shows it as of that moment, and nothing takes it for proof that the database is unchanged.
+   */
+  async persist(opts: { stillOpen?: boolean } = {}): Promise<void> {
     if (!this.#data || this.#invalid || this.stale) return;
     const d = await this.#data.catch(() => undefined);
     if (!d) return;
     if (this.ws.embedded) {
-      if (this.ws.dbOpened) this.ws.log.setNamed(VIEW, pgliteFingerprint(this.ws.paths.pglite), d);
+      if (opts.stillOpen) this.ws.log.setNamed(VIEW, 'database-open', d);
+      else if (this.ws.dbOpened) this.ws.log.setNamed(VIEW, pgliteFingerprint(this.ws.paths.pglite), d);
     } else {
       this.ws.log.setNamed(COUNTS, 'v1', d.counts);
     }
