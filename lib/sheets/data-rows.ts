@@ -75,23 +75,33 @@ export class TableFrame {
   }
 }
 
+/** Rows under a table that are not loaded, by reason (0-based grid rows). */
+export type OmittedRows = Map<string, number[]>;
+
+export const NOTE_ROWS = 'note line inside the table';
+export const REPEATED_HEADER = 'repeated header row';
+export const PLACEHOLDER_ROWS = 'placeholder: a label and no value in any measure column';
+
 export interface DataScan {
-  /** The data rows, in order. */
+  /** The data rows, in order, derived rows included. */
   rows: number[];
-  /** Last row the table takes (data or derived); the leaf row when there is none. */
+  /** The rows among them that are derived (changes, shares). */
+  derived: Set<number>;
+  /** Last row the table takes; the leaf row when there is none. */
   end: number;
+  omitted: OmittedRows;
   warnings: string[];
 }
 
-/** The data rows below the leaf header row, skipping notes, repeated headers and derived rows (with warnings). */
+/** The data rows below the leaf header row, skipping notes and repeated headers (with warnings) and marking derived rows. */
 export function scanDataRows(frame: TableFrame): DataScan {
   const { sheet } = frame;
   const { grid, nRows } = sheet;
   const h = frame.header.leaf;
   const dataRows: number[] = [];
-  let skippedNotes = 0;
-  let repeated = 0;
-  const derived: number[] = [];
+  const derived = new Set<number>();
+  const omitted: OmittedRows = new Map();
+  const omit = (reason: string, r: number) => (omitted.get(reason) ?? omitted.set(reason, []).get(reason)!).push(r);
   let row = h + 1;
   let end = h;
   while (row < nRows) {
@@ -99,14 +109,14 @@ export function scanDataRows(frame: TableFrame): DataScan {
     if (!span.length || frame.isNote(row)) {
       // Look past blank and note rows: continue only if real data follows.
       let n = row;
-      let notes = 0;
+      const notes: number[] = [];
       while (n < nRows && (!frame.inSpan(n).length || frame.isNote(n))) {
-        if (frame.isNote(n)) notes++;
+        if (frame.isNote(n)) notes.push(n);
         n++;
         if (n - row > 3) break;
       }
       if (n < nRows && frame.inSpan(n).length && !frame.isNote(n) && sheet.dataLike(n) && !sheet.isLeafHeader(n) && (n - row <= 3)) {
-        skippedNotes += notes;
+        for (const x of notes) omit(NOTE_ROWS, x);
         row = n;
         continue;
       }
@@ -114,30 +124,45 @@ export function scanDataRows(frame: TableFrame): DataScan {
     }
     if (row !== h + 1 && sheet.isLeafHeader(row) && !frame.isRepeatHeader(row) && !continuesAbove(grid, row, end, span)) break;
     if (frame.isRepeatHeader(row)) {
-      repeated++;
+      omit(REPEATED_HEADER, row);
       row++;
       continue;
     }
-    if (isDerivedRow(grid, row, span)) {
-      derived.push(row);
-      end = row;
-      row++;
-      continue;
-    }
+    if (isDerivedRow(grid, row, span)) derived.add(row);
     dataRows.push(row);
     end = row;
     row++;
   }
-  return { rows: dataRows, end, warnings: skippedRowWarnings(skippedNotes, repeated, derived) };
-}
-
-function skippedRowWarnings(notes: number, repeated: number, derived: number[]): string[] {
+  for (const r of derivedByPosition(frame, dataRows, derived)) derived.add(r);
+  const notes = omitted.get(NOTE_ROWS)?.length ?? 0;
+  const repeated = omitted.get(REPEATED_HEADER)?.length ?? 0;
   const warnings: string[] = [];
   if (notes) warnings.push(`${notes} note row(s) inside the table were excluded`);
   if (repeated) warnings.push(`${repeated} repeated header row(s) inside the table were skipped`);
-  if (derived.length) {
-    const list = derived.length > 6 ? `${derived.slice(0, 6).map((d) => d + 1).join(', ')} …` : derived.map((d) => d + 1).join(', ');
-    warnings.push(`${derived.length} derived row(s) left out (rows ${list}): changes or shares in other units than their columns`);
+  return { rows: dataRows, derived, end, omitted, warnings };
+}
+
+/**
+ * Rows that are derived by their place rather than their content. GP Earnings summary tables merge
+ * each label over a value row and its share row (A33:A34, A35:A36 …); when the figures of a block
+ * are suppressed, its share row holds only `c` and cannot be told from data by its values (N Ireland
+ * N3, row 36). A row whose label is only the merge from the row above and whose own cells are all
+ * markers is derived when the rows at the same place in the other merged blocks are derived.
+ */
+function derivedByPosition(frame: TableFrame, rows: number[], derived: Set<number>): number[] {
+  if (!derived.size) return [];
+  const { sheet, c0 } = frame;
+  const inTable = new Set(rows);
+  const blocks = sheet.grid.merges.filter((m) => m.c0 === c0 && m.r1 > m.r0 && inTable.has(m.r0));
+  const derivedPlaces = new Set<string>();
+  for (const m of blocks) for (let r = m.r0; r <= m.r1; r++) if (derived.has(r)) derivedPlaces.add(`${m.r1 - m.r0}:${r - m.r0}`);
+  const out: number[] = [];
+  for (const m of blocks) {
+    for (let r = m.r0 + 1; r <= m.r1; r++) {
+      if (derived.has(r) || !inTable.has(r) || !derivedPlaces.has(`${m.r1 - m.r0}:${r - m.r0}`)) continue;
+      const own = frame.inSpan(r);
+      if (own.length && own.every((c) => sheet.cell(r, c)!.cls === 'marker')) out.push(r);
+    }
   }
-  return warnings;
+  return out;
 }

@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { bufferAccess, fileSource, openFileAccess, throwIfAborted, type ByteSource } from './bytes.ts';
 import { describeCsv, readCsvBatches } from './csv.ts';
 import { sniff, type Blob } from './sniff.ts';
-import { SheetError, type Cell, type FileExtraction, type SheetLocation, type SkippedPart, type SourceFile, type TableInfo } from './types.ts';
+import { SheetError, type FileExtraction, type SheetLocation, type SkippedPart, type SourceFile, type TableInfo, type TableRow } from './types.ts';
 import { describeWorkbook, loadWorkbook, readWorkbookTable } from './workbook.ts';
 import { checkZipLimits, DEFAULT_ZIP_LIMITS, memberSource, type ZipEntry, type ZipLimits } from './zip.ts';
 
@@ -142,8 +142,6 @@ function dropTwins(found: { path: string; tables: TableInfo[]; skipped: SkippedP
   }
 }
 
-/** A row as `readTable` yields it. */
-export type TableRow = { row: number; values: Cell[]; isTotal: boolean };
 
 /**
  * Streams the rows of one table found by `describeFile`: exactly `table.rowCount` rows in file order,

@@ -26,12 +26,12 @@
  */
 import type { Cell } from './types.ts';
 import { cellKey, type Grid } from './grid.ts';
-import { isTotalLabel } from './values.ts';
-import { isAggregateLevel, LevelCounter, type LevelInfo } from './levels.ts';
+import { LevelCounter, type LevelInfo } from './levels.ts';
+import { rowKindOf, TotalsCounter, type RowKind, type TotalsContext } from './row-kinds.ts';
 import { INLINE_META_RE, LEGEND_RE, NOTE_RE } from './row-roles.ts';
 import { SheetFacts } from './sheet-facts.ts';
 import { nameColumns, readHeader, type HeaderBlock } from './header-block.ts';
-import { scanDataRows, TableFrame } from './data-rows.ts';
+import { PLACEHOLDER_ROWS, scanDataRows, TableFrame, type DataScan, type OmittedRows } from './data-rows.ts';
 import { splitColumns } from './column-parts.ts';
 
 /** A table found in a sheet; rows and columns are 0-based grid indexes. */
@@ -40,8 +40,16 @@ export interface DetectedTable {
   columns: number[];
   rawHeaders: string[];
   names: string[];
+  /** The rows readTable yields, in order. */
   dataRows: number[];
+  /** Per data row: what it is. */
+  kinds: RowKind[];
+  /** Per data row: a total or subtotal. */
   totals: boolean[];
+  /** Rows under the header that are not yielded, by reason. */
+  omitted: OmittedRows;
+  /** What the kinds were decided with (kept so that a CSV reader and this one agree on the rules). */
+  totalsContext: TotalsContext;
   caption?: string;
   metadata: Record<string, string>;
   warnings: string[];
@@ -98,45 +106,86 @@ function buildTable(sheet: SheetFacts, h: number, region: number): BuiltTable | 
   const data = scanDataRows(frame);
   if (!data.rows.length) return undefined;
   const parts = splitColumns(frame, data.rows);
-  const sideTables = parts.sides.map((p) => finishTable(sheet, header, region, p.columns, p.rows, [], undefined));
+  const sideTables = parts.sides.map((p) => finishTable(sheet, header, region, p.columns, p.rows, { ...data, omitted: new Map(), warnings: [] }, undefined));
   const skippedReasons = parts.helpers.length ? [`chart data helper beside the table (columns ${parts.helpers.join(', ')})`] : [];
-  const table = finishTable(sheet, header, region, parts.main, data.rows, data.warnings, header.caption);
+  const table = finishTable(sheet, header, region, parts.main, data.rows, data, header.caption);
   return { table, endRow: data.end, side: { tables: sideTables, skippedReasons } };
 }
 
-// ── One finished table: names, totals (rule 5), caption and metadata ────────────────────────────
+// ── One finished table: names, row kinds (rule 5), caption and metadata ─────────────────────────
 
 function finishTable(
   sheet: SheetFacts,
   header: HeaderBlock,
   region: number,
   columns: number[],
-  rowsHere: number[],
-  warns: string[],
+  rows: number[],
+  data: Pick<DataScan, 'derived' | 'omitted' | 'warnings'>,
   caption: string | undefined,
 ): DetectedTable {
   const { rawHeaders, names } = nameColumns(sheet, header, columns);
-  const values = (dr: number) => columns.map((c) => valueAt(sheet.grid, dr, c, rowsHere[0]));
+  const values = (dr: number) => columns.map((c) => valueAt(sheet.grid, dr, c, rows[0]));
+  const placeholders = placeholderRows(sheet, columns, rows, data.derived, values);
+  const kept = placeholders.length < rows.length ? rows.filter((r) => !placeholders.includes(r)) : rows;
+  const omitted: OmittedRows = new Map(data.omitted);
+  const warnings = [...data.warnings];
+  if (kept !== rows && placeholders.length) {
+    omitted.set(PLACEHOLDER_ROWS, placeholders);
+    warnings.push(`${placeholders.length} placeholder row(s) left out (${rowList(placeholders)}): a label and no value in any measure column`);
+  }
   const counter = new LevelCounter(names);
-  if (!counter.empty) for (const dr of rowsHere) counter.add(values(dr));
-  const levels = counter.result();
-  const totals = rowsHere.map((dr) => {
+  const totalsCounter = new TotalsCounter(counter.columns);
+  for (const dr of kept) {
+    if (data.derived.has(dr)) continue;
     const v = values(dr);
-    return v.some((x) => isTotalLabel(x)) || isAggregateLevel(levels, v);
-  });
+    if (!counter.empty) counter.add(v);
+    totalsCounter.add(v);
+  }
+  const levels = counter.result();
+  const totalsContext = totalsCounter.context();
+  const kinds = kept.map((dr): RowKind => (data.derived.has(dr) ? 'derived' : rowKindOf(values(dr), totalsContext, levels)));
   const headerRows = header.rows;
   return {
     headerRows,
     columns,
     rawHeaders,
     names,
-    dataRows: rowsHere,
-    totals,
+    dataRows: kept,
+    kinds,
+    totals: kinds.map((k) => k === 'total' || k === 'subtotal'),
+    omitted,
+    totalsContext,
     caption: caption ?? findCaption(sheet, headerRows[0] - 1, region),
     metadata: findMetadata(sheet, region, headerRows[0]),
-    warnings: warns,
+    warnings,
     ...(levels ? { levels } : {}),
   };
+}
+
+/** Markers that say a figure does not exist (not available, not applicable), unlike `c` or `*`, which hide one that does. */
+const NO_VALUE = new Set(['-', '–', '..', ':', 'z', '[z]', 'x', '[x]', 'n/a']);
+
+/**
+ * Rows that are only a label with placeholders: no value in any measure column (a column holding a
+ * number in some row), only blanks and not-available markers. RTT overview sheets carry the months
+ * still to come as such rows (Jun22 rows 194–202: a month and `-`). Derived rows are never placeholders.
+ */
+function placeholderRows(sheet: SheetFacts, columns: number[], rows: number[], derived: Set<number>, values: (r: number) => Cell[]): number[] {
+  const measures = columns.map((c, i) => (rows.some((r) => sheet.cell(r, c)?.cls === 'num') ? i : -1)).filter((i) => i >= 0);
+  if (!measures.length) return [];
+  return rows.filter((r) => {
+    if (derived.has(r)) return false;
+    const v = values(r);
+    return measures.every((i) => v[i] === null || (typeof v[i] === 'string' && NO_VALUE.has((v[i] as string).toLowerCase())));
+  });
+}
+
+/** "rows 194–202" or "rows 3, 9, 12 …" for warnings. */
+export function rowList(rows: number[]): string {
+  const one = rows.map((r) => r + 1);
+  const consecutive = one.every((r, i) => i === 0 || r === one[i - 1] + 1);
+  if (consecutive && one.length > 2) return `rows ${one[0]}–${one[one.length - 1]}`;
+  return `row${one.length === 1 ? '' : 's'} ${one.length > 6 ? `${one.slice(0, 6).join(', ')} …` : one.join(', ')}`;
 }
 
 /**

@@ -6,7 +6,8 @@
 import { columnLetter, type Grid } from './grid.ts';
 import { valueAt, type SheetLayout } from './layout.ts';
 import { combineGroupNames } from './names.ts';
-import { cleanHeader, isTotalLabel } from './values.ts';
+import { rowKindOf, TotalsCounter } from './row-kinds.ts';
+import { cleanHeader } from './values.ts';
 
 /** All-text fallback: a sheet with no numeric data still has a table when a header row is followed by aligned rows. */
 export function detectTextTable(grid: Grid): SheetLayout {
@@ -23,6 +24,11 @@ export function detectTextTable(grid: Grid): SheetLayout {
       dataRows.push(d);
     }
     if (dataRows.length < 2) continue;
+    const values = (d: number) => cs.map((c) => valueAt(grid, d, c, dataRows[0]));
+    const counter = new TotalsCounter();
+    for (const d of dataRows) counter.add(values(d));
+    const totalsContext = counter.context();
+    const kinds = dataRows.map((d) => rowKindOf(values(d), totalsContext));
     const names = combineGroupNames(cs.map((c) => [cleanHeader(String(rows[r][c]!.v))]), (i) => `Column ${columnLetter(cs[i])}`);
     return {
       tables: [
@@ -32,7 +38,10 @@ export function detectTextTable(grid: Grid): SheetLayout {
           rawHeaders: cs.map((c) => String(rows[r][c]!.v)),
           names,
           dataRows,
-          totals: dataRows.map((d) => cs.some((c) => isTotalLabel(valueAt(grid, d, c, dataRows[0])))),
+          kinds,
+          totals: kinds.map((k) => k !== 'detail'),
+          omitted: new Map(),
+          totalsContext,
           metadata: {},
           warnings: ['table has no numeric columns; header taken as the first all-text row'],
         },

@@ -5,6 +5,9 @@
  */
 
 import type { LevelInfo } from './levels.ts';
+import type { RowKind, RowKindCounts, TotalsContext } from './row-kinds.ts';
+
+export type { RowKind, RowKindCounts, TotalsContext } from './row-kinds.ts';
 
 /** PostgreSQL column types used across the pipeline (see docs/CONTRACTS.md). */
 export type ColumnType = 'integer' | 'bigint' | 'numeric' | 'date' | 'boolean' | 'text';
@@ -65,11 +68,35 @@ export interface TableInfo {
   columns: ColumnInfo[];
   /** Rows recognised as totals/subtotals (flagged `isTotal`, still yielded): total labels and aggregate levels. */
   totalsRows: number;
+  /** Rows `readTable` yields, per kind (`detail + total + subtotal + derived = rowCount`). */
+  rowKinds: RowKindCounts;
+  /** Rows between the header and the last data row that `readTable` does not yield, each group with its reason. */
+  omittedRows?: OmittedRows[];
+  /** How totals were told from subtotals and details in this table; `readTable` applies the same rules. */
+  totals?: TotalsContext;
   /** The column that says which hierarchy level a row is (National/Region/CCG), when the table mixes levels. */
   levels?: LevelInfo;
   warnings: string[];
   /** Text encoding of a CSV table ('utf-8', 'windows-1252', 'utf-16le'); absent for workbooks. */
   encoding?: string;
+}
+
+/** Rows of a table that are not loaded, and why (`placeholder: …`, `note line inside the table`, `repeated header row`). */
+export interface OmittedRows {
+  reason: string;
+  /** 1-based sheet rows. */
+  rows: number[];
+}
+
+/** A row as `readTable` yields it. */
+export interface TableRow {
+  /** 1-based sheet row or CSV line. */
+  row: number;
+  /** Aligned with `TableInfo.columns`. */
+  values: Cell[];
+  /** `kind` is `total` or `subtotal` (kept for callers that predate `kind`). */
+  isTotal: boolean;
+  kind: RowKind;
 }
 
 /** A sheet or zip member that was looked at and deliberately not turned into a table. */

@@ -15,7 +15,8 @@ import { throwIfAborted } from './bytes.ts';
 import { address, columnIndex, columnLetter, parseWorkbook, sheetToGrid, type Grid } from './grid.ts';
 import { detectTables, valueAt, type DetectedTable, type SheetLayout } from './layout.ts';
 import { detectTextTable } from './text-table.ts';
-import { MAX_TABLE_COLUMNS, SheetError, tooWideError, type Cell, type SheetLocation, type SkippedPart, type TableInfo } from './types.ts';
+import { MAX_TABLE_COLUMNS, SheetError, tooWideError, type SheetLocation, type SkippedPart, type TableInfo, type TableRow } from './types.ts';
+import { noRows, type RowKind, type RowKindCounts } from './row-kinds.ts';
 import { ColumnStats } from './column-stats.ts';
 
 interface Parsed {
@@ -103,6 +104,12 @@ export function describeWorkbook(
   return { tables, skipped };
 }
 
+function countKinds(kinds: RowKind[]): RowKindCounts {
+  const out = noRows();
+  for (const k of kinds) out[k]++;
+  return out;
+}
+
 function tableInfo(g: Grid, t: DetectedTable, key: string, sheet: string, loc: SheetLocation): TableInfo {
   if (t.columns.length > MAX_TABLE_COLUMNS) {
     throw tooWideError(t.columns.length, { ...loc, sheet, cell: address(t.headerRows[t.headerRows.length - 1], t.columns[MAX_TABLE_COLUMNS]) });
@@ -122,13 +129,16 @@ function tableInfo(g: Grid, t: DetectedTable, key: string, sheet: string, loc: S
     rowCount: t.dataRows.length,
     columns: t.columns.map((c, i) => stats[i].toColumn({ index: i, sourceColumn: columnLetter(c), rawHeader: t.rawHeaders[i], name: t.names[i] })),
     totalsRows: t.totals.filter(Boolean).length,
+    rowKinds: countKinds(t.kinds),
+    ...(t.omitted.size ? { omittedRows: [...t.omitted].map(([reason, rows]) => ({ reason, rows: rows.map((r) => r + 1) })) } : {}),
+    ...(Object.keys(t.totalsContext).length ? { totals: structuredClone(t.totalsContext) } : {}),
     ...(t.levels ? { levels: { ...t.levels, counts: { ...t.levels.counts } } } : {}),
     warnings: [...t.warnings],
   };
 }
 
 /** Yields the rows of a workbook table described earlier; re-detects the layout and checks it still matches. */
-export function* readWorkbookTable(p: Parsed, table: TableInfo, loc: SheetLocation, signal?: AbortSignal): Generator<{ row: number; values: Cell[]; isTotal: boolean }> {
+export function* readWorkbookTable(p: Parsed, table: TableInfo, loc: SheetLocation, signal?: AbortSignal): Generator<TableRow> {
   const sheet = table.sheet!;
   const where = { ...loc, sheet };
   if (!p.sheetNames.includes(sheet)) {
@@ -149,6 +159,6 @@ export function* readWorkbookTable(p: Parsed, table: TableInfo, loc: SheetLocati
   for (let i = 0; i < t.dataRows.length; i++) {
     if (i % 1000 === 0) throwIfAborted(signal);
     const r = t.dataRows[i];
-    yield { row: r + 1, values: cols.map((c) => valueAt(g, r, c, first)), isTotal: t.totals[i] };
+    yield { row: r + 1, values: cols.map((c) => valueAt(g, r, c, first)), isTotal: t.totals[i], kind: t.kinds[i] };
   }
 }
