@@ -3,6 +3,7 @@
  * the table's column span, the caption cell — and the names of the columns read from it.
  */
 import { cellKey, columnLetter, type Grid } from './grid.ts';
+import { inferSpans, type LabelSpan } from './header-spans.ts';
 import { combineGroupNames } from './names.ts';
 import type { SheetFacts } from './sheet-facts.ts';
 import { cleanHeader } from './values.ts';
@@ -20,6 +21,10 @@ export interface HeaderBlock {
   captionRows: Set<number>;
   /** Text of the first such caption cell. */
   caption?: string;
+  /** Per group row: the spans of its unmerged labels that are not left-aligned, by column covered (header-spans.ts). */
+  spans: Map<number, Map<number, LabelSpan>>;
+  /** First column under a group label spanning several columns (merged or inferred); Infinity when none. */
+  firstGroupColumn: number;
 }
 
 export function readHeader(sheet: SheetFacts, h: number, region: number): HeaderBlock {
@@ -27,7 +32,18 @@ export function readHeader(sheet: SheetFacts, h: number, region: number): Header
   const rows = [...upper, h];
   const { c0, c1 } = headerSpan(sheet.grid, rows);
   const { captionRows, caption } = captionCells(sheet, h, upper, c0);
-  return { leaf: h, rows, c0, c1, captionRows, caption };
+  const spans = new Map<number, Map<number, LabelSpan>>();
+  let firstGroupColumn = Infinity;
+  upper.forEach((u, i) => {
+    const inferred = inferSpans(sheet, u, rows.slice(i + 1), c0, c1);
+    if (inferred.size) spans.set(u, inferred);
+    for (const c of inferred.keys()) firstGroupColumn = Math.min(firstGroupColumn, c);
+    for (const c of sheet.cols[u]) {
+      const m = sheet.grid.anchors.get(cellKey(u, c));
+      if (m && m.c1 > m.c0 && !captionRows.has(u)) firstGroupColumn = Math.min(firstGroupColumn, m.c0);
+    }
+  });
+  return { leaf: h, rows, c0, c1, captionRows, caption, spans, firstGroupColumn };
 }
 
 /** The upper (group) header rows: up to 3 text-only rows directly above the leaf row, top to bottom. */
@@ -78,20 +94,24 @@ export function nameColumns(sheet: SheetFacts, header: HeaderBlock, columns: num
   const parts = columns.map((c) => headerParts(sheet, header, c));
   const rawHeaders = parts.map((p) => p.map((x) => x.raw).join(' | '));
   const names = combineGroupNames(
-    parts.map((p) => p.map((x) => cleanHeader(x.raw)).filter((x, i, a) => x && x !== a[i - 1])),
+    parts.map((p) => p.filter((x) => !x.label).map((x) => cleanHeader(x.raw)).filter((x, i, a) => x && x !== a[i - 1])),
     (i) => `Column ${columnLetter(columns[i])}`,
   );
   return { rawHeaders, names };
 }
 
 /** The header texts of one column, top to bottom, caption cells and repeats of the text above left out. */
-function headerParts(sheet: SheetFacts, header: HeaderBlock, c: number): { raw: string }[] {
-  const out: { raw: string }[] = [];
+function headerParts(sheet: SheetFacts, header: HeaderBlock, c: number): { raw: string; label?: boolean }[] {
+  const out: { raw: string; label?: boolean }[] = [];
   for (const hr of header.rows) {
     if (header.captionRows.has(hr) && c === sheet.cols[hr][0]) continue;
     const t = headerText(sheet, header, hr, c, hr === header.leaf);
     if (t !== undefined && t.trim() !== '' && (!out.length || out[out.length - 1].raw.trim() !== t.trim())) out.push({ raw: t });
   }
+  // A text in the leaf row just left of the first grouped column, under a column already named in a
+  // row above, names the leaf row itself (1b: "Deflator" beside GDP/RPI/CPI, under "Category"): it
+  // stays in the raw header but does not name the column.
+  if (out.length > 1 && c === header.firstGroupColumn - 1 && sheet.textAt(header.leaf, c) !== undefined) out[out.length - 1].label = true;
   return out;
 }
 
@@ -104,12 +124,16 @@ function headerText(sheet: SheetFacts, header: HeaderBlock, hr: number, c: numbe
   const m = grid.covered.get(cellKey(hr, c));
   if (m) return sheet.textAt(m.r0, m.c0);
   if (isLeaf) return undefined;
+  const span = header.spans.get(hr)?.get(c);
+  if (span) return sheet.textAt(hr, span.at);
   // Implicit group carry (no merge): the nearest group cell to the left, when this column has a leaf.
   if (headerRows.slice(headerRows.indexOf(hr) + 1).every((lr) => sheet.textAt(lr, c) === undefined && !grid.covered.has(cellKey(lr, c)))) return undefined;
   for (let x = c - 1; x >= header.c0; x--) {
     const t = sheet.textAt(hr, x);
     if (t === undefined) continue;
     if (header.captionRows.has(hr) && x === sheet.cols[hr][0]) return undefined;
+    // A label whose span was inferred does not carry past it.
+    if (header.spans.get(hr)?.has(x)) return undefined;
     // A merged group cell ends where its merge ends; it does not carry further right.
     if ((grid.anchors.get(cellKey(hr, x))?.c1 ?? c) < c) return undefined;
     const below = headerRows.slice(headerRows.indexOf(hr) + 1).some((lr) => sheet.textAt(lr, x) !== undefined);
