@@ -8,8 +8,8 @@
  * When the labels of a row repeat at a regular distance d, each is taken to head a block of d
  * columns, and the offset of the label inside its block is found from the leaf row:
  * - blocks whose leaf labels repeat the same sequence (GDP, RPI, CPI) fix the offset;
- * - otherwise the first offset whose blocks all have a leaf under every column and that ends the
- *   last block where the leaves end.
+ * - otherwise, when every label of the row stands at that distance, the first offset whose blocks
+ *   all have a leaf under every column and that ends the last block where the leaves end.
  * When neither settles it (labels at irregular distances, blocks that do not tile the leaves), the
  * label carries right as before: the left-aligned reading.
  */
@@ -36,7 +36,7 @@ export function inferSpans(sheet: SheetFacts, u: number, lower: number[], c0: nu
   const out = new Map<number, LabelSpan>();
   for (const run of evenRuns(labels)) {
     const d = run[1] - run[0];
-    const offset = chooseOffset(sheet, run, d, lower, c0, c1, hasChild);
+    const offset = chooseOffset(sheet, run, d, lower, c0, c1, hasChild, run.length === labels.length);
     if (offset === undefined) continue;
     for (const at of run) {
       const span = { at, c0: at - offset, c1: at - offset + d - 1 };
@@ -68,6 +68,7 @@ function chooseOffset(
   c0: number,
   c1: number,
   hasChild: (c: number) => boolean,
+  wholeRow: boolean,
 ): number | undefined {
   const leafRow = lower[lower.length - 1];
   const leaf = (c: number) => cleanHeader(sheet.textAt(leafRow, c) ?? '').toLowerCase();
@@ -87,8 +88,10 @@ function chooseOffset(
   };
   const patterned = valid.find(repeats);
   if (patterned !== undefined) return patterned;
-  // Left-aligned blocks that tile the leaves are what the carry already does.
-  if (valid.includes(0)) return undefined;
+  // Without repeated leaves, only a row whose labels all stand at the one distance is read as blocks
+  // (RTT overview: groups over 9, 5, 5, 2 and 5 columns, left-aligned, must not be cut into fives);
+  // and left-aligned blocks that tile the leaves are what the carry already does.
+  if (!wholeRow || valid.includes(0)) return undefined;
   const endsWithLeaves = valid.find((o) => !hasChild(run[run.length - 1] - o + d));
   return endsWithLeaves;
 }
