@@ -16,6 +16,7 @@ import { cleanHeader, trimText } from './values.ts';
 import { uniqueNames } from './names.ts';
 import { LevelCounter } from './levels.ts';
 import { rowKindOf, TotalsCounter } from './row-kinds.ts';
+import { annotateRow } from './annotations.ts';
 
 export { detectEncoding, textDecoder } from './decode.ts';
 
@@ -313,6 +314,7 @@ export async function* readCsvBatches(
   const width = cols.length;
   // Usually every field is a column, in order: each record's own field array then becomes its values.
   const identity = cols.every((c, j) => c === j);
+  const annotated = table.columns.filter((c) => c.annotations).map((c) => c.index);
   let header: string[] | undefined;
   let yielded = 0;
   // Records arrive in batches (one per decoded chunk); `rows` ends both loops after the last data row.
@@ -344,7 +346,9 @@ export async function* readCsvBatches(
       }
       const kind = rowKindOf(values, table.totals, table.levels);
       yielded++;
-      out.push({ row: line, values, isTotal: kind !== 'detail', kind });
+      const row: TableRow = { row: line, values, isTotal: kind !== 'detail', kind };
+      if (annotated.length) annotateRow(row, table, annotated);
+      out.push(row);
     }
     if (out.length) {
       yield out;

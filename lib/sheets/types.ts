@@ -43,6 +43,13 @@ export interface ColumnInfo {
   samples: string[];
   /** Smallest and largest value (ISO dates for date columns, numbers as text), markers excluded; absent for text and boolean columns. */
   range?: { min: string; max: string };
+  /**
+   * Annotations taken off values so that the column keeps its type, and how often: revision/status
+   * flags (`r`, `p`, `e`), note references (`[note 4]`), footnote marks (`*`), units of derived rows
+   * (`%`, `percentage points`), and notes published in place of a figure (`now in "Other"`). Absent
+   * for text columns, which keep every value as published.
+   */
+  annotations?: Record<string, number>;
 }
 
 /** One table found in a file (a CSV, or one region of one sheet, possibly inside a zip). */
@@ -97,6 +104,12 @@ export interface TableRow {
   /** `kind` is `total` or `subtotal` (kept for callers that predate `kind`). */
   isTotal: boolean;
   kind: RowKind;
+  /**
+   * Per column index, what was taken off the published cell so that `values[i]` fits the column's
+   * type (see `ColumnInfo.annotations`); `values[i]` is then the bare number, or null for a note
+   * published in place of a figure. Absent when no cell of the row had one.
+   */
+  annotations?: Record<number, string>;
 }
 
 /** A sheet or zip member that was looked at and deliberately not turned into a table. */

@@ -18,6 +18,7 @@ import { detectTextTable } from './text-table.ts';
 import { MAX_TABLE_COLUMNS, SheetError, tooWideError, type SheetLocation, type SkippedPart, type TableInfo, type TableRow } from './types.ts';
 import { noRows, type RowKind, type RowKindCounts } from './row-kinds.ts';
 import { ColumnStats } from './column-stats.ts';
+import { annotateRow } from './annotations.ts';
 
 interface Parsed {
   sheetNames: string[];
@@ -116,7 +117,10 @@ function tableInfo(g: Grid, t: DetectedTable, key: string, sheet: string, loc: S
   }
   const stats = t.columns.map(() => new ColumnStats());
   const first = t.dataRows[0];
-  for (const r of t.dataRows) t.columns.forEach((c, i) => stats[i].add(valueAt(g, r, c, first)));
+  t.dataRows.forEach((r, k) => {
+    const derived = t.kinds[k] === 'derived';
+    t.columns.forEach((c, i) => (derived ? stats[i].addDerived(valueAt(g, r, c, first)) : stats[i].add(valueAt(g, r, c, first))));
+  });
   return {
     key,
     ...(loc.member ? { member: loc.member } : {}),
@@ -156,9 +160,14 @@ export function* readWorkbookTable(p: Parsed, table: TableInfo, loc: SheetLocati
   }
   const cols = table.columns.map((c) => columnIndex(c.sourceColumn));
   const first = t.dataRows[0];
+  // Columns whose values may carry annotations; in derived rows every non-text column may.
+  const annotated = table.columns.filter((c) => c.annotations).map((c) => c.index);
+  const typed = table.columns.filter((c) => c.type !== 'text').map((c) => c.index);
   for (let i = 0; i < t.dataRows.length; i++) {
     if (i % 1000 === 0) throwIfAborted(signal);
     const r = t.dataRows[i];
-    yield { row: r + 1, values: cols.map((c) => valueAt(g, r, c, first)), isTotal: t.totals[i], kind: t.kinds[i] };
+    const row: TableRow = { row: r + 1, values: cols.map((c) => valueAt(g, r, c, first)), isTotal: t.totals[i], kind: t.kinds[i] };
+    annotateRow(row, table, t.kinds[i] === 'derived' ? typed : annotated);
+    yield row;
   }
 }
