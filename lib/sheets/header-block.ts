@@ -30,7 +30,7 @@ export interface HeaderBlock {
 export function readHeader(sheet: SheetFacts, h: number, region: number): HeaderBlock {
   const upper = groupHeaderRows(sheet, h, region);
   const rows = [...upper, h];
-  const { c0, c1 } = headerSpan(sheet.grid, rows);
+  const { c0, c1 } = extendToData(sheet, h, headerSpan(sheet.grid, rows));
   const { captionRows, caption } = captionCells(sheet, h, upper, c0);
   const spans = new Map<number, Map<number, LabelSpan>>();
   let firstGroupColumn = Infinity;
@@ -70,6 +70,21 @@ function headerSpan(grid: Grid, headerRows: number[]): { c0: number; c1: number 
       c1 = Math.max(c1, grid.anchors.get(cellKey(hr, c))?.c1 ?? c);
     }
   }
+  return { c0, c1 };
+}
+
+/**
+ * A column whose header cell is empty still belongs to the table when the first data row has a
+ * value there, next to the span (a header `| id | long text |` over `| 1 | a | b |`): without it the
+ * column's values would be in no table at all. Only columns touching the span are taken; a gap
+ * keeps side notes and chart helpers apart.
+ */
+function extendToData(sheet: SheetFacts, h: number, span: { c0: number; c1: number }): { c0: number; c1: number } {
+  let { c0, c1 } = span;
+  const d = h + 1 < sheet.nRows && sheet.stats[h + 1].n ? h + 1 : h + 2;
+  if (d >= sheet.nRows) return span;
+  while (c0 > 0 && sheet.cell(d, c0 - 1)) c0--;
+  while (sheet.cell(d, c1 + 1)) c1++;
   return { c0, c1 };
 }
 

@@ -15,8 +15,11 @@ export function detectTextTable(grid: Grid): SheetLayout {
   for (let r = 0; r < rows.length; r++) {
     const cs = cols[r];
     if (cs.length < 2 || cs.some((c) => rows[r][c]!.cls !== 'text')) continue;
-    const c0 = cs[0];
-    const c1 = cs[cs.length - 1];
+    // Empty header cells at either end still head the values under them (see header-block.ts).
+    let c0 = cs[0];
+    let c1 = cs[cs.length - 1];
+    while (c0 > 0 && rows[r + 1]?.[c0 - 1]) c0--;
+    while (rows[r + 1]?.[c1 + 1]) c1++;
     const dataRows: number[] = [];
     for (let d = r + 1; d < rows.length; d++) {
       const inSpan = cols[d].filter((c) => c >= c0 && c <= c1);
@@ -24,18 +27,24 @@ export function detectTextTable(grid: Grid): SheetLayout {
       dataRows.push(d);
     }
     if (dataRows.length < 2) continue;
-    const values = (d: number) => cs.map((c) => valueAt(grid, d, c, dataRows[0]));
+    // Every column between the header's first and last cell that holds a value, a header or not:
+    // a column under an empty header cell is still the table's.
+    const filled = new Set(cs);
+    for (const d of dataRows) for (const c of cols[d]) if (c >= c0 && c <= c1) filled.add(c);
+    const columns = [...filled].sort((a, b) => a - b);
+    const header = (c: number) => (rows[r][c] ? String(rows[r][c]!.v) : '');
+    const values = (d: number) => columns.map((c) => valueAt(grid, d, c, dataRows[0]));
     const counter = new TotalsCounter();
     for (const d of dataRows) counter.add(values(d));
     const totalsContext = counter.context();
     const kinds = dataRows.map((d) => rowKindOf(values(d), totalsContext));
-    const names = combineGroupNames(cs.map((c) => [cleanHeader(String(rows[r][c]!.v))]), (i) => `Column ${columnLetter(cs[i])}`);
+    const names = combineGroupNames(columns.map((c) => (header(c) ? [cleanHeader(header(c))] : [])), (i) => `Column ${columnLetter(columns[i])}`);
     return {
       tables: [
         {
           headerRows: [r],
-          columns: cs,
-          rawHeaders: cs.map((c) => String(rows[r][c]!.v)),
+          columns,
+          rawHeaders: columns.map(header),
           names,
           dataRows,
           kinds,
