@@ -13,6 +13,8 @@ export interface ColumnParts {
   sides: { columns: number[]; rows: number[] }[];
   /** Column ranges ('P', 'R:S') of chart helper parts, skipped. */
   helpers: string[];
+  /** The columns of those helper parts. */
+  helperColumns: number[];
 }
 
 /** Splits the table's span into the main table, side tables and chart helpers; spacer columns are dropped. */
@@ -28,6 +30,7 @@ export function splitColumns(frame: TableFrame, dataRows: number[]): ColumnParts
   const sides: ColumnParts['sides'] = [];
   // Helper parts beside one table (A&E: a label in P, 0.95 repeated in R) are one annotation: one skipped entry.
   const helpers: string[] = [];
+  const helperColumns: number[] = [];
   for (const seg of segments.slice(1)) {
     const segCols = seg.filter(useful);
     if (!segCols.length) continue;
@@ -37,6 +40,7 @@ export function splitColumns(frame: TableFrame, dataRows: number[]): ColumnParts
     const range = from === to ? from : `${from}:${to}`;
     if (numericHeader || constant) {
       helpers.push(range);
+      helperColumns.push(...seg);
       continue;
     }
     const rowsHere = dataRows.filter((dr) => segCols.some((c) => sheet.cell(dr, c)));
@@ -48,7 +52,7 @@ export function splitColumns(frame: TableFrame, dataRows: number[]): ColumnParts
     }
     sides.push({ columns: segCols, rows: rowsHere });
   }
-  return { main, sides, helpers };
+  return { main, sides, helpers, helperColumns };
 }
 
 /** Runs of columns with a header or data; columns empty in both (and not covered by a leaf merge) split them. */

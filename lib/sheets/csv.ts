@@ -195,7 +195,8 @@ async function describeAs(
   let firstDataRow = 0;
   let lastDataRow = 0;
   let rowCount = 0;
-  let repeatedHeaders = 0;
+  const preambleLines: number[] = [];
+  const repeatedHeaders: number[] = [];
   let pendingRagged: { line: number; fields: string[] } | undefined;
   let levels: LevelCounter | undefined;
   let totals = new TotalsCounter();
@@ -213,6 +214,7 @@ async function describeAs(
         // (`Period:,January 2024`); the header is the first other line.
         if (isPreambleRecord(fields) && preamble.length < 20) {
           preamble.push(fields);
+          preambleLines.push(line);
           continue;
         }
         header = fields;
@@ -237,7 +239,7 @@ async function describeAs(
       }
       if (pendingRagged) throw raggedError(pendingRagged.line, pendingRagged.fields, header.length, headerLine, loc);
       if (role === 'header') {
-        repeatedHeaders++;
+        repeatedHeaders.push(line);
         continue;
       }
       if (!firstDataRow) firstDataRow = line;
@@ -254,7 +256,12 @@ async function describeAs(
   if (rowCount === 0) {
     throw new SheetError(`CSV file has a header row (line ${headerLine}) but no data rows`, loc, 'Check the download; an empty extract usually means the publisher has not filled this file yet.');
   }
-  if (repeatedHeaders) warnings.push(`${repeatedHeaders} repeated header line(s) inside the data were skipped`);
+  if (repeatedHeaders.length) warnings.push(`${repeatedHeaders.length} repeated header line(s) inside the data were skipped`);
+  const omittedRows = [
+    { reason: 'title or metadata line above the header', rows: preambleLines },
+    { reason: 'repeated header row', rows: repeatedHeaders },
+    { reason: 'note line after the data', rows: trailingNotes },
+  ].filter((o) => o.rows.length);
   if (trailingNotes.length) warnings.push(`${trailingNotes.length} note line(s) after the data were excluded (from line ${trailingNotes[0]})`);
   const names = uniqueNames(header.map((h, i) => cleanHeader(h) || `Column ${i + 1}`));
   const level = levels?.result();
@@ -281,6 +288,7 @@ async function describeAs(
     columns: header.map((h, i) => stats[i].toColumn({ index: i, sourceColumn: String(i + 1), rawHeader: h, name: names[i] })),
     totalsRows: rowKinds.total + rowKinds.subtotal,
     rowKinds,
+    ...(omittedRows.length ? { omittedRows } : {}),
     ...(Object.keys(totalsContext).length ? { totals: totalsContext } : {}),
     ...(level ? { levels: level } : {}),
     warnings,

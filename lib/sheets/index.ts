@@ -4,7 +4,7 @@
  * table's rows; `toPgText` turns one cell into PostgreSQL input text for its column type.
  */
 export { SheetError, formatLocation } from './types.ts';
-export type { Cell, ColumnInfo, ColumnType, FileExtraction, OmittedRows, RowKind, RowKindCounts, SheetLocation, SkippedPart, SourceFile, TableInfo, TableRow, TotalsContext } from './types.ts';
+export type { Cell, ColumnInfo, ColumnType, FileExtraction, OmittedRows, OtherCells, RowKind, RowKindCounts, SheetLocation, SkippedPart, SourceFile, TableInfo, TableRow, TotalsContext } from './types.ts';
 export { describeFile, readTable } from './extract.ts';
 export type { DescribeOptions, ReadOptions } from './extract.ts';
 export { toPgText, cleanHeader, parseDateText, parseNumberText, excelSerialToDate } from './values.ts';

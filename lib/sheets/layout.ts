@@ -33,6 +33,7 @@ import { SheetFacts } from './sheet-facts.ts';
 import { nameColumns, readHeader, type HeaderBlock } from './header-block.ts';
 import { PLACEHOLDER_ROWS, scanDataRows, TableFrame, type DataScan, type OmittedRows } from './data-rows.ts';
 import { splitColumns } from './column-parts.ts';
+import { sheetParts, type SheetPart, type TableBlock } from './sheet-parts.ts';
 
 /** A table found in a sheet; rows and columns are 0-based grid indexes. */
 export interface DetectedTable {
@@ -61,12 +62,15 @@ export interface SheetLayout {
   tables: DetectedTable[];
   /** Parts deliberately not turned into tables (chart helpers beside a table). */
   skipped: string[];
+  /** Every recognised cell outside the tables' data: headers, titles, metadata, notes, omitted rows, helpers. */
+  parts: SheetPart[];
 }
 
 export function detectTables(grid: Grid): SheetLayout {
   const sheet = new SheetFacts(grid);
   const tables: DetectedTable[] = [];
   const skipped: string[] = [];
+  const blocks: TableBlock[] = [];
   let sheetMeta: Record<string, string> | undefined;
   let regionStart = 0;
   let r = 0;
@@ -80,7 +84,8 @@ export function detectTables(grid: Grid): SheetLayout {
       r++;
       continue;
     }
-    const { table, endRow, side } = built;
+    const { table, endRow, side, block } = built;
+    blocks.push(block);
     sheetMeta ??= table.metadata;
     table.metadata = { ...sheetMeta, ...table.metadata };
     tables.push(table);
@@ -89,11 +94,12 @@ export function detectTables(grid: Grid): SheetLayout {
     regionStart = endRow + 1;
     r = endRow + 1;
   }
-  return { tables, skipped };
+  return { tables, skipped, parts: sheetParts(sheet, blocks) };
 }
 
 interface BuiltTable {
   table: DetectedTable;
+  block: TableBlock;
   /** Last row the table takes (data or derived); the next table's region starts below it. */
   endRow: number;
   side: { tables: DetectedTable[]; skippedReasons: string[] };
@@ -109,7 +115,8 @@ function buildTable(sheet: SheetFacts, h: number, region: number): BuiltTable | 
   const sideTables = parts.sides.map((p) => finishTable(sheet, header, region, p.columns, p.rows, { ...data, omitted: new Map(), warnings: [] }, undefined));
   const skippedReasons = parts.helpers.length ? [`chart data helper beside the table (columns ${parts.helpers.join(', ')})`] : [];
   const table = finishTable(sheet, header, region, parts.main, data.rows, data, header.caption);
-  return { table, endRow: data.end, side: { tables: sideTables, skippedReasons } };
+  const block: TableBlock = { header, end: data.end, omitted: table.omitted, helperColumns: parts.helperColumns, dataRows: data.rows };
+  return { table, block, endRow: data.end, side: { tables: sideTables, skippedReasons } };
 }
 
 // ── One finished table: names, row kinds (rule 5), caption and metadata ─────────────────────────

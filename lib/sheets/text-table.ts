@@ -7,6 +7,8 @@ import { columnLetter, type Grid } from './grid.ts';
 import { valueAt, type SheetLayout } from './layout.ts';
 import { combineGroupNames } from './names.ts';
 import { rowKindOf, TotalsCounter } from './row-kinds.ts';
+import { SheetFacts } from './sheet-facts.ts';
+import { sheetParts } from './sheet-parts.ts';
 import { cleanHeader } from './values.ts';
 
 /** All-text fallback: a sheet with no numeric data still has a table when a header row is followed by aligned rows. */
@@ -39,7 +41,9 @@ export function detectTextTable(grid: Grid): SheetLayout {
     const totalsContext = counter.context();
     const kinds = dataRows.map((d) => rowKindOf(values(d), totalsContext));
     const names = combineGroupNames(columns.map((c) => (header(c) ? [cleanHeader(header(c))] : [])), (i) => `Column ${columnLetter(columns[i])}`);
+    const block = { header: { rows: [r], c0, c1 }, end: dataRows[dataRows.length - 1], omitted: new Map(), helperColumns: [], dataRows };
     return {
+      parts: sheetParts(new SheetFacts(grid), [block]),
       tables: [
         {
           headerRows: [r],
@@ -58,5 +62,5 @@ export function detectTextTable(grid: Grid): SheetLayout {
       skipped: [],
     };
   }
-  return { tables: [], skipped: [] };
+  return { tables: [], skipped: [], parts: [] };
 }

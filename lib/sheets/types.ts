@@ -77,7 +77,11 @@ export interface TableInfo {
   totalsRows: number;
   /** Rows `readTable` yields, per kind (`detail + total + subtotal + derived = rowCount`). */
   rowKinds: RowKindCounts;
-  /** Rows between the header and the last data row that `readTable` does not yield, each group with its reason. */
+  /**
+   * Rows of the table's part of the sheet (or CSV lines) that `readTable` does not yield, each group
+   * with its reason: placeholders, notes and repeated headers inside the table; for a CSV also the
+   * title/metadata lines above the header and the note lines after the data.
+   */
   omittedRows?: OmittedRows[];
   /** How totals were told from subtotals and details in this table; `readTable` applies the same rules. */
   totals?: TotalsContext;
@@ -119,6 +123,20 @@ export interface SkippedPart {
   reason: string;
 }
 
+/**
+ * Cells of a workbook sheet that hold a value but are in no table's data, with what they are:
+ * `header` (a table's header rows), `title`, `metadata`, `note`, `omitted` (rows inside a table left
+ * out, the reason says why) or `helper` (chart helper columns beside a table).
+ */
+export interface OtherCells {
+  member?: string;
+  sheet: string;
+  role: 'header' | 'title' | 'metadata' | 'note' | 'omitted' | 'helper';
+  reason: string;
+  /** A1 ranges, each a run of cells in one row ('B9:AC9', 'B203'). */
+  cells: string[];
+}
+
 /** Everything `describeFile` found in one file. */
 export interface FileExtraction {
   format: 'xlsx' | 'xlsm' | 'xls' | 'ods' | 'csv' | 'zip';
@@ -126,6 +144,8 @@ export interface FileExtraction {
   encoding?: string;
   tables: TableInfo[];
   skipped: SkippedPart[];
+  /** Workbook cells outside the tables' data, each listed once with its role (every sheet not skipped). */
+  otherCells?: OtherCells[];
 }
 
 /** Where a problem is: the file, and optionally the zip member, sheet and cell (or CSV line:col). */

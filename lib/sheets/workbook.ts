@@ -15,7 +15,7 @@ import { throwIfAborted } from './bytes.ts';
 import { address, columnIndex, columnLetter, parseWorkbook, sheetToGrid, type Grid } from './grid.ts';
 import { detectTables, valueAt, type DetectedTable, type SheetLayout } from './layout.ts';
 import { detectTextTable } from './text-table.ts';
-import { MAX_TABLE_COLUMNS, SheetError, tooWideError, type SheetLocation, type SkippedPart, type TableInfo, type TableRow } from './types.ts';
+import { MAX_TABLE_COLUMNS, SheetError, tooWideError, type OtherCells, type SheetLocation, type SkippedPart, type TableInfo, type TableRow } from './types.ts';
 import { noRows, type RowKind, type RowKindCounts } from './row-kinds.ts';
 import { ColumnStats } from './column-stats.ts';
 import { annotateRow } from './annotations.ts';
@@ -77,9 +77,10 @@ export function describeWorkbook(
   prefix: string,
   includeSheets: string[] | undefined,
   signal?: AbortSignal,
-): { tables: TableInfo[]; skipped: SkippedPart[] } {
+): { tables: TableInfo[]; skipped: SkippedPart[]; otherCells: OtherCells[] } {
   const tables: TableInfo[] = [];
   const skipped: SkippedPart[] = [];
+  const otherCells: OtherCells[] = [];
   const member = loc.member ? { member: loc.member } : {};
   for (const sheet of p.sheetNames) {
     throwIfAborted(signal);
@@ -101,8 +102,9 @@ export function describeWorkbook(
       continue;
     }
     layout.tables.forEach((t, i) => tables.push(tableInfo(g, t, `${prefix}${sheet}#${i + 1}`, sheet, loc)));
+    for (const part of layout.parts) otherCells.push({ ...member, sheet, role: part.role, reason: part.reason, cells: [...part.cells] });
   }
-  return { tables, skipped };
+  return { tables, skipped, otherCells };
 }
 
 function countKinds(kinds: RowKind[]): RowKindCounts {
