@@ -45,15 +45,21 @@ const NATIONS = new Set(['england', 'scotland', 'wales', 'northern ireland']);
 type LabelKind = 'grand' | 'total' | 'sub';
 
 /**
- * The kind of total a label names, if any. A cheap test of the first and last letters comes first:
- * this runs on every cell of every CSV, and a total label starts with t, g, s, e, n or a (total,
- * grand, sub, england, national, all) or ends with an l or s (…total, …totals).
+ * True when a string may be a total label or a nation, by its first two and its last letters: this
+ * runs on every cell of every CSV, and a total label starts like to(tal), su(b), gr(and), en(gland),
+ * na(tional) or al(l), or ends with an l or s (…total, …totals); a nation starts en, sc, wa or no.
  */
-export function totalLabelKind(raw: Cell | undefined): LabelKind | undefined {
-  if (typeof raw !== 'string' || raw.length < 5) return undefined;
-  const first = raw.charCodeAt(0) | 0x20;
+function mayBeLabel(raw: string): boolean {
   const last = raw.charCodeAt(raw.length - 1) | 0x20;
-  if (first !== 0x74 && first !== 0x67 && first !== 0x73 && first !== 0x65 && first !== 0x6e && first !== 0x61 && first !== 0x20 && last !== 0x6c && last !== 0x73 && last !== 0x20) return undefined;
+  if (last === 0x6c || last === 0x73 || last === 0x20 || raw.charCodeAt(0) === 0x20) return true;
+  const ab = ((raw.charCodeAt(0) | 0x20) << 8) | (raw.charCodeAt(1) | 0x20);
+  // to su gr en na al sc wa no
+  return ab === 0x746f || ab === 0x7375 || ab === 0x6772 || ab === 0x656e || ab === 0x6e61 || ab === 0x616c || ab === 0x7363 || ab === 0x7761 || ab === 0x6e6f;
+}
+
+/** The kind of total a label names, if any. */
+export function totalLabelKind(raw: Cell | undefined): LabelKind | undefined {
+  if (typeof raw !== 'string' || raw.length < 5 || !mayBeLabel(raw)) return undefined;
   const t = raw.trim();
   if (SUB_RE.test(t)) return 'sub';
   if (GRAND_RE.test(t)) return 'grand';
@@ -64,8 +70,8 @@ export function totalLabelKind(raw: Cell | undefined): LabelKind | undefined {
 /** True for a UK nation's name (`England`, `Scotland`, `Wales`, `Northern Ireland`), cheaply rejecting most cells. */
 function nationName(raw: Cell | undefined): string | undefined {
   if (typeof raw !== 'string' || raw.length < 5 || raw.length > 20) return undefined;
-  const first = raw.charCodeAt(0) | 0x20;
-  if (first !== 0x65 && first !== 0x73 && first !== 0x77 && first !== 0x6e) return undefined;
+  const ab = ((raw.charCodeAt(0) | 0x20) << 8) | (raw.charCodeAt(1) | 0x20);
+  if (ab !== 0x656e && ab !== 0x7363 && ab !== 0x7761 && ab !== 0x6e6f) return undefined; // en sc wa no
   const t = raw.trim().toLowerCase();
   return NATIONS.has(t) ? t : undefined;
 }
@@ -114,12 +120,8 @@ export class TotalsCounter {
     let key = '';
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      // One cheap test before the two lookups (this runs on every cell of every CSV): labels and
-      // nations start with one of t g s e n a w (or a space), or end with an l or s.
-      if (typeof v !== 'string' || v.length < 5) continue;
-      const first = v.charCodeAt(0) | 0x20;
-      const last = v.charCodeAt(v.length - 1) | 0x20;
-      if (first !== 0x74 && first !== 0x67 && first !== 0x73 && first !== 0x65 && first !== 0x6e && first !== 0x61 && first !== 0x77 && first !== 0x20 && last !== 0x6c && last !== 0x73) continue;
+      // One cheap test before the two lookups (this runs on every cell of every CSV).
+      if (typeof v !== 'string' || v.length < 5 || !mayBeLabel(v)) continue;
       const nation = nationName(v);
       if (nation) {
         let set = this.nations.get(i);
