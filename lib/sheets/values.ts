@@ -266,16 +266,3 @@ export function cleanHeader(raw: string): string {
     .replace(/\s+/g, ' ')
     .trim();
 }
-
-const TOTAL_RE = /^(?:(?:grand|sub)[ -]?)?totals?$|^totals?\b.*\b(?:all|england)\b|\btotal$|^england$|^all (?:england|providers|organisations|trusts|regions)$/i;
-
-/** True when a label cell marks a totals/subtotals row (`Total`, `Grand total`, `England`, `C_999 Total`). */
-export function isTotalLabel(raw: Cell | undefined): boolean {
-  if (typeof raw !== 'string' || raw.length < 5) return false;
-  // Cheap rejection first (this runs on every cell of every CSV): a total label starts with t/g/s/e/a
-  // (total, grand, sub, england, all) or ends with total(s).
-  const first = raw.charCodeAt(0) | 0x20;
-  const last = raw.charCodeAt(raw.length - 1) | 0x20;
-  if (first !== 0x74 && first !== 0x67 && first !== 0x73 && first !== 0x65 && first !== 0x61 && first !== 0x20 && last !== 0x6c && last !== 0x73 && last !== 0x20) return false;
-  return TOTAL_RE.test(raw.trim());
-}
