@@ -138,6 +138,8 @@ export class BuildSession {
   async #wait(from: TargetKey, key: TargetKey): Promise<TargetResult> {
     const settled = this.#settled.get(key);
     if (settled) return settled;
+    // A source waits for nothing, so waiting for one can close no loop.
+    if (!this.#rules.has(key.slice(0, key.indexOf(':')))) return this.ensure(key);
     const cycle = this.#waits.wait(from, key);
     if (cycle) throw new CycleError(cycle);
     try {

@@ -23,12 +23,13 @@ export interface CanonicalBody { publication: string; period: string; tables: Ca
 
 export const canonical: Stage<CanonicalBody> = {
   name: 'canonical',
+  version: '1',
   grain: 'period',
   rule(ws) {
     const store = canonicalStore(ws);
     return {
       name: 'canonical',
-      version: '1',
+      version: canonical.version,
       store,
       exists: (id) => isConfigured(ws.rawConfig, id),
       staticInputs: (id) => [`enriched:${id}`],

@@ -4,7 +4,6 @@
  */
 import { join } from 'node:path';
 import type { Found, RunContext, TargetRecord } from '../../engine/index.ts';
-import { statSignature } from '../../lib/build-log.ts';
 import type { PublishedTableInfo } from '../sources.ts';
 import type { Stage } from '../stage.ts';
 import type { Workspace } from '../workspace.ts';
@@ -17,7 +16,7 @@ export function catalogPath(ws: Workspace): string {
 
 async function findCatalog(ws: Workspace): Promise<Found | undefined> {
   const path = catalogPath(ws);
-  const sig = statSignature(path);
+  const sig = ws.log.signature(path);
   const known = ws.log.lookup<Found | null>('catalog', path, sig);
   if (known !== undefined) return known ?? undefined;
   let found: Found | undefined;
@@ -35,12 +34,13 @@ async function findCatalog(ws: Workspace): Promise<Found | undefined> {
 
 export const catalog: Stage = {
   name: 'catalog',
+  // 2: the publication's name and the describing canonical manifest are declared inputs.
+  version: '2',
   grain: 'workspace',
   rule(ws) {
     return {
       name: 'catalog',
-      // 2: the publication's name and the describing canonical manifest are declared inputs.
-      version: '2',
+      version: catalog.version,
       store: { find: () => findCatalog(ws), read: async () => undefined },
       run: (ctx) => writeCatalog(ws, ctx),
     };
@@ -86,6 +86,6 @@ async function writeCatalog(ws: Workspace, ctx: RunContext) {
     outPath: catalogPath(ws),
     kv: { [KV_RECORD]: JSON.stringify(ctx.provenance()) },
   });
-  ws.log.remember('catalog', catalogPath(ws), statSignature(catalogPath(ws)), { record: { ...ctx.provenance(), output: out.sha256 }, current: out.sha256 });
+  ws.log.remember('catalog', catalogPath(ws), ws.log.signature(catalogPath(ws)), { record: { ...ctx.provenance(), output: out.sha256 }, current: out.sha256 });
   return { output: out.sha256, summary: plural(rows.length, 'table'), stats: { tables: rows.length } };
 }

@@ -31,12 +31,13 @@ const ref = (e: IndexEntry): FileRef => ({ url: e.url, name: e.name, sha256: e.s
 
 export const download: Stage<DownloadBody> = {
   name: 'download',
+  version: '1',
   grain: 'period',
   rule(ws) {
     const store = new ManifestStore<DownloadBody>(ws, 'download');
     return {
       name: 'download',
-      version: '1',
+      version: download.version,
       store,
       exists: (id) => isConfigured(ws.rawConfig, id),
       staticInputs: (id) => {

@@ -78,12 +78,13 @@ export interface DraftBody { publication: string; period: string; files: DraftFi
 
 export const draft: Stage<DraftBody> = {
   name: 'draft',
+  version: '2',
   grain: 'period',
   rule(ws) {
     const store = new ManifestStore<DraftBody>(ws, 'draft');
     return {
       name: 'draft',
-      version: '2',
+      version: draft.version,
       store,
       exists: (id) => isConfigured(ws.rawConfig, id),
       staticInputs: (id) => [`download:${id}`],

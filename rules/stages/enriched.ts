@@ -43,12 +43,13 @@ export const REFERENCE_MATCH = 0.6;
 
 export const enriched: Stage<EnrichedBody> = {
   name: 'enriched',
+  version: '2',
   grain: 'period',
   rule(ws) {
     const store = new ManifestStore<EnrichedBody>(ws, 'enriched');
     return {
       name: 'enriched',
-      version: '2',
+      version: enriched.version,
       store,
       exists: (id) => isConfigured(ws.rawConfig, id),
       staticInputs: (id) => [`draft:${id}`],

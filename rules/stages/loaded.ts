@@ -21,6 +21,7 @@ const VERSION = '1';
 
 export const loaded: Stage = {
   name: 'loaded',
+  version: VERSION,
   grain: 'period',
   rule(ws) {
     return {

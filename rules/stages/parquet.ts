@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { digestOf, sha256, type Digest, type Found, type RunContext, type TargetRecord } from '../../engine/index.ts';
-import { statSignature, type Signature } from '../../lib/build-log.ts';
+import type { Signature } from '../../lib/build-log.ts';
 import type { LoadRow } from '../../lib/db/registry.ts';
 import type { ParquetColumn, ParquetInfo, TableDoc } from '../../lib/parquet/index.ts';
 import type { Stage } from '../stage.ts';
@@ -39,10 +39,10 @@ export function parquetPaths(ws: Workspace, table: string) {
 /** The Parquet file and its Markdown, signed together: either changing makes the pair read again. */
 function pairSignature(ws: Workspace, table: string): Signature | undefined {
   const p = parquetPaths(ws, table);
-  const a = statSignature(p.parquet);
-  const b = statSignature(p.markdown);
+  const a = ws.log.signature(p.parquet);
+  const b = ws.log.signature(p.markdown);
   if (!a || !b) return undefined;
-  return { key: `${a.key}|${b.key}`, changedNs: a.changedNs > b.changedNs ? a.changedNs : b.changedNs };
+  return { key: `${a.key}|${b.key}`, changedMs: Math.max(a.changedMs, b.changedMs) };
 }
 
 /** What a table's Parquet file says about itself: its record and what the catalog lists. */
@@ -83,12 +83,13 @@ export async function readParquetValue(ws: Workspace, table: string): Promise<Pa
 
 export const parquet: Stage<ParquetValue> = {
   name: 'parquet',
+  // 2: the publication's name and the describing canonical manifest are declared inputs.
+  version: '2',
   grain: 'table',
   rule(ws) {
     return {
       name: 'parquet',
-      // 2: the publication's name and the describing canonical manifest are declared inputs.
-      version: '2',
+      version: parquet.version,
       store: {
         find: (id) => findParquet(ws, splitId(id)[1]),
         async read(id) {
