@@ -45,6 +45,8 @@ export interface DraftColumn {
   type: string;
   null_count: number;
   markers: Record<string, number>;
+  /** Annotations taken off values (revision flags, note references, units of derived rows) and how often. */
+  annotations?: Record<string, number>;
   samples: string[];
 }
 export interface DraftTable {
@@ -58,6 +60,10 @@ export interface DraftTable {
   last_data_row: number;
   row_count: number;
   totals_rows: number;
+  /** Rows per kind: detail, total, subtotal, derived (change, share, rate). Every published row is loaded, flagged. */
+  row_kinds: Record<string, number>;
+  /** Rows of the table's range that are not loaded, each group with why (placeholders, notes, repeated headers). */
+  omitted_rows?: { reason: string; rows: number[] }[];
   columns: DraftColumn[];
   period: DraftPeriod;
   /** Rows per hierarchy level when the table mixes levels (aggregate levels are flagged as totals). */
@@ -73,12 +79,15 @@ export interface DraftFile {
   encoding?: string;
   tables: DraftTable[];
   skipped: { member?: string; sheet?: string; reason: string }[];
+  /** Workbook cells outside every table's data (headers, titles, notes, ...), each with its role: nothing unaccounted for. */
+  other_cells?: { member?: string; sheet: string; role: string; reason: string; cells: string[] }[];
 }
 export interface DraftBody { publication: string; period: string; files: DraftFile[] }
 
 export const draft: Stage<DraftBody> = {
   name: 'draft',
-  version: '2',
+  // 3: row kinds, rows left out with their reason, annotations per column, every other cell with its role.
+  version: '3',
   grain: 'period',
   rule(ws) {
     const store = new ManifestStore<DraftBody>(ws, 'draft');
@@ -124,6 +133,7 @@ function draftFile(file: FileRef, ex: FileExtraction, pc: PeriodContext): DraftF
     ...(ex.encoding ? { encoding: ex.encoding } : {}),
     tables: ex.tables.map((t) => draftTable(t, file.name, pc)),
     skipped: ex.skipped.map((s) => ({ ...s })),
+    ...(ex.otherCells?.length ? { other_cells: ex.otherCells.map((o) => ({ ...o, cells: [...o.cells] })) } : {}),
   };
 }
 
@@ -141,6 +151,8 @@ function draftTable(t: TableInfo, fileName: string, pc: PeriodContext): DraftTab
     last_data_row: t.lastDataRow,
     row_count: t.rowCount,
     totals_rows: t.totalsRows,
+    row_kinds: { ...t.rowKinds },
+    ...(t.omittedRows?.length ? { omitted_rows: t.omittedRows.map((o) => ({ reason: o.reason, rows: [...o.rows] })) } : {}),
     columns: t.columns.map((c) => ({
       index: c.index,
       source_column: c.sourceColumn,
@@ -149,6 +161,7 @@ function draftTable(t: TableInfo, fileName: string, pc: PeriodContext): DraftTab
       type: c.type,
       null_count: c.nullCount,
       markers: { ...c.markers },
+      ...(c.annotations && Object.keys(c.annotations).length ? { annotations: { ...c.annotations } } : {}),
       samples: c.samples,
     })),
     period,
