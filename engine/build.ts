@@ -291,6 +291,7 @@ export class BuildSession {
         return inputs[dep];
       },
       provenance: () => ({ rule: rule.name, version: rule.version, inputs: { ...inputs } }),
+      previous: <V>() => runUnchecked(() => (rule.store.read(id) as Promise<V>).catch(() => undefined)),
       log: (message) => this.#emit({ type: 'target-log', key, message }),
     };
   }

@@ -4,11 +4,11 @@
  * where each comes from.
  */
 import type { ColumnOverride, TableOverride } from '../../lib/config/types.ts';
-import { fitIdent } from '../../lib/naming.ts';
+import { fitIdent } from '../../lib/naming/index.ts';
 import type { Stage } from '../stage.ts';
 import { ManifestStore } from '../stores/manifest.ts';
 import { isConfigured, splitId, type Workspace } from '../workspace.ts';
-import { plural, type EnrichedBody, type EnrichedTable } from './enriched.ts';
+import { plural, type EnrichedBody, type EnrichedTable } from './enriched/index.ts';
 
 export interface CanonicalColumn { name: string; type: string; index: number; source_column: string; header: string; description: string; overridden?: boolean }
 export interface CanonicalTable {

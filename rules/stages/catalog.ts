@@ -7,7 +7,7 @@ import type { Found, RunContext, TargetRecord } from '../../engine/index.ts';
 import type { PublishedTableInfo } from '../sources.ts';
 import type { Stage } from '../stage.ts';
 import type { Workspace } from '../workspace.ts';
-import { plural } from './enriched.ts';
+import { plural } from './enriched/index.ts';
 import { KV_RECORD } from './parquet.ts';
 
 export function catalogPath(ws: Workspace): string {

@@ -125,7 +125,7 @@ interface PeriodContext {
   configured?: Period;
 }
 
-function draftFile(file: FileRef, ex: FileExtraction, pc: PeriodContext): DraftFile {
+export function draftFile(file: FileRef, ex: FileExtraction, pc: PeriodContext): DraftFile {
   return {
     url: file.url,
     name: file.name,

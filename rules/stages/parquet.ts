@@ -13,7 +13,7 @@ import type { ParquetColumn, ParquetInfo, TableDoc } from '../../lib/parquet/ind
 import type { Stage } from '../stage.ts';
 import { splitId, type Workspace } from '../workspace.ts';
 import { tablesOf, type CanonicalBody, type CanonicalTable } from './canonical.ts';
-import { plural } from './enriched.ts';
+import { plural } from './enriched/index.ts';
 
 export const KV_RECORD = 'nhs_pipeline.record';
 export const KV_TABLE = 'nhs_pipeline.table';
