@@ -10,6 +10,7 @@ import { describeCsv, readCsvBatches } from './csv.ts';
 import { sniff, type Blob } from './sniff.ts';
 import { SheetError, type FileExtraction, type OtherCells, type SheetLocation, type SkippedPart, type SourceFile, type TableInfo, type TableRow } from './types.ts';
 import { describeWorkbook, loadWorkbook, readWorkbookTable } from './workbook.ts';
+import type { WorkbookNote } from './notes.ts';
 import { checkZipLimits, DEFAULT_ZIP_LIMITS, memberSource, type ZipEntry, type ZipLimits } from './zip.ts';
 
 /** Options for `describeFile`. */
@@ -85,10 +86,11 @@ async function describeBlob(ctx: Ctx, blob: Blob, name: string, member: string |
   }
   const bytes = await blob.source.readAll(ctx.signal);
   const parsed = loadWorkbook(bytes, `${ctx.cacheBase}\0${member ?? ''}`, loc);
-  const { tables, skipped, otherCells } = describeWorkbook(parsed, loc, member ? `${member}!` : '', ctx.includeSheets, ctx.signal);
+  const { tables, skipped, otherCells, notes } = describeWorkbook(parsed, loc, member ? `${member}!` : '', ctx.includeSheets, ctx.signal);
   out.tables.push(...tables);
   out.skipped.push(...skipped);
   if (otherCells.length) (out.otherCells ??= []).push(...otherCells);
+  if (notes.length) (out.notes ??= []).push(...notes);
 }
 
 function ignoredMember(name: string): boolean {
@@ -111,7 +113,7 @@ async function describeZip(ctx: Ctx, blob: Blob, entries: ZipEntry[], member: st
       const child: Blob = { source: src, access: () => nestedAccess(src, path, loc) };
       const part: FileExtraction = { format: 'zip', tables: [], skipped: [] };
       await describeBlob(ctx, child, e.name, path, part, false);
-      found.push({ path, tables: part.tables, skipped: part.skipped, otherCells: part.otherCells ?? [] });
+      found.push({ path, tables: part.tables, skipped: part.skipped, otherCells: part.otherCells ?? [], notes: part.notes ?? [] });
     }
     dropTwins(found, out);
   } finally {
@@ -132,6 +134,7 @@ interface Found {
   tables: TableInfo[];
   skipped: SkippedPart[];
   otherCells: OtherCells[];
+  notes: WorkbookNote[];
 }
 
 /** A CSV and a workbook of the same base name with the same columns are one table published twice: keep the CSV. */
@@ -149,6 +152,7 @@ function dropTwins(found: Found[], out: FileExtraction): void {
     out.tables.push(...f.tables);
     out.skipped.push(...f.skipped);
     if (f.otherCells.length) (out.otherCells ??= []).push(...f.otherCells);
+    if (f.notes.length) (out.notes ??= []).push(...f.notes);
   }
 }
 

@@ -202,15 +202,22 @@ export function rowList(rows: number[]): string {
  */
 function findCaption(sheet: SheetFacts, from: number, region: number): string | undefined {
   const { stats } = sheet;
+  let sentence: string | undefined;
   for (let u = from; u >= region; u--) {
     if (!stats[u].n || sheet.isMeta(u)) continue;
     const t = sheet.loneText(u) ?? (stats[u].n === 2 && stats[u].text >= 1 ? sheet.textAt(u, stats[u].first)?.trim() : undefined);
-    if (t === undefined) return undefined;
+    if (t === undefined) break;
     // Boilerplate and single-cell "Label: value" lines are not captions; keep looking above them.
     if (/^(return to contents|copyright|©)/i.test(t) || INLINE_META_RE.test(t) || NOTE_RE.test(t) || LEGEND_RE.test(t)) continue;
+    // A full sentence ("The total of GPs in each band does not equal the overall total, due to rounding.") is a
+    // footnote under the title more often than the title: a title above it wins.
+    if (/\.$/.test(t) && t.split(/\s+/).length >= 6) {
+      sentence ??= t;
+      continue;
+    }
     return t;
   }
-  return undefined;
+  return sentence;
 }
 
 /** The `Label:`/value block and one-cell `Label: value` lines between `region` and the header. */

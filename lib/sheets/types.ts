@@ -5,9 +5,11 @@
  */
 
 import type { LevelInfo } from './levels.ts';
+import type { WorkbookNote } from './notes.ts';
 import type { RowKind, RowKindCounts, TotalsContext } from './row-kinds.ts';
 
 export type { RowKind, RowKindCounts, TotalsContext } from './row-kinds.ts';
+export type { WorkbookNote } from './notes.ts';
 
 /** PostgreSQL column types used across the pipeline (see docs/CONTRACTS.md). */
 export type ColumnType = 'integer' | 'bigint' | 'numeric' | 'date' | 'boolean' | 'text';
@@ -146,6 +148,8 @@ export interface FileExtraction {
   skipped: SkippedPart[];
   /** Workbook cells outside the tables' data, each listed once with its role (every sheet not skipped). */
   otherCells?: OtherCells[];
+  /** What the workbook's notes, definitions and contents sheets say (`note 4` → text, term → definition); see notes.ts. */
+  notes?: WorkbookNote[];
 }
 
 /** Where a problem is: the file, and optionally the zip member, sheet and cell (or CSV line:col). */

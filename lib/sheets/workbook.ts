@@ -19,6 +19,7 @@ import { MAX_TABLE_COLUMNS, SheetError, tooWideError, type OtherCells, type Shee
 import { noRows, type RowKind, type RowKindCounts } from './row-kinds.ts';
 import { ColumnStats } from './column-stats.ts';
 import { annotateRow } from './annotations.ts';
+import { harvestNotes, type WorkbookNote } from './notes.ts';
 
 interface Parsed {
   sheetNames: string[];
@@ -77,10 +78,11 @@ export function describeWorkbook(
   prefix: string,
   includeSheets: string[] | undefined,
   signal?: AbortSignal,
-): { tables: TableInfo[]; skipped: SkippedPart[]; otherCells: OtherCells[] } {
+): { tables: TableInfo[]; skipped: SkippedPart[]; otherCells: OtherCells[]; notes: WorkbookNote[] } {
   const tables: TableInfo[] = [];
   const skipped: SkippedPart[] = [];
   const otherCells: OtherCells[] = [];
+  const notes: WorkbookNote[] = [];
   const member = loc.member ? { member: loc.member } : {};
   for (const sheet of p.sheetNames) {
     throwIfAborted(signal);
@@ -93,6 +95,8 @@ export function describeWorkbook(
     const byName = SKIP_BY_NAME.find(([re]) => re.test(sheet));
     if (byName && !forced) {
       skipped.push({ ...member, sheet, reason: byName[1] });
+      // What a notes, definitions or contents sheet says is kept for the descriptions (notes.ts).
+      if (byName[1] !== 'chart data helper') notes.push(...harvestNotes(g, sheet, loc.member));
       continue;
     }
     const layout = detect(p, sheet);
@@ -104,7 +108,7 @@ export function describeWorkbook(
     layout.tables.forEach((t, i) => tables.push(tableInfo(g, t, `${prefix}${sheet}#${i + 1}`, sheet, loc)));
     for (const part of layout.parts) otherCells.push({ ...member, sheet, role: part.role, reason: part.reason, cells: [...part.cells] });
   }
-  return { tables, skipped, otherCells };
+  return { tables, skipped, otherCells, notes };
 }
 
 function countKinds(kinds: RowKind[]): RowKindCounts {
