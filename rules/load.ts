@@ -5,10 +5,10 @@
  * writes 0 rows). The period's registry row (`datawarp.periods`) is the target's record, written last.
  */
 import { digestOf, type Rule, type RunContext, type TargetRecord } from '../engine/index.ts';
-import { claimPeriod, countSliceRows, deleteSlicesExcept, ensureStagingTable, readLoads, readPeriodRecord, replaceSlice, stagingColumns, writePeriodRecord, type LoadRow, type SliceRow } from '../lib/db/registry.ts';
+import { claimPeriod, countSliceRows, deleteSlicesExcept, ensureStagingTable, loadSlice, readLoads, readPeriodRecord, stagingColumns, writePeriodRecord, type LoadRow } from '../lib/db/registry.ts';
 import type { ColumnType, Db } from '../lib/db/index.ts';
 import { widerType } from '../lib/db/staging.ts';
-import { readTable, toPgText, type Cell, type SheetLocation } from '../lib/sheets/index.ts';
+import { readTableBatches } from '../lib/sheets/index.ts';
 import { blobFor } from './blobs.ts';
 import type { CanonicalBody, CanonicalTable } from './canonical.ts';
 import type { DownloadBody } from './download.ts';
@@ -78,8 +78,11 @@ export function loadRule(ws: Workspace): Rule {
           const types = new Map((await stagingColumns(tx, t.table)).map((c) => [c.name, c.type]));
           refuseNarrowingOverride(t, types);
           const where = { file: file.name, member: t.source.member, sheet: t.source.sheet };
-          const rows = sliceRows(readTable({ path: blob, name: file.name, origin: file.url }, info, { signal: ctx.signal }), t, types, where);
-          return replaceSlice(tx, slice, t.columns.map((c) => c.name), rows);
+          return loadSlice(tx, slice, {
+            batches: readTableBatches({ path: blob, name: file.name, origin: file.url }, info, { signal: ctx.signal }),
+            columns: t.columns.map((c) => ({ name: c.name, type: types.get(c.name) ?? (c.type as ColumnType), index: c.index, sourceColumn: c.source_column })),
+            where,
+          });
         }, { signal: ctx.signal });
         written += res.rows;
       }
@@ -114,26 +117,6 @@ function refuseNarrowingOverride(t: CanonicalTable, types: Map<string, ColumnTyp
       new Error(`override sets ${t.table}.${c.name} to ${wanted}, but staging.${t.table}.${c.name} is ${now} because values loaded before needed it; column types never narrow`),
       { hint: `remove the type override from config/publications.yaml, or drop staging."${t.table}" (and its registry rows with \`clean\`) so every period is loaded again under ${wanted}` },
     );
-  }
-}
-
-/** Rows of one source table converted to the staging table's (possibly wider) column types. */
-async function* sliceRows(
-  source: AsyncIterable<{ row: number; values: Cell[] }>,
-  t: CanonicalTable,
-  types: Map<string, ColumnType>,
-  where: SheetLocation,
-): AsyncIterable<SliceRow> {
-  for await (const r of source) {
-    let markers: Record<string, string> | null = null;
-    const values = t.columns.map((c) => {
-      // CSV columns are numbered, sheet columns lettered: "line 12:3" or "cell D12".
-      const cell = /^\d+$/.test(c.source_column) ? `${r.row}:${c.source_column}` : `${c.source_column}${r.row}`;
-      const { text, marker } = toPgText(r.values[c.index], types.get(c.name) ?? (c.type as ColumnType), { ...where, cell });
-      if (marker) (markers ??= {})[c.name] = marker;
-      return text;
-    });
-    yield { sourceRow: r.row, values, markers };
   }
 }
 

@@ -11,7 +11,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { assertNotInOwnTx, DbAbortError, DbError, parseInt8, quoteIdent, runMarkedAsTx, type CopyRow, type Db, type DbTx } from './types.ts';
+import { assertNotInOwnTx, DbAbortError, DbError, parseInt8, quoteIdent, runMarkedAsTx, type CopyRow, type CopySegment, type Db, type DbTx } from './types.ts';
+import { COPY_HEADER, COPY_TRAILER } from './binary.ts';
 import { copyError, csvChunks } from './csv.ts';
 
 /** Rows are sent to the server in pieces of about this many characters (fewer, larger writes are faster). */
@@ -167,6 +168,7 @@ class PostgresDb implements Db {
           await client.query(sql);
         },
         copyRows: (table, columns, rows) => copyPostgres(client, check, table, columns, rows),
+        copyBinary: (table, constants, columns, encode) => copyBinaryPostgres(client, check, table, [...constants.map((c) => c.name), ...columns], encode(true)),
       };
       const result = await runMarkedAsTx(this, () => open, () => fn(tx));
       check();
@@ -260,6 +262,35 @@ async function copyPostgres(
     await pipeline(Readable.from(pieces(), { objectMode: false }), sink);
   } catch (err) {
     // Server line numbers count from the start of this single streamed COPY, i.e. they are row numbers already.
+    throw copyError(err, table, 1);
+  }
+  return total;
+}
+
+/** Stream binary COPY segments into `COPY ... FROM STDIN (FORMAT binary)`: one header, the rows, one trailer. */
+async function copyBinaryPostgres(
+  client: pg.PoolClient,
+  check: () => void,
+  table: string,
+  columns: string[],
+  segments: AsyncIterable<CopySegment>,
+): Promise<number> {
+  check();
+  let total = 0;
+  async function* bytes(): AsyncGenerator<Uint8Array> {
+    yield COPY_HEADER;
+    for await (const segment of segments) {
+      check();
+      total += segment.rows;
+      yield segment.bytes;
+    }
+    yield COPY_TRAILER;
+  }
+  const sink = client.query(copyFrom(`COPY ${table} (${columns.map(quoteIdent).join(', ')}) FROM STDIN WITH (FORMAT binary)`));
+  try {
+    await pipeline(Readable.from(bytes(), { objectMode: false }), sink);
+  } catch (err) {
+    // Server line numbers count the rows of this single streamed COPY.
     throw copyError(err, table, 1);
   }
   return total;

@@ -16,6 +16,12 @@ export const COLUMN_TYPES: readonly ColumnType[] = ['integer', 'bigint', 'numeri
 /** A row of CSV-able PostgreSQL input text values; `null` is SQL NULL, `''` is an empty string. */
 export type CopyRow = (string | null)[];
 
+/** A piece of binary COPY data (lib/db/binary.ts): whole rows, without the file header or trailer, and how many. */
+export interface CopySegment { bytes: Uint8Array; rows: number }
+
+/** A column with one value for a whole copy, such as a slice's provenance. */
+export interface CopyConstant { name: string; type: 'text' | 'date'; value: string | null }
+
 /** Work inside one open transaction. Only use it while the transaction callback runs. */
 export interface DbTx {
   /**
@@ -35,6 +41,19 @@ export interface DbTx {
    * @throws DbError naming the row number (1-based, counted over all rows given) and the column when a value is rejected
    */
   copyRows(table: string, columns: string[], rows: AsyncIterable<CopyRow> | Iterable<CopyRow>): Promise<number>;
+  /**
+   * Bulk-load rows in PostgreSQL's binary COPY format, the fast path of loads. `constants` hold one value for every
+   * row, and the driver chooses how they travel: it calls `encode(true)` for rows whose first fields are the
+   * constants (PostgreSQL: sending them is cheaper than any DDL, and takes no lock) or `encode(false)` for rows
+   * without them (PGlite: they become column defaults for the length of the copy, which saves its single thread
+   * a third of the work; its one connection means the ALTER TABLE lock blocks nobody). Memory stays bounded by a
+   * segment (PGlite: a few segments per COPY statement).
+   * @param table an already-quoted, qualified table name
+   * @param columns unquoted names of the per-row fields after the constants, in field order
+   * @returns the number of rows copied
+   * @throws DbError naming the row (1-based, over the whole copy) when the server rejects a value
+   */
+  copyBinary(table: string, constants: CopyConstant[], columns: string[], encode: (constantsInRows: boolean) => AsyncIterable<CopySegment>): Promise<number>;
 }
 
 /** An open database: embedded PGlite or a real PostgreSQL server. */

@@ -5,7 +5,7 @@
  */
 export { SheetError, formatLocation } from './types.ts';
 export type { Cell, ColumnInfo, ColumnType, FileExtraction, SheetLocation, SkippedPart, SourceFile, TableInfo } from './types.ts';
-export { describeFile, readTable } from './extract.ts';
+export { describeFile, readTable, readTableBatches } from './extract.ts';
 export type { DescribeOptions, ReadOptions } from './extract.ts';
 export { toPgText, cleanHeader, parseDateText, parseNumberText, excelSerialToDate } from './values.ts';
 export { DEFAULT_ZIP_LIMITS } from './zip.ts';
