@@ -4,12 +4,11 @@
  * loaded into the table makes it stale and nothing else does. The record lives in the Parquet file's
  * key/value metadata, with the digest of the Markdown written beside it.
  */
-import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { digestOf, sha256, type Rule, type RunContext, type TargetRecord } from '../engine/index.ts';
-import { tempPathFor, writeFileAtomic } from '../lib/atomic.ts';
+import { writeFileAtomic } from '../lib/atomic.ts';
 import { readLoads, stagingColumns, type LoadRow } from '../lib/db/registry.ts';
-import { csvToParquet, readParquetInfo, renderTableMarkdown, type ParquetColumn, type TableDoc } from '../lib/parquet/index.ts';
+import { readParquetInfo, renderTableMarkdown, stagingToParquet, type ParquetColumn, type TableDoc } from '../lib/parquet/index.ts';
 import type { CanonicalBody, CanonicalTable } from './canonical.ts';
 import { plural } from './enrich.ts';
 import { readManifest } from './manifest-io.ts';
@@ -72,23 +71,15 @@ export function parquetRule(ws: Workspace): Rule {
       const doc = tableDoc(ws, code, table, columns, loads, latest);
       const markdown = renderTableMarkdown(doc);
       const paths = parquetPaths(ws, table);
-      await mkdir(join(ws.paths.cache, 'tmp'), { recursive: true });
-      const csv = tempPathFor(join(ws.paths.cache, 'tmp', `${table}.csv`));
-      try {
-        const all = [...PROVENANCE_COLUMNS.map(({ name, type }) => ({ name, type })), ...columns];
-        const select = `SELECT ${all.map((c) => (c.name === '_markers' ? '"_markers"::text AS "_markers"' : `"${c.name}"`)).join(', ')} FROM staging."${table}" ORDER BY "_period_start", "_period", "_source_key", "_source_row"`;
-        await db.exportCsv(select, csv);
-        const markdownSha = sha256(markdown);
-        const kv = {
-          [KV_RECORD]: JSON.stringify({ ...ctx.provenance(), markdown_sha256: markdownSha }),
-          [KV_TABLE]: JSON.stringify({ table, publication: code, description: doc.description, rows: rowsOf(loads), periods: doc.periods.map((p) => p.period) }),
-        };
-        const pq = await csvToParquet({ csvPath: csv, columns: all, outPath: paths.parquet, kv, signal: ctx.signal });
-        await writeFileAtomic(paths.markdown, markdown);
-        return { output: digestOf({ parquet: pq.sha256, markdown: markdownSha }), summary: `${plural(pq.rows, 'row')}, ${plural(doc.periods.length, 'period')}`, stats: { rows: pq.rows } };
-      } finally {
-        await rm(csv, { force: true });
-      }
+      const all = [...PROVENANCE_COLUMNS.map(({ name, type }) => ({ name, type })), ...columns];
+      const markdownSha = sha256(markdown);
+      const kv = {
+        [KV_RECORD]: JSON.stringify({ ...ctx.provenance(), markdown_sha256: markdownSha }),
+        [KV_TABLE]: JSON.stringify({ table, publication: code, description: doc.description, rows: rowsOf(loads), periods: doc.periods.map((p) => p.period) }),
+      };
+      const pq = await stagingToParquet({ db, table, columns: all, outPath: paths.parquet, kv, tmpDir: join(ws.paths.cache, 'tmp'), signal: ctx.signal });
+      await writeFileAtomic(paths.markdown, markdown);
+      return { output: digestOf({ parquet: pq.sha256, markdown: markdownSha }), summary: `${plural(pq.rows, 'row')}, ${plural(doc.periods.length, 'period')}`, stats: { rows: pq.rows } };
     },
   };
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { assertNotInOwnTx, DbAbortError, DbError, parseInt8, quoteIdent, runMarkedAsTx, type CopyConstant, type CopyRow, type CopySegment, type Db, type DbTx } from './types.ts';
+import { assertNotInOwnTx, DbAbortError, DbError, parseInt8, quoteIdent, runMarkedAsTx, type CopyConstant, type CopyRow, type CopySegment, type Db, type DbTx, type TransactionOptions } from './types.ts';
 import { COPY_HEADER, COPY_TRAILER } from './binary.ts';
 import { copyError, csvChunks, csvOutField } from './csv.ts';
 
@@ -76,13 +76,14 @@ class PgliteDb implements Db {
     await this.pg.exec(sql);
   }
 
-  async transaction<T>(fn: (tx: DbTx) => Promise<T>, opts?: { signal?: AbortSignal }): Promise<T> {
+  async transaction<T>(fn: (tx: DbTx) => Promise<T>, opts?: TransactionOptions): Promise<T> {
     this.#checkUsable('transaction');
     const signal = opts?.signal;
     const aborted = () => new DbAbortError('The database transaction', signal?.reason);
     if (signal?.aborted) throw aborted();
     try {
       return await this.pg.transaction(async (ptx) => {
+        if (opts?.snapshot) await ptx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
         let open = true;
         // PGlite cannot interrupt a running statement, so the signal is honoured between statements and COPY chunks.
         const check = () => {
@@ -100,6 +101,12 @@ class PgliteDb implements Db {
           },
           copyRows: (table, columns, rows) => copyPglite(ptx, check, table, columns, rows),
           copyBinary: (table, constants, columns, encode) => copyBinaryPglite(ptx, check, table, constants, columns, encode(false)),
+          copyTo: async (sql, sink) => {
+            check();
+            const res = await ptx.query(`COPY (${sql}) TO '/dev/blob' WITH (FORMAT csv)`);
+            if (res.blob) await pipeline(Readable.fromWeb(res.blob.stream() as import('node:stream/web').ReadableStream<Uint8Array>), sink, { end: false });
+            return res.affectedRows ?? 0;
+          },
         };
         try {
           const result = await runMarkedAsTx(this, () => open, () => fn(tx));

@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { assertNotInOwnTx, DbAbortError, DbError, parseInt8, quoteIdent, runMarkedAsTx, type CopyRow, type CopySegment, type Db, type DbTx } from './types.ts';
+import { assertNotInOwnTx, DbAbortError, DbError, parseInt8, quoteIdent, runMarkedAsTx, type CopyRow, type CopySegment, type Db, type DbTx, type TransactionOptions } from './types.ts';
 import { COPY_HEADER, COPY_TRAILER } from './binary.ts';
 import { copyError, csvChunks } from './csv.ts';
 
@@ -131,7 +131,7 @@ class PostgresDb implements Db {
     }
   }
 
-  async transaction<T>(fn: (tx: DbTx) => Promise<T>, opts?: { signal?: AbortSignal }): Promise<T> {
+  async transaction<T>(fn: (tx: DbTx) => Promise<T>, opts?: TransactionOptions): Promise<T> {
     this.#checkUsable('transaction');
     const signal = opts?.signal;
     const aborted = () => new DbAbortError('The database transaction', signal?.reason);
@@ -153,7 +153,7 @@ class PostgresDb implements Db {
     };
     let broken = false;
     try {
-      await client.query('BEGIN');
+      await client.query(opts?.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
       if (signal) {
         backendPid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
         signal.addEventListener('abort', onAbort, { once: true });
@@ -169,6 +169,12 @@ class PostgresDb implements Db {
         },
         copyRows: (table, columns, rows) => copyPostgres(client, check, table, columns, rows),
         copyBinary: (table, constants, columns, encode) => copyBinaryPostgres(client, check, table, [...constants.map((c) => c.name), ...columns], encode(true)),
+        copyTo: async (sql, sink) => {
+          check();
+          const source = client.query(copyTo(`COPY (${sql}) TO STDOUT WITH (FORMAT csv)`));
+          await pipeline(source, sink, { end: false });
+          return source.rowCount;
+        },
       };
       const result = await runMarkedAsTx(this, () => open, () => fn(tx));
       check();

@@ -54,6 +54,20 @@ export interface DbTx {
    * @throws DbError naming the row (1-based, over the whole copy) when the server rejects a value
    */
   copyBinary(table: string, constants: CopyConstant[], columns: string[], encode: (constantsInRows: boolean) => AsyncIterable<CopySegment>): Promise<number>;
+  /**
+   * Write the rows of a SELECT to `sink` as `COPY ... TO (FORMAT csv)` text, without a header, leaving `sink` open
+   * (several copies can follow each other into one file). PostgreSQL streams; PGlite hands over the whole result at
+   * once, so keep each SELECT to a bounded number of rows there.
+   * @returns the number of rows written
+   */
+  copyTo(selectSql: string, sink: NodeJS.WritableStream): Promise<number>;
+}
+
+/** Options of {@link Db.transaction}. */
+export interface TransactionOptions {
+  signal?: AbortSignal;
+  /** A read-only snapshot (REPEATABLE READ READ ONLY): every statement sees the same committed data. */
+  snapshot?: boolean;
 }
 
 /** An open database: embedded PGlite or a real PostgreSQL server. */
@@ -80,7 +94,7 @@ export interface Db {
    * When `opts.signal` aborts, the transaction is rolled back (PostgreSQL: the running statement is cancelled
    * at once; PGlite: at the next statement or COPY chunk) and an error named `AbortError` is thrown.
    */
-  transaction<T>(fn: (tx: DbTx) => Promise<T>, opts?: { signal?: AbortSignal }): Promise<T>;
+  transaction<T>(fn: (tx: DbTx) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   /**
    * Write the result of a SELECT as CSV with a header row to `destPath` (NULL as an empty unquoted field, an empty
    * string as `""`, values in PostgreSQL's text output). Memory stays bounded; the file appears atomically

@@ -64,7 +64,7 @@ export async function csvToParquet(opts: CsvToParquetOptions): Promise<ParquetWr
 }
 
 /** Marker that starts the text of our own `error()` calls, so they can be told apart from DuckDB's errors. */
-const NUMERIC_ERROR = 'numeric-check:';
+export const NUMERIC_ERROR = 'numeric-check:';
 
 /**
  * SQL that turns the text of a numeric CSV field into a DOUBLE, or stops the query with a message naming the column
@@ -75,7 +75,7 @@ const NUMERIC_ERROR = 'numeric-check:';
  * The first test (at most 15 characters besides '-' and '.') settles almost every value without a regex; it keeps
  * the check's cost on a 1M-row column to about 0.1 s instead of 1 s.
  */
-function numericExpression(name: string): string {
+export function numericExpression(name: string): string {
   const t = sqlIdent(name);
   const significant = `length(trim(regexp_replace(regexp_extract(${t}, '^[^eE]*'), '[^0-9]', '', 'g'), '0'))`;
   const roundTrips = `TRY_CAST(${t} AS DECIMAL(38, 18)) = TRY_CAST(CAST(TRY_CAST(${t} AS DOUBLE) AS VARCHAR) AS DECIMAL(38, 18))`;
