@@ -129,12 +129,14 @@ export async function deleteSlicesExcept(
     const keys = keepBy.get(table) ?? [];
     const exists = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'staging' AND tablename = $1`, [table]);
     if (exists[0]!.n > 0) {
-      const gone = await tx.query<{ n: number }>(
-        `WITH d AS (DELETE FROM ${stagingName(table)} WHERE _publication = $1 AND _period = $2 AND NOT (_source_key = ANY($3::text[])) RETURNING 1)
-         SELECT count(*)::int AS n FROM d`,
-        [publication, period, keys],
-      );
-      deleted += gone[0]!.n;
+      for (const key of await sourceKeys(tx, table, publication, period)) {
+        if (keys.includes(key)) continue;
+        const gone = await tx.query<{ n: number }>(
+          `WITH d AS (DELETE FROM ${stagingName(table)} WHERE _publication = $1 AND _period = $2 AND _source_key = $3 RETURNING 1) SELECT count(*)::int AS n FROM d`,
+          [publication, period, key],
+        );
+        deleted += gone[0]!.n;
+      }
     }
     await tx.query(
       'DELETE FROM datawarp.loads WHERE table_name = $1 AND publication = $2 AND period = $3 AND NOT (source_key = ANY($4::text[]))',
@@ -147,4 +149,23 @@ export async function deleteSlicesExcept(
     [publication, period],
   );
   return deleted;
+}
+
+/**
+ * The distinct source keys of a period in a staging table, by a loose index scan of the slice index: one probe per
+ * key. Filtering the period's rows instead (`NOT (_source_key = ANY(…))`) reads every row of the period, which
+ * after a 15M-row load is most of a minute for nothing.
+ */
+async function sourceKeys(tx: DbTx, table: string, publication: string, period: string): Promise<string[]> {
+  const t = stagingName(table);
+  const rows = await tx.query<{ k: string }>(
+    `WITH RECURSIVE k AS (
+       (SELECT _source_key AS k FROM ${t} WHERE _publication = $1 AND _period = $2 ORDER BY _source_key LIMIT 1)
+       UNION ALL
+       SELECT (SELECT _source_key FROM ${t} WHERE _publication = $1 AND _period = $2 AND _source_key > k.k ORDER BY _source_key LIMIT 1) FROM k WHERE k.k IS NOT NULL
+     )
+     SELECT k FROM k WHERE k IS NOT NULL`,
+    [publication, period],
+  );
+  return rows.map((r) => r.k);
 }
