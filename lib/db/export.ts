@@ -7,8 +7,7 @@
  *
  * Everything is read in one snapshot transaction, so a load committing meanwhile cannot tear the export.
  */
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { open } from 'node:fs/promises';
 import { stagingName } from './staging.ts';
 import { DbError, quoteIdent, type Db, type DbTx } from './types.ts';
 
@@ -30,16 +29,13 @@ export const SLICE_CONSTANTS: readonly [string, keyof SliceProvenance][] = [
   ['_source_key', 'sourceKey'], ['_source_file', 'sourceFile'], ['_source_sha256', 'sourceSha256'], ['_sheet', 'sheet'],
 ];
 
-/** PGlite hands a COPY's whole result over at once: slices with more rows than this are copied in parts. */
-const PGLITE_EXPORT_ROWS = 500_000;
-
 /**
- * The slices of a table in export order, with their provenance and the registry's row count (a hint for PGlite's
- * parts). A loose index scan of the slice index: one probe per slice, however many rows the table holds.
+ * The slices of a table in export order, with their provenance. A loose index scan of the slice index: one probe
+ * per slice, however many rows the table holds.
  */
-async function listSlices(tx: DbTx, table: string): Promise<(SliceProvenance & { hint: number })[]> {
+async function listSlices(tx: DbTx, table: string): Promise<SliceProvenance[]> {
   const t = stagingName(table);
-  return tx.query<SliceProvenance & { hint: number }>(
+  return tx.query<SliceProvenance>(
     `WITH RECURSIVE k AS (
        (SELECT _publication AS p, _period AS d, _source_key AS s FROM ${t} ORDER BY 1, 2, 3 LIMIT 1)
        UNION ALL
@@ -47,13 +43,11 @@ async function listSlices(tx: DbTx, table: string): Promise<(SliceProvenance & {
          SELECT _publication, _period, _source_key FROM ${t} WHERE (_publication, _period, _source_key) > (k.p, k.d, k.s) ORDER BY 1, 2, 3 LIMIT 1) n
      )
      SELECT k.p AS publication, k.d AS period, r._period_start AS "periodStart", r._period_end AS "periodEnd", k.s AS "sourceKey",
-            r._source_file AS "sourceFile", r._source_sha256 AS "sourceSha256", r._sheet AS sheet, coalesce(l.row_count, 0)::int AS hint
+            r._source_file AS "sourceFile", r._source_sha256 AS "sourceSha256", r._sheet AS sheet
        FROM k
        CROSS JOIN LATERAL (SELECT _period_start, _period_end, _source_file, _source_sha256, _sheet FROM ${t}
                             WHERE _publication = k.p AND _period = k.d AND _source_key = k.s LIMIT 1) r
-       LEFT JOIN datawarp.loads l ON l.table_name = $1 AND l.publication = k.p AND l.period = k.d AND l.source_key = k.s
       ORDER BY r._period_start, k.d, k.s, k.p`,
-    [table],
   );
 }
 
@@ -73,23 +67,13 @@ function literal(v: string | null): string {
  * numbers counting from 1 in the returned order, rows in the Parquet order. The file is created (or truncated);
  * the caller removes it.
  * @param columns the data columns to export, in order (provenance columns excluded)
- * @param opts.pgliteRows on PGlite, slices of more rows (by the registry's count) are copied in parts of about this
- *   many rows (default 500,000)
  * @throws DbError when some rows do not belong to a slice (their provenance differs within a slice), which
  *   this loader never writes
  */
-export async function exportSlices(
-  db: Db,
-  table: string,
-  columns: string[],
-  destPath: string,
-  opts: { pgliteRows?: number } = {},
-): Promise<{ slices: SliceProvenance[]; rows: number }> {
-  const partRows = opts.pgliteRows ?? PGLITE_EXPORT_ROWS;
-  const out = createWriteStream(destPath);
-  await once(out, 'open');
+export async function exportSlices(db: Db, table: string, columns: string[], destPath: string): Promise<{ slices: SliceProvenance[]; rows: number }> {
+  const file = await open(destPath, 'w');
   try {
-    const result = await db.transaction(async (tx) => {
+    return await db.transaction(async (tx) => {
       // A slice's rows usually lie in _source_row order already: a sort that fits in memory sees that in one pass
       // (an external one writes and merges runs). JIT compiling these plain scans costs more than it saves.
       await tx.exec(`SET LOCAL work_mem = '256MB'; SET LOCAL jit = off`);
@@ -98,10 +82,7 @@ export async function exportSlices(
       let rows = 0;
       for (const [i, s] of slices.entries()) {
         const where = SLICE_WHERE.replace(/\$(\d)/g, (_, n: string) => literal(s[SLICE_CONSTANTS[Number(n) - 1]![1]] as string | null));
-        const parts = db.kind === 'pglite' ? Math.ceil(s.hint / partRows) : 1;
-        for (const range of parts > 1 ? await ranges(tx, table, where, parts) : ['TRUE']) {
-          rows += await tx.copyTo(`SELECT ${i + 1}, ${select} FROM ${stagingName(table)} WHERE ${where} AND ${range} ORDER BY _source_row`, out);
-        }
+        rows += await tx.copyTo(`SELECT ${i + 1}, ${select} FROM ${stagingName(table)} WHERE ${where} ORDER BY _source_row`, file.fd);
       }
       const [{ n }] = await tx.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${stagingName(table)}`);
       if (Number(n) !== rows) {
@@ -110,20 +91,9 @@ export async function exportSlices(
           'Rows written to the table outside nhs-pipeline? Delete them, or drop the table so every period is loaded again.',
         );
       }
-      return { slices: slices.map(({ hint: _, ...s }) => s), rows };
+      return { slices, rows };
     }, { snapshot: true });
-    out.end();
-    await once(out, 'close');
-    return result;
-  } catch (err) {
-    out.destroy();
-    throw err;
+  } finally {
+    await file.close();
   }
-}
-
-/** `parts` conditions on `_source_row` that split a slice into parts of about equal size (row numbers are near dense). */
-async function ranges(tx: DbTx, table: string, where: string, parts: number): Promise<string[]> {
-  const [r] = await tx.query<{ lo: number; hi: number }>(`SELECT min(_source_row) AS lo, max(_source_row) AS hi FROM ${stagingName(table)} WHERE ${where}`);
-  const width = Math.ceil((r!.hi - r!.lo + 1) / parts);
-  return Array.from({ length: parts }, (_, k) => `_source_row BETWEEN ${r!.lo + k * width} AND ${r!.lo + (k + 1) * width - 1}`);
 }

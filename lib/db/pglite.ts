@@ -13,6 +13,7 @@ import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { assertNotInOwnTx, DbAbortError, DbError, parseInt8, quoteIdent, runMarkedAsTx, type CopyConstant, type CopyRow, type CopySegment, type Db, type DbTx, type TransactionOptions } from './types.ts';
 import { COPY_HEADER, COPY_TRAILER } from './binary.ts';
 import { copyError, csvChunks, csvOutField } from './csv.ts';
+import { copyOutPglite } from './pglite-copy-out.ts';
 
 /** COPY chunk bounds: measured (stack.md §3b) to keep PGlite's peak memory flat while staying near full speed. */
 export const PGLITE_CHUNK = { maxRows: 20_000, maxChars: 8 * 1024 * 1024 };
@@ -101,11 +102,9 @@ class PgliteDb implements Db {
           },
           copyRows: (table, columns, rows) => copyPglite(ptx, check, table, columns, rows),
           copyBinary: (table, constants, columns, encode) => copyBinaryPglite(ptx, check, table, constants, columns, encode(false)),
-          copyTo: async (sql, sink) => {
+          copyTo: (sql, fd) => {
             check();
-            const res = await ptx.query(`COPY (${sql}) TO '/dev/blob' WITH (FORMAT csv)`);
-            if (res.blob) await pipeline(Readable.fromWeb(res.blob.stream() as import('node:stream/web').ReadableStream<Uint8Array>), sink, { end: false });
-            return res.affectedRows ?? 0;
+            return copyOutPglite(this.pg, `COPY (${sql}) TO STDOUT WITH (FORMAT csv)`, fd);
           },
         };
         try {

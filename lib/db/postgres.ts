@@ -4,7 +4,7 @@
  */
 import { tempPathFor } from '../atomic.ts';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, writeSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -169,10 +169,11 @@ class PostgresDb implements Db {
         },
         copyRows: (table, columns, rows) => copyPostgres(client, check, table, columns, rows),
         copyBinary: (table, constants, columns, encode) => copyBinaryPostgres(client, check, table, [...constants.map((c) => c.name), ...columns], encode(true)),
-        copyTo: async (sql, sink) => {
+        copyTo: async (sql, fd) => {
           check();
           const source = client.query(copyTo(`COPY (${sql}) TO STDOUT WITH (FORMAT csv)`));
-          await pipeline(source, sink, { end: false });
+          // Written as it arrives (to the page cache: the socket, not the disk, paces it).
+          for await (const chunk of source) writeSync(fd, chunk as Buffer);
           return source.rowCount;
         },
       };

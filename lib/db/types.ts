@@ -55,12 +55,12 @@ export interface DbTx {
    */
   copyBinary(table: string, constants: CopyConstant[], columns: string[], encode: (constantsInRows: boolean) => AsyncIterable<CopySegment>): Promise<number>;
   /**
-   * Write the rows of a SELECT to `sink` as `COPY ... TO (FORMAT csv)` text, without a header, leaving `sink` open
-   * (several copies can follow each other into one file). PostgreSQL streams; PGlite hands over the whole result at
-   * once, so keep each SELECT to a bounded number of rows there.
+   * Append the rows of a SELECT to the open file `fd` as `COPY ... TO STDOUT (FORMAT csv)` text, without a header
+   * (several copies can follow each other into one file). Both drivers stream: memory stays bounded whatever the
+   * number of rows.
    * @returns the number of rows written
    */
-  copyTo(selectSql: string, sink: NodeJS.WritableStream): Promise<number>;
+  copyTo(selectSql: string, fd: number): Promise<number>;
 }
 
 /** Options of {@link Db.transaction}. */

@@ -36,6 +36,13 @@ export interface StagingToParquetOptions {
 const CONSTANT_FIELD = new Map(SLICE_CONSTANTS);
 
 /**
+ * Longest CSV line DuckDB accepts, first try and retry. Its read buffer must exceed the limit, and that buffer is
+ * most of its memory here: 64 MB lines cost ~190 MB of RSS, 8 MB lines ~90 MB (1M rows, 20 columns).
+ */
+const SHORT_LINES = 8 * 1024 * 1024;
+const LONG_LINES = 64 * 1024 * 1024;
+
+/**
  * Writes every row of `staging.<table>` to `outPath` as Parquet, in the order above, casting each column to its
  * declared type (numeric to a checked DOUBLE, see csv.ts). Identical table contents give byte-identical files.
  * @throws Error naming the column, slice (period, file) and source row of a numeric value a DOUBLE would round
@@ -59,9 +66,13 @@ export async function stagingToParquet(opts: StagingToParquetOptions): Promise<P
       try {
         return await publishAtomic(outPath, async (temp) => {
           const select = columns.map((c) => outputExpression(c, slices)).join(', ');
-          const sql = `COPY (SELECT ${select} FROM ${readText(text, inCsv)}) TO ${sqlString(temp)} (${copyOptions})`;
+          const copy = (maxLine: number) => conn.runAndReadAll(`COPY (SELECT ${select} FROM ${readText(text, inCsv, maxLine)}) TO ${sqlString(temp)} (${copyOptions})`);
           try {
-            const reader = await conn.runAndReadAll(sql);
+            // DuckDB's read buffer is twice the longest line allowed; rows of 8 MB are rare enough to pay a retry.
+            const reader = await copy(SHORT_LINES).catch((error: Error) => {
+              if (!/maximum line size/i.test(error.message)) throw error;
+              return copy(LONG_LINES);
+            });
             const rows = Number(reader.getRows()[0]?.[0] ?? 0);
             return { rows, ...(await hashFile(temp)) };
           } catch (error) {
@@ -90,12 +101,13 @@ function outputExpression(c: ParquetColumn, slices: SliceProvenance[]): string {
 }
 
 /** `read_csv` of lib/db's export text: no header, explicit types (numeric read as text, cast by its check). */
-function readText(path: string, columns: ParquetColumn[]): string {
+function readText(path: string, columns: ParquetColumn[], maxLine = LONG_LINES): string {
   const spec = columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.type === 'numeric' ? 'VARCHAR' : DUCKDB_TYPE[c.type])}`).join(', ');
   // PostgreSQL's CSV conventions: only an unquoted empty field is NULL, "" is the empty string; no sniffing.
   return (
     `read_csv(${sqlString(path)}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
-    `nullstr = '', allow_quoted_nulls = false, strict_mode = true, encoding = 'utf-8', max_line_size = 67108864, columns = {${spec}})`
+    `nullstr = '', allow_quoted_nulls = false, strict_mode = true, encoding = 'utf-8', ` +
+    `max_line_size = ${maxLine}, buffer_size = ${2 * maxLine}, columns = {${spec}})`
   );
 }
 

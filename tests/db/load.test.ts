@@ -1,7 +1,7 @@
 // lib/db loadSlice on every backend: a load over several COPY statements (PGlite) with exact values, reloads that
 // replace, a failed or aborted load that keeps the old slice and leaves nothing behind (rows, registry rows, temp
-// tables, column defaults), and a value the server rejects, named by its row over the whole copy.
-import { mkdtemp, rm } from 'node:fs/promises';
+// tables, column defaults), a value the server rejects, named by its row over the whole copy; and copyTo.
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +105,26 @@ describe.each(testBackends())('loadSlice on %s', (backend) => {
     expect((err as Error).message).toMatch(/^COPY into staging\."checked" failed at row 99002: new row for relation "checked" violates check constraint "small_n"/);
     expect(await db.query(`SELECT count(*)::int AS n FROM staging.checked`)).toEqual([{ n: 1_000 }]);
     expect(await leftovers('checked')).toEqual({ defaults: 0, temps: 0 });
+  });
+
+  it('copies query results out as COPY CSV text, streamed, appending copy after copy; a failing query rolls back', async () => {
+    await load('out', generated(30_000)); // ~7 MB of text: several stream chunks and file writes
+    const dest = path.join(dir, 'out.csv');
+    const select = `SELECT _source_row, code, n, note, _markers::text FROM staging.out WHERE _source_row % 2 = $1 ORDER BY _source_row`;
+    const file = await open(dest, 'w');
+    const counts = await db.transaction(async (tx) => [await tx.copyTo(select.replace('$1', '0'), file.fd), await tx.copyTo(select.replace('$1', '1'), file.fd)]);
+    await file.close();
+    expect(counts).toEqual([15_000, 15_000]);
+    // The same text as exportCsv (PostgreSQL's COPY on a server, its PGlite equivalent) without the header.
+    const whole = path.join(dir, 'whole.csv');
+    await db.exportCsv(`${select.replace('$1', '0')}`, whole);
+    const half = (await readFile(whole, 'utf8')).split('\n').slice(1).join('\n');
+    expect((await readFile(dest, 'utf8')).slice(0, half.length)).toBe(half);
+    const bad = await open(path.join(dir, 'bad.csv'), 'w');
+    const err = await db.transaction((tx) => tx.copyTo('SELECT 1 / (n - n) FROM staging.out', bad.fd)).catch((e: Error) => e);
+    await bad.close();
+    expect((err as Error).message).toMatch(/division by zero/);
+    expect(await db.query('SELECT count(*)::int AS n FROM staging.out')).toEqual([{ n: 30_000 }]); // the connection still works
   });
 
   it('stores a sheet name and dates from the period as given', async () => {
