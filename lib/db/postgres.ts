@@ -1,22 +1,17 @@
 /**
- * The server driver: a real PostgreSQL reached through a `pg` Pool. Bulk loads stream
- * `COPY ... FROM STDIN (FORMAT csv)` through pg-copy-streams; exports stream `COPY (…) TO STDOUT`.
+ * The server driver: a real PostgreSQL reached through a `pg` Pool. Bulk loads stream `COPY ... FROM STDIN`
+ * (binary for the load path, CSV for copyRows) and exports stream `COPY (…) TO STDOUT` (./postgres-copy.ts).
  */
 import { tempPathFor } from '../atomic.ts';
 import { once } from 'node:events';
-import { createWriteStream, writeSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { assertNotInOwnTx, DbAbortError, DbError, parseInt8, quoteIdent, runMarkedAsTx, type CopyRow, type CopySegment, type Db, type DbTx, type TransactionOptions } from './types.ts';
-import { COPY_HEADER, COPY_TRAILER } from './binary.ts';
-import { copyError, csvChunks } from './csv.ts';
-
-/** Rows are sent to the server in pieces of about this many characters (fewer, larger writes are faster). */
-const STREAM_PIECE = { maxRows: 10_000, maxChars: 256 * 1024 };
+import { to as copyTo } from 'pg-copy-streams';
+import { assertNotInOwnTx, DbAbortError, DbError, parseInt8, runMarkedAsTx, type Db, type DbTx, type TransactionOptions } from './types.ts';
+import { copyBinaryPostgres, copyOutPostgres, copyPostgres } from './postgres-copy.ts';
 
 /** Same value shapes as the PGlite driver: int8 as number when safe, dates as `'YYYY-MM-DD'`. */
 const TYPE_OVERRIDES: Record<number, (x: string) => unknown> = { 20: parseInt8, 1082: (x) => x };
@@ -169,13 +164,7 @@ class PostgresDb implements Db {
         },
         copyRows: (table, columns, rows) => copyPostgres(client, check, table, columns, rows),
         copyBinary: (table, constants, columns, encode) => copyBinaryPostgres(client, check, table, [...constants.map((c) => c.name), ...columns], encode(true)),
-        copyTo: async (sql, fd) => {
-          check();
-          const source = client.query(copyTo(`COPY (${sql}) TO STDOUT WITH (FORMAT csv)`));
-          // Written as it arrives (to the page cache: the socket, not the disk, paces it).
-          for await (const chunk of source) writeSync(fd, chunk as Buffer);
-          return source.rowCount;
-        },
+        copyTo: (sql, fd) => copyOutPostgres(client, check, sql, fd),
       };
       const result = await runMarkedAsTx(this, () => open, () => fn(tx));
       check();
@@ -245,60 +234,4 @@ class PostgresDb implements Db {
     if (this.#closed) throw new DbError(`${this.description} is closed`, 'Open the database again with openDb().');
     assertNotInOwnTx(this, this.description, method);
   }
-}
-
-/** Stream rows into `COPY ... FROM STDIN (FORMAT csv)` with backpressure; memory is bounded by one piece. */
-async function copyPostgres(
-  client: pg.PoolClient,
-  check: () => void,
-  table: string,
-  columns: string[],
-  rows: AsyncIterable<CopyRow> | Iterable<CopyRow>,
-): Promise<number> {
-  check();
-  let total = 0;
-  async function* pieces(): AsyncGenerator<string> {
-    for await (const piece of csvChunks(rows, table, columns, STREAM_PIECE)) {
-      check();
-      total += piece.rows;
-      yield piece.csv;
-    }
-  }
-  const sink = client.query(copyFrom(`COPY ${table} (${columns.map(quoteIdent).join(', ')}) FROM STDIN WITH (FORMAT csv)`));
-  try {
-    await pipeline(Readable.from(pieces(), { objectMode: false }), sink);
-  } catch (err) {
-    // Server line numbers count from the start of this single streamed COPY, i.e. they are row numbers already.
-    throw copyError(err, table, 1);
-  }
-  return total;
-}
-
-/** Stream binary COPY segments into `COPY ... FROM STDIN (FORMAT binary)`: one header, the rows, one trailer. */
-async function copyBinaryPostgres(
-  client: pg.PoolClient,
-  check: () => void,
-  table: string,
-  columns: string[],
-  segments: AsyncIterable<CopySegment>,
-): Promise<number> {
-  check();
-  let total = 0;
-  async function* bytes(): AsyncGenerator<Uint8Array> {
-    yield COPY_HEADER;
-    for await (const segment of segments) {
-      check();
-      total += segment.rows;
-      yield segment.bytes;
-    }
-    yield COPY_TRAILER;
-  }
-  const sink = client.query(copyFrom(`COPY ${table} (${columns.map(quoteIdent).join(', ')}) FROM STDIN WITH (FORMAT binary)`));
-  try {
-    await pipeline(Readable.from(bytes(), { objectMode: false }), sink);
-  } catch (err) {
-    // Server line numbers count the rows of this single streamed COPY.
-    throw copyError(err, table, 1);
-  }
-  return total;
 }
