@@ -89,14 +89,25 @@ export function isPlainInteger(s: string): boolean {
 }
 
 /** Writes PostgreSQL input text of `type` (as toPgText returns it) as that type's binary field. */
-function writeText(w: BinaryWriter, type: ColumnType, text: string): void {
+function writeText(w: BinaryWriter, type: ColumnType, text: string, ctx: CopyContext, column: string): void {
   switch (type) {
     case 'integer': return w.int4(Number(text));
     case 'bigint': return w.int8Text(text);
     case 'numeric': return w.numericText(text);
     case 'boolean': return w.bool(text === 'true');
-    case 'date': return w.date(daysFromCivil(Number(text.slice(0, 4)), Number(text.slice(5, 7)), Number(text.slice(8, 10))));
     case 'text': return w.text(text);
+    case 'date': {
+      // toPgText gives ISO dates; only an Excel serial far outside years 0–9999 gives anything else, which
+      // PostgreSQL's date input would have refused too.
+      const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+      if (!m) {
+        throw new DbError(
+          `COPY into ${ctx.table} failed at row ${ctx.copyRow} (column ${column}): invalid input syntax for type date: "${text}"`,
+          'A value does not fit its column type: check the column types inferred for this table and the value in that source row.',
+        );
+      }
+      return w.date(daysFromCivil(Number(m[1]), Number(m[2]), Number(m[3])));
+    }
   }
 }
 
@@ -114,7 +125,7 @@ export function cellWriter(col: SourceColumn, where: SheetLocation, ctx: CopyCon
       return marker;
     }
     if (type === 'text') return text_(w, text);
-    writeText(w, type, text);
+    writeText(w, type, text, ctx, name);
     return null;
   };
   const text_ = (w: BinaryWriter, s: string): null => {

@@ -58,14 +58,17 @@ export async function stagingToParquet(opts: StagingToParquetOptions): Promise<P
   try {
     const { slices } = await exportSlices(db, table, perRow.map((c) => c.name), text);
     signal?.throwIfAborted();
-    const inCsv: ParquetColumn[] = [{ name: '_slice', type: 'integer' }, { name: '_source_row', type: 'integer' }, { name: '_markers', type: 'text' }, ...perRow];
+    // The slice number's column in the text: `_slice`, or more underscores if a data column (renamed by an override) has that name.
+    let slice = '_slice';
+    while (columns.some((c) => c.name.toLowerCase() === slice)) slice = `_${slice}`;
+    const inCsv: ParquetColumn[] = [{ name: slice, type: 'integer' }, { name: '_source_row', type: 'integer' }, { name: '_markers', type: 'text' }, ...perRow];
     return await withDuckDB(async (conn) => {
       // DuckDB cannot be cancelled through a promise; interrupt() makes the running statement fail promptly.
       const onAbort = () => conn.interrupt();
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
         return await publishAtomic(outPath, async (temp) => {
-          const select = columns.map((c) => outputExpression(c, slices)).join(', ');
+          const select = columns.map((c) => outputExpression(c, slices, slice)).join(', ');
           const copy = (maxLine: number) => conn.runAndReadAll(`COPY (SELECT ${select} FROM ${readText(text, inCsv, maxLine)}) TO ${sqlString(temp)} (${copyOptions})`);
           try {
             // DuckDB's read buffer is twice the longest line allowed; rows of 8 MB are rare enough to pay a retry.
@@ -90,13 +93,13 @@ export async function stagingToParquet(opts: StagingToParquetOptions): Promise<P
 }
 
 /** The SELECT expression of one output column: a slice constant from its list, or the CSV field cast to its type. */
-function outputExpression(c: ParquetColumn, slices: SliceProvenance[]): string {
+function outputExpression(c: ParquetColumn, slices: SliceProvenance[], slice: string): string {
   const field = CONSTANT_FIELD.get(c.name);
   if (field === undefined) return c.type === 'numeric' ? numericExpression(c.name) : sqlIdent(c.name);
   const type = DUCKDB_TYPE[c.type];
   const values = slices.map((s) => (s[field] === null ? 'NULL' : `CAST(${sqlString(s[field] as string)} AS ${type})`));
   // One slice (a table of one period): a plain constant, which DuckDB writes a fifth faster than a list lookup.
-  const value = values.length === 1 ? values[0] : values.length ? `[${values.join(', ')}][_slice]` : 'NULL';
+  const value = values.length === 1 ? values[0] : values.length ? `[${values.join(', ')}][${sqlIdent(slice)}]` : 'NULL';
   return `CAST(${value} AS ${type}) AS ${sqlIdent(c.name)}`;
 }
 
@@ -123,7 +126,7 @@ async function explain(conn: DuckDBConnection, error: unknown, path: string, col
   const value = tail.slice(kind.length + 1);
   let where = '';
   try {
-    const found = (await conn.runAndReadAll(`SELECT _slice, _source_row FROM ${readText(path, columns)} WHERE ${sqlIdent(column.name)} = ${sqlString(value)} LIMIT 1`)).getRows()[0];
+    const found = (await conn.runAndReadAll(`SELECT ${sqlIdent(columns[0]!.name)}, _source_row FROM ${readText(path, columns)} WHERE ${sqlIdent(column.name)} = ${sqlString(value)} LIMIT 1`)).getRows()[0];
     const s = found && slices[Number(found[0]) - 1];
     if (s) where = ` in period ${s.period} from ${s.sourceFile}${s.sheet ? ` sheet "${s.sheet}"` : ''}, source row ${Number(found[1])}`;
   } catch {
