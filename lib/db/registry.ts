@@ -15,6 +15,8 @@ import { foreignOwner, stagingName } from './staging.ts';
 
 export { PROVENANCE_COLUMNS, ensureStagingTable, foreignOwner, stagingColumns, stagingName, widerType } from './staging.ts';
 export { deleteSlicesExcept, replaceSlice } from './slices.ts';
+export { loadSlice } from './load.ts';
+export type { SliceSource, SourceColumn, SourceRow } from './load.ts';
 export type { PeriodRef, Slice, SliceRow } from './slices.ts';
 
 /**

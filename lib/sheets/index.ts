@@ -9,7 +9,7 @@
 export { SheetError, formatLocation } from './types.ts';
 export type { Cell, ColumnInfo, ColumnType, FileExtraction, OmittedRows, OtherCells, RowKind, RowKindCounts, SheetLocation, SkippedPart, SourceFile, TableInfo, TableRow, TotalsContext, WorkbookNote } from './types.ts';
 export { noteReferences } from './notes.ts';
-export { describeFile, readTable } from './extract.ts';
+export { describeFile, readTable, readTableBatches } from './extract.ts';
 export type { DescribeOptions, ReadOptions } from './extract.ts';
 export { toPgText, cleanHeader, parseDateText, parseNumberText, excelSerialToDate } from './values.ts';
 export { DEFAULT_ZIP_LIMITS } from './zip.ts';

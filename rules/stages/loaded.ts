@@ -6,10 +6,8 @@
  */
 import type { RunContext } from '../../engine/index.ts';
 import type { ColumnType } from '../../lib/db/index.ts';
-import type { SliceRow } from '../../lib/db/registry.ts';
 import { PipelineError } from '../../lib/failure.ts';
 import { parsePeriod } from '../../lib/periods.ts';
-import type { Cell, SheetLocation } from '../../lib/sheets/index.ts';
 import { blobFor } from '../blobs.ts';
 import type { Stage } from '../stage.ts';
 import { sliceDigest, type OwnWrite } from '../stores/registry.ts';
@@ -56,9 +54,9 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
   const canonicalSha = ctx.digestOf(`canonical:${ctx.id}`);
   const download = await ctx.need<DownloadBody>(`download:${ctx.id}`);
   const includeSheets = await ctx.need<string[]>(`config:${code}#include_sheets`);
-  const { claimPeriod, deleteSlicesExcept, ensureStagingTable, readLoads, replaceSlice, stagingColumns, widerType, writePeriodRecord } = await import('../../lib/db/registry.ts');
+  const { claimPeriod, deleteSlicesExcept, ensureStagingTable, loadSlice, readLoads, stagingColumns, widerType, writePeriodRecord } = await import('../../lib/db/registry.ts');
   const { lockedToken } = await import('../../lib/db/changes.ts');
-  const { readTable, toPgText } = await import('../../lib/sheets/index.ts');
+  const { readTableBatches } = await import('../../lib/sheets/index.ts');
   const db = await ws.db();
   const me = await ws.identity();
   // Before any write: another workspace sharing the database may already hold this period.
@@ -105,8 +103,11 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
       const types = new Map((await stagingColumns(tx, t.table)).map((c) => [c.name, c.type]));
       refuseNarrowingOverride(t, types, widerType);
       const where = { file: file.name, member: t.source.member, sheet: t.source.sheet };
-      const rows = sliceRows(readTable({ path: blob, name: file.name, origin: file.url }, info, { signal: ctx.signal }), t, types, where, toPgText);
-      const copied = await replaceSlice(tx, slice, t.columns.map((c) => c.name), rows);
+      const copied = await loadSlice(tx, slice, {
+        batches: readTableBatches({ path: blob, name: file.name, origin: file.url }, info, { signal: ctx.signal }),
+        columns: t.columns.map((c) => ({ name: c.name, type: types.get(c.name) ?? (c.type as ColumnType), index: c.index, sourceColumn: c.source_column })),
+        where,
+      });
       writes.push({ table: t.table, before, after: await lockedToken(tx, t.table) });
       return copied;
     }, { signal: ctx.signal });
@@ -143,26 +144,5 @@ function refuseNarrowingOverride(t: CanonicalTable, types: Map<string, ColumnTyp
       message: `override sets ${t.table}.${c.name} to ${wanted}, but staging.${t.table}.${c.name} is ${now} because values loaded before needed it; column types never narrow`,
       hint: `remove the type override from config/publications.yaml, or drop staging."${t.table}" (and its registry rows with \`clean\`) so every period is loaded again under ${wanted}`,
     });
-  }
-}
-
-/** Rows of one source table converted to the staging table's (possibly wider) column types. */
-async function* sliceRows(
-  source: AsyncIterable<{ row: number; values: Cell[] }>,
-  t: CanonicalTable,
-  types: Map<string, ColumnType>,
-  where: SheetLocation,
-  toPgText: typeof import('../../lib/sheets/index.ts').toPgText,
-): AsyncIterable<SliceRow> {
-  for await (const r of source) {
-    let markers: Record<string, string> | null = null;
-    const values = t.columns.map((c) => {
-      // CSV columns are numbered, sheet columns lettered: "line 12:3" or "cell D12".
-      const cell = /^\d+$/.test(c.source_column) ? `${r.row}:${c.source_column}` : `${c.source_column}${r.row}`;
-      const { text, marker } = toPgText(r.values[c.index], types.get(c.name) ?? (c.type as ColumnType), { ...where, cell });
-      if (marker) (markers ??= {})[c.name] = marker;
-      return text;
-    });
-    yield { sourceRow: r.row, values, markers };
   }
 }

@@ -122,35 +122,26 @@ async function exportTable(ws: Workspace, ctx: RunContext) {
   if (loads.length === 0) throw new Error(`table ${table} has no rows loaded in the database`);
   const name = await ctx.need<string>(`config:${code}#name`);
   const latest = await latestCanonical(ctx, code, table, loads);
-  const { mkdir, rm } = await import('node:fs/promises');
-  const { tempPathFor, writeFileAtomic } = await import('../../lib/atomic.ts');
+  const { writeFileAtomic } = await import('../../lib/atomic.ts');
   const { stagingColumns } = await import('../../lib/db/registry.ts');
-  const { csvToParquet, renderTableMarkdown } = await import('../../lib/parquet/index.ts');
+  const { renderTableMarkdown, stagingToParquet } = await import('../../lib/parquet/index.ts');
   const db = await ws.db();
   const columns = await stagingColumns(db, table);
   const doc = tableDoc(code, name, table, columns, loads, latest);
   const markdown = renderTableMarkdown(doc);
   const paths = parquetPaths(ws, table);
-  await mkdir(join(ws.paths.cache, 'tmp'), { recursive: true });
-  const csv = tempPathFor(join(ws.paths.cache, 'tmp', `${table}.csv`));
-  try {
-    const all = [...PROVENANCE_COLUMNS.map(({ name, type }) => ({ name, type })), ...columns];
-    const select = `SELECT ${all.map((c) => (c.name === '_markers' ? '"_markers"::text AS "_markers"' : `"${c.name}"`)).join(', ')} FROM staging."${table}" ORDER BY "_period_start", "_period", "_source_key", "_source_row"`;
-    await db.exportCsv(select, csv);
-    const markdownSha = sha256(markdown);
-    const kv = {
-      [KV_RECORD]: JSON.stringify({ ...ctx.provenance(), markdown_sha256: markdownSha }),
-      [KV_TABLE]: JSON.stringify({ table, publication: code, description: doc.description, rows: rowsOf(loads), periods: doc.periods.map((p) => p.period) }),
-    };
-    const pq = await csvToParquet({ csvPath: csv, columns: all, outPath: paths.parquet, kv, signal: ctx.signal });
-    await writeFileAtomic(paths.markdown, markdown);
-    const output: Digest = digestOf({ parquet: pq.sha256, markdown: markdownSha });
-    const record: TargetRecord = { ...ctx.provenance(), output };
-    ws.log.remember('parquet', paths.parquet, pairSignature(ws, table), { record, current: output });
-    return { output, summary: `${plural(pq.rows, 'row')}, ${plural(doc.periods.length, 'period')}`, stats: { rows: pq.rows } };
-  } finally {
-    await rm(csv, { force: true });
-  }
+  const all = [...PROVENANCE_COLUMNS.map(({ name, type }) => ({ name, type })), ...columns];
+  const markdownSha = sha256(markdown);
+  const kv = {
+    [KV_RECORD]: JSON.stringify({ ...ctx.provenance(), markdown_sha256: markdownSha }),
+    [KV_TABLE]: JSON.stringify({ table, publication: code, description: doc.description, rows: rowsOf(loads), periods: doc.periods.map((p) => p.period) }),
+  };
+  const pq = await stagingToParquet({ db, table, columns: all, outPath: paths.parquet, kv, tmpDir: join(ws.paths.cache, 'tmp'), signal: ctx.signal });
+  await writeFileAtomic(paths.markdown, markdown);
+  const output: Digest = digestOf({ parquet: pq.sha256, markdown: markdownSha });
+  const record: TargetRecord = { ...ctx.provenance(), output };
+  ws.log.remember('parquet', paths.parquet, pairSignature(ws, table), { record, current: output });
+  return { output, summary: `${plural(pq.rows, 'row')}, ${plural(doc.periods.length, 'period')}`, stats: { rows: pq.rows } };
 }
 
 const rowsOf = (loads: LoadRow[]) => loads.reduce((n, l) => n + l.rowCount, 0);
