@@ -63,7 +63,7 @@ function literal(v: string | null): string {
 }
 
 /**
- * Write the rows of `staging.<table>` to `destPath` as CSV lines `slice,_source_row,_markers,<columns…>`, slice
+ * Write the rows of `staging.<table>` to `destPath` as CSV lines `slice,_source_row,_row_kind,_markers,<columns…>`, slice
  * numbers counting from 1 in the returned order, rows in the Parquet order. The file is created (or truncated);
  * the caller removes it.
  * @param columns the data columns to export, in order (provenance columns excluded)
@@ -78,7 +78,7 @@ export async function exportSlices(db: Db, table: string, columns: string[], des
       // (an external one writes and merges runs). JIT compiling these plain scans costs more than it saves.
       await tx.exec(`SET LOCAL work_mem = '256MB'; SET LOCAL jit = off`);
       const slices = await listSlices(tx, table);
-      const select = ['_source_row', '_markers::text', ...columns.map(quoteIdent)].join(', ');
+      const select = ['_source_row', '_row_kind', '_markers::text', ...columns.map(quoteIdent)].join(', ');
       let rows = 0;
       for (const [i, s] of slices.entries()) {
         const where = SLICE_WHERE.replace(/\$(\d)/g, (_, n: string) => literal(s[SLICE_CONSTANTS[Number(n) - 1]![1]] as string | null));

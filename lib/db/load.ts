@@ -18,8 +18,12 @@ import { DbError, type CopyConstant, type CopySegment, type DbTx } from './types
 
 export type { SourceColumn } from './cells.ts';
 
-/** A row of the source table: its row (line) number in the source and its values, aligned by `SourceColumn.index`. */
-export interface SourceRow { row: number; values: Cell[] }
+/**
+ * A row of the source table: its row (line) number in the source, its values (aligned by `SourceColumn.index`),
+ * its kind (`detail`, `total`, `subtotal`, `derived`; detail when absent) and, by value index, the annotations taken
+ * off its values (`r`, `[note 4]`), as lib/sheets `readTable` yields them.
+ */
+export interface SourceRow { row: number; values: Cell[]; kind?: string; annotations?: Record<number, string> }
 
 /** Where a slice's rows come from. */
 export interface SliceSource {
@@ -46,7 +50,7 @@ export async function loadSlice(tx: DbTx, slice: Slice, source: SliceSource): Pr
   const constants = provenanceOf(slice);
   const names = source.columns.map((c) => c.name);
   // _markers last: a row's markers are known once its cells are written.
-  const columns = ['_source_row', ...names, '_markers'];
+  const columns = ['_source_row', '_row_kind', ...names, '_markers'];
   const ctx: CopyContext = { table, copyRow: 0 };
   let markers = 0;
 
@@ -64,11 +68,15 @@ export async function loadSlice(tx: DbTx, slice: Slice, source: SliceSource): Pr
         w.row(fields);
         if (prefix) w.raw(prefix);
         w.int4(r.row);
+        w.text(r.kind ?? 'detail');
         let marks: Record<string, string> | null = null;
+        const notes = r.annotations;
         for (let j = 0; j < writers.length; j++) {
           const marker = writers[j](w, r.values[at[j]], r.row);
-          if (marker !== null) {
-            (marks ??= {})[names[j]] = marker;
+          // What was taken off a published value (`r`, `[note 4]`) is kept beside it, after any marker.
+          const note = notes === undefined ? undefined : notes[at[j]];
+          if (marker !== null || note !== undefined) {
+            (marks ??= {})[names[j]] = marker === null ? note! : note === undefined ? marker : `${marker} ${note}`;
             markers++;
           }
         }

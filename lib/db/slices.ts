@@ -3,13 +3,13 @@
  * publication. A slice is the unit of replacement: reloading deletes exactly that slice's rows first, so two source
  * parts feeding the same table and period coexist, and reloading never duplicates rows.
  */
-import { DbError, type CopyRow, type DbTx } from './types.ts';
-import { PROVENANCE_COLUMNS, foreignOwner, stagingName } from './staging.ts';
+import { DbError, type DbTx } from './types.ts';
+import { foreignOwner, stagingName } from './staging.ts';
 
 /** A period of a publication with its ISO start and end dates (inclusive). */
 export interface PeriodRef { label: string; start: string; end: string }
 
-/** One (table, period, source file part): the unit that {@link replaceSlice} replaces. */
+/** One (table, period, source file part): the unit that lib/db/load.ts `loadSlice` replaces. */
 export interface Slice {
   table: string;
   publication: string;
@@ -26,31 +26,6 @@ export interface Slice {
   workspace?: string;
 }
 
-/** One data row of a slice: its row number in the source, its values (PostgreSQL input text) and cell markers. */
-export interface SliceRow { sourceRow: number; values: (string | null)[]; markers: Record<string, string> | null }
-
-/**
- * Replace one slice: delete its rows (same `_publication`, `_period`, `_source_key`), COPY the new rows with their
- * provenance, and upsert its `datawarp.sources` and `datawarp.loads` rows. The table must exist
- * ({@link ensureStagingTable}) and hold `columns`.
- * @returns rows copied and markers stored (one per marked cell)
- */
-export async function replaceSlice(tx: DbTx, slice: Slice, columns: string[], rows: AsyncIterable<SliceRow> | Iterable<SliceRow>): Promise<{ rows: number; markers: number }> {
-  const qname = await clearSlice(tx, slice);
-  let markers = 0;
-  const fixed = [slice.publication, slice.period.label, slice.period.start, slice.period.end, slice.sourceKey, slice.sourceFile, slice.sourceSha256, slice.sheet];
-  async function* withProvenance(): AsyncGenerator<CopyRow> {
-    for await (const r of rows) {
-      const marks = r.markers && Object.keys(r.markers).length > 0 ? r.markers : null;
-      if (marks) markers += Object.keys(marks).length;
-      yield [...fixed, String(r.sourceRow), marks ? JSON.stringify(marks) : null, ...r.values];
-    }
-  }
-  const copied = await tx.copyRows(qname, [...PROVENANCE_COLUMNS.map((c) => c.name), ...columns], withProvenance());
-  await recordSlice(tx, slice, copied, markers);
-  return { rows: copied, markers };
-}
-
 /**
  * The first half of replacing a slice: check that its table is registered to the slice's publication and workspace,
  * and delete the slice's old rows. Returns the table's quoted name.
@@ -59,7 +34,7 @@ export async function clearSlice(tx: DbTx, slice: Slice): Promise<string> {
   const qname = stagingName(slice.table);
   const registered = await tx.query<{ publication: string; workspace_id: string | null }>('SELECT publication, workspace_id FROM datawarp.tables WHERE table_name = $1', [slice.table]);
   if (!registered[0]) {
-    throw new DbError(`Table ${qname} is not registered; cannot load slice ${slice.sourceKey}`, 'Call ensureStagingTable for the table before replaceSlice (this is a bug in the caller).');
+    throw new DbError(`Table ${qname} is not registered; cannot load slice ${slice.sourceKey}`, 'Call ensureStagingTable for the table before loading a slice (this is a bug in the caller).');
   }
   if (registered[0].publication !== slice.publication) {
     throw new DbError(
@@ -71,7 +46,7 @@ export async function clearSlice(tx: DbTx, slice: Slice): Promise<string> {
   if (slice.workspace !== undefined && owner !== null && owner !== slice.workspace) {
     throw new DbError(
       `Table ${qname} belongs to ${await foreignOwner(tx, owner)}; slice ${slice.sourceKey} of workspace ${slice.workspace} cannot be loaded into it`,
-      'Call ensureStagingTable with the same workspace before replaceSlice (it says how to resolve the clash).',
+      'Call ensureStagingTable with the same workspace before loading a slice (it says how to resolve the clash).',
     );
   }
   await tx.query(`DELETE FROM ${qname} WHERE _publication = $1 AND _period = $2 AND _source_key = $3`, [slice.publication, slice.period.label, slice.sourceKey]);

@@ -34,6 +34,8 @@ export interface StagingToParquetOptions {
 }
 
 const CONSTANT_FIELD = new Map(SLICE_CONSTANTS);
+/** The provenance columns that vary by row, in the order lib/db's export writes them after the slice number. */
+const ROW_PROVENANCE = new Set(['_source_row', '_row_kind', '_markers']);
 
 /**
  * Longest CSV line DuckDB accepts, first try and retry. Its read buffer must exceed the limit, and that buffer is
@@ -52,7 +54,7 @@ export async function stagingToParquet(opts: StagingToParquetOptions): Promise<P
   validateColumns(columns, `stagingToParquet ${table} → ${outPath}`);
   const copyOptions = parquetCopyOptions(kv);
   signal?.throwIfAborted();
-  const perRow = columns.filter((c) => !CONSTANT_FIELD.has(c.name) && c.name !== '_source_row' && c.name !== '_markers');
+  const perRow = columns.filter((c) => !CONSTANT_FIELD.has(c.name) && !ROW_PROVENANCE.has(c.name));
   await mkdir(opts.tmpDir, { recursive: true });
   const text = tempPathFor(join(opts.tmpDir, `${table}.csv`));
   try {
@@ -61,7 +63,7 @@ export async function stagingToParquet(opts: StagingToParquetOptions): Promise<P
     // The slice number's column in the text: `_slice`, or more underscores if a data column (renamed by an override) has that name.
     let slice = '_slice';
     while (columns.some((c) => c.name.toLowerCase() === slice)) slice = `_${slice}`;
-    const inCsv: ParquetColumn[] = [{ name: slice, type: 'integer' }, { name: '_source_row', type: 'integer' }, { name: '_markers', type: 'text' }, ...perRow];
+    const inCsv: ParquetColumn[] = [{ name: slice, type: 'integer' }, ...[...ROW_PROVENANCE].map((name) => ({ name, type: name === '_source_row' ? 'integer' as const : 'text' as const })), ...perRow];
     return await withDuckDB(async (conn) => {
       // DuckDB cannot be cancelled through a promise; interrupt() makes the running statement fail promptly.
       const onAbort = () => conn.interrupt();

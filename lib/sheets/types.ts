@@ -184,15 +184,15 @@ export class SheetError extends PipelineError {
 }
 
 /**
- * PostgreSQL refuses tables of more than 1,600 columns and every staging table adds 10 provenance
- * columns (`_publication` … `_markers`): a wider table could never be loaded, so it is an error at once.
+ * PostgreSQL refuses tables of more than 1,600 columns and every staging table adds 11 provenance
+ * columns (`_publication` … `_row_kind`, `_markers`): a wider table could never be loaded, so it is an error at once.
  */
-export const MAX_TABLE_COLUMNS = 1590;
+export const MAX_TABLE_COLUMNS = 1589;
 
 /** The error for a table wider than {@link MAX_TABLE_COLUMNS}; `where.cell` is the first header cell beyond the limit. */
 export function tooWideError(columns: number, where: SheetLocation): SheetError {
   return new SheetError(
-    `Table has ${columns.toLocaleString('en-GB')} columns, more than the ${MAX_TABLE_COLUMNS.toLocaleString('en-GB')} a staging table can hold (PostgreSQL's 1,600 less 10 provenance columns)`,
+    `Table has ${columns.toLocaleString('en-GB')} columns, more than the ${MAX_TABLE_COLUMNS.toLocaleString('en-GB')} a staging table can hold (PostgreSQL's 1,600 less 11 provenance columns)`,
     where,
     'Such a table cannot be loaded: ask the publisher for a long-format (one value per row) version, or remove the sheet from the file.',
   );

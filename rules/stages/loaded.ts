@@ -15,7 +15,8 @@ import { isConfigured, splitId, type Workspace } from '../workspace.ts';
 import type { CanonicalBody, CanonicalTable } from './canonical.ts';
 import type { DownloadBody } from './download.ts';
 
-const VERSION = '1';
+// 2: each row's kind in _row_kind; annotations taken off values (`r`, `[note 4]`) kept in _markers.
+const VERSION = '2';
 
 export const loaded: Stage = {
   name: 'loaded',

@@ -29,7 +29,8 @@ export const PROVENANCE_COLUMNS: { name: string; type: ParquetColumn['type']; de
   { name: '_source_sha256', type: 'text', description: 'SHA-256 of the published file\'s bytes.' },
   { name: '_sheet', type: 'text', description: 'Sheet name for workbooks; empty for CSV.' },
   { name: '_source_row', type: 'integer', description: 'Row (line) number in the source sheet or CSV.' },
-  { name: '_markers', type: 'text', description: 'JSON object of the special values (suppression markers such as "*", "c", "-") that were loaded as NULL, by column.' },
+  { name: '_row_kind', type: 'text', description: 'What the row is: detail (a published figure for one item), total, subtotal, or derived (a change or share computed by the publisher from other rows). Sum only detail rows.' },
+  { name: '_markers', type: 'text', description: 'JSON object, by column, of what the published cell held beside or instead of a figure: suppression markers such as "*", "c", "-" (the value is NULL) and annotations such as "r" (revised) or "[note 4]" (the value is kept).' },
 ];
 
 export function parquetPaths(ws: Workspace, table: string) {
