@@ -10,7 +10,19 @@ import { ManifestStore } from '../stores/manifest.ts';
 import { isConfigured, splitId, type Workspace } from '../workspace.ts';
 import { plural, type EnrichedBody, type EnrichedTable } from './enriched/index.ts';
 
-export interface CanonicalColumn { name: string; type: string; index: number; source_column: string; header: string; description: string; overridden?: boolean }
+export interface CanonicalColumn {
+  name: string;
+  type: string;
+  index: number;
+  source_column: string;
+  header: string;
+  description: string;
+  overridden?: boolean;
+  /** Special values loaded as NULL in this period's file, and how often. */
+  markers?: Record<string, number>;
+  /** Marks taken off figures and kept in _markers, and how often. */
+  annotations?: Record<string, number>;
+}
 export interface CanonicalTable {
   table: string;
   description: string;
@@ -23,7 +35,8 @@ export interface CanonicalBody { publication: string; period: string; tables: Ca
 
 export const canonical: Stage<CanonicalBody> = {
   name: 'canonical',
-  version: '1',
+  // 2: columns carry their markers and annotations (for the table's documentation over all periods).
+  version: '2',
   grain: 'period',
   rule(ws) {
     const store = canonicalStore(ws);
@@ -85,5 +98,7 @@ function column(c: EnrichedTable['columns'][number], o: ColumnOverride | undefin
     header: c.header,
     description: o?.description ?? c.description,
     ...(o ? { overridden: true } : {}),
+    ...(c.markers ? { markers: { ...c.markers } } : {}),
+    ...(c.annotations ? { annotations: { ...c.annotations } } : {}),
   };
 }

@@ -12,10 +12,13 @@ import { blobFor } from '../blobs.ts';
 import type { Stage } from '../stage.ts';
 import { sliceDigest, type OwnWrite } from '../stores/registry.ts';
 import { isConfigured, splitId, type Workspace } from '../workspace.ts';
+import type { Db } from '../../lib/db/index.ts';
+import type { LoadRow } from '../../lib/db/registry.ts';
 import type { CanonicalBody, CanonicalTable } from './canonical.ts';
+import { PROVENANCE_COLUMNS } from './table-doc.ts';
 import type { DownloadBody } from './download.ts';
 
-// 2: each row's kind in _row_kind; annotations taken off values (`r`, `[note 4]`) kept in _markers.
+// 2: each row's kind in _row_kind; annotations taken off values (`r`, `[note 4]`) kept in _markers; COMMENT ON.
 const VERSION = '2';
 
 export const loaded: Stage = {
@@ -117,6 +120,7 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
   const keep = canonical.tables.map((t) => ({ table: t.table, sourceKey: `${t.source.url}#${t.source.table_key}` }));
   // Slices this period no longer produces (a table renamed by an override, a file gone from the page).
   await db.transaction((tx) => deleteSlicesExcept(tx, code, period, keep, me), { signal: ctx.signal });
+  await describeTables(db, canonical, period, readLoads);
   const loads = await readLoads(db, { publication: code, period });
   const output = sliceDigest(loads);
   const rowCount = loads.reduce((n, l) => n + l.rowCount, 0);
@@ -129,6 +133,20 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
     summary: `${written.toLocaleString('en-GB')} rows written${skipped ? `, ${skipped} slice${skipped === 1 ? '' : 's'} unchanged` : ''}; ${rowCount.toLocaleString('en-GB')} rows in ${loads.length} slice${loads.length === 1 ? '' : 's'}`,
     stats: { rowsWritten: written, slicesUnchanged: skipped, rows: rowCount },
   };
+}
+
+/**
+ * The database's own description of each table (`COMMENT ON`, what `\d+` in psql and every client shows), from the
+ * newest period loaded into it: a period loaded after a newer one leaves the newer one's words.
+ */
+async function describeTables(db: Db, canonical: CanonicalBody, period: string, readLoads: (db: Db, f: { table: string }) => Promise<LoadRow[]>) {
+  const { commentOnTable } = await import('../../lib/db/comments.ts');
+  const { comparePeriodLabels } = await import('../../lib/periods.ts');
+  const provenance = PROVENANCE_COLUMNS.map(({ name, description }) => ({ name, description }));
+  for (const t of canonical.tables) {
+    const newer = (await readLoads(db, { table: t.table })).some((l) => comparePeriodLabels(l.period, period) > 0);
+    if (!newer) await commentOnTable(db, t.table, t.description, [...provenance, ...t.columns]);
+  }
 }
 
 /**

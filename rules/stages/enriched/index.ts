@@ -1,6 +1,7 @@
 /**
  * enriched: draft → `manifests/enriched/<pub>/<period>.yaml`: snake_case table and column names with
- * descriptions, derived deterministically (no LLM, no drift) from file names, sheets, captions and headers.
+ * descriptions, derived deterministically (no drift) from file names, sheets, captions and headers, and described
+ * in the publisher's words: captions, contents lines, notes and definitions (./describe.ts).
  * The previous configured period's enriched manifest is the reference: a table whose name changed between
  * editions (`Time Series 1718.csv` → `Time Series Hip and Knee Replacement 1819.csv`) but whose columns
  * match keeps the name it had, so it lands in the same database table. Column drift against the reference
@@ -13,6 +14,7 @@ import type { Stage } from '../../stage.ts';
 import { ManifestStore } from '../../stores/manifest.ts';
 import { isConfigured, publication, splitId } from '../../workspace.ts';
 import type { DraftBody, DraftFile, DraftTable } from '../draft.ts';
+import { columnDescription, tableDescription, type DescribeContext } from './describe.ts';
 import { keepNames } from './references.ts';
 
 export interface EnrichedColumn {
@@ -23,6 +25,10 @@ export interface EnrichedColumn {
   raw_header: string;
   type: string;
   description: string;
+  /** Special values loaded as NULL in this period's file, and how often (`"*": 12`). */
+  markers?: Record<string, number>;
+  /** Marks taken off figures (`r`, `[note 4]`) and kept in _markers, and how often. */
+  annotations?: Record<string, number>;
 }
 export interface EnrichedTable {
   name: string;
@@ -46,7 +52,8 @@ export interface EnrichedBody { publication: string; period: string; reference_p
 export const enriched: Stage<EnrichedBody> = {
   name: 'enriched',
   // 3: readable names that fit by abbreviation (no hash); names already chosen are kept (the period's own and the reference's).
-  version: '3',
+  // 4: descriptions from captions, contents, notes and definitions, with the grain; markers as their own field.
+  version: '4',
   grain: 'period',
   rule(ws) {
     const store = new ManifestStore<EnrichedBody>(ws, 'enriched');
@@ -84,6 +91,7 @@ export function previousPeriod(config: PipelineConfig, code: string, period: str
  */
 export function enrich(draft: DraftBody, reference?: EnrichedBody, own?: EnrichedBody): EnrichedBody {
   const tables: EnrichedTable[] = [];
+  const ctx: DescribeContext = { draft };
   const filesWithTables = draft.files.filter((f) => f.tables.length > 0).length;
   for (const file of draft.files) {
     const sheetsWithTables = new Set(file.tables.map((t) => `${t.member ?? ''}\u0000${t.sheet ?? ''}`)).size;
@@ -101,7 +109,7 @@ export function enrich(draft: DraftBody, reference?: EnrichedBody, own?: Enriche
         sheetsWithTables,
         filesWithTables,
       });
-      tables.push(describeTable(file, t, derived));
+      tables.push(describeTable(ctx, file, t, derived));
     }
   }
   uniqueTableNames(tables);
@@ -120,14 +128,11 @@ function uniqueTableNames(tables: EnrichedTable[]): void {
   }
 }
 
-function describeTable(file: DraftFile, t: DraftTable, derived: DerivedName): EnrichedTable {
+function describeTable(ctx: DescribeContext, file: DraftFile, t: DraftTable, derived: DerivedName): EnrichedTable {
   const names = columnNames(t.columns.map((c) => c.header));
-  const where = [t.member, t.sheet !== undefined ? `sheet "${t.sheet.trim()}"` : undefined].filter(Boolean).join(', ');
-  const title = t.caption || t.metadata.Title || t.metadata.title;
-  const description = `${title ? `${title}. ` : ''}From ${file.name}${where ? ` (${where})` : ''}.`;
   return {
     name: derived.name,
-    description,
+    description: tableDescription(ctx, file, t),
     source: { url: file.url, file: file.name, table_key: t.key, ...(t.sheet !== undefined ? { sheet: t.sheet } : {}), ...(t.member ? { member: t.member } : {}) },
     ...(t.caption ? { caption: t.caption } : {}),
     metadata: t.metadata,
@@ -139,16 +144,12 @@ function describeTable(file: DraftFile, t: DraftTable, derived: DerivedName): En
       header: c.header,
       raw_header: c.raw_header,
       type: c.type,
-      description: columnDescription(c.raw_header, c.markers),
+      description: columnDescription(file, c),
+      ...(Object.keys(c.markers).length ? { markers: { ...c.markers } } : {}),
+      ...(c.annotations && Object.keys(c.annotations).length ? { annotations: { ...c.annotations } } : {}),
     })),
     identity: { method: 'derived', derived_name: derived.name, ...(derived.shortened ? { shortened: derived.shortened } : {}) },
   };
-}
-
-function columnDescription(raw: string, markers: Record<string, number>): string {
-  const m = Object.entries(markers);
-  const header = raw.replace(/\s+/g, ' ').trim();
-  return `Published as "${header}".${m.length ? ` Special values loaded as NULL with the marker kept in _markers: ${m.map(([k, n]) => `"${k}" ×${n}`).join(', ')}.` : ''}`;
 }
 
 export const plural = (n: number, word: string) => `${n.toLocaleString('en-GB')} ${word}${n === 1 ? '' : 's'}`;
