@@ -81,3 +81,6 @@ export const findOrphans = lazy(() => import('./clean/plan.ts'), 'findOrphans');
 export const removeOrphans = lazy(() => import('./clean/plan.ts'), 'removeOrphans');
 /** A build lock left by a process that no longer runs. */
 export const peekStaleLock = lazy(() => import('./clean/plan.ts'), 'peekStaleLock');
+export const planRename = lazy(() => import('./rename.ts'), 'planRename');
+export const executeRename = lazy(() => import('./rename.ts'), 'executeRename');
+export type { TableRename } from './rename.ts';

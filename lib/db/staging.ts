@@ -80,7 +80,7 @@ export async function stagingColumns(db: Db | DbTx, table: string): Promise<{ na
 }
 
 /** Name of the slice index: `<table>_slice`, shortened with a hash when that would pass PostgreSQL's 63-byte limit. */
-function sliceIndexName(table: string): string {
+export function sliceIndexName(table: string): string {
   const plain = `${table}_slice`;
   if (Buffer.byteLength(plain) <= 63) return plain;
   const hash = createHash('sha256').update(table).digest('hex').slice(0, 8);

@@ -4,7 +4,7 @@
  * row. Slices already loaded from the same bytes under the same contract are skipped (an unchanged period
  * writes 0 rows). The period's registry row (`datawarp.periods`) is the target's record, written last.
  */
-import type { RunContext } from '../../engine/index.ts';
+import { digestOf, type RunContext } from '../../engine/index.ts';
 import type { ColumnType } from '../../lib/db/index.ts';
 import { PipelineError } from '../../lib/failure.ts';
 import { parsePeriod } from '../../lib/periods.ts';
@@ -18,7 +18,8 @@ import type { CanonicalBody, CanonicalTable } from './canonical.ts';
 import { PROVENANCE_COLUMNS } from './table-doc.ts';
 import type { DownloadBody } from './download.ts';
 
-// 2: each row's kind in _row_kind; annotations taken off values (`r`, `[note 4]`) kept in _markers; COMMENT ON.
+// 2: each row's kind in _row_kind; annotations taken off values (`r`, `[note 4]`) kept in _markers; COMMENT ON;
+//    a slice is compared with the table's load contract, not the whole canonical manifest.
 const VERSION = '2';
 
 export const loaded: Stage = {
@@ -78,7 +79,8 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
     const file = download.files.find((f) => f.url === t.source.url);
     if (!file) throw new Error(`${t.source.file} of table ${t.table} is not in the download manifest of ${ctx.id}`);
     const prev = existing.get(`${t.table}\u0000${sourceKey}`);
-    if (prev && prev.sourceSha256 === file.sha256 && prev.canonicalSha256 === canonicalSha && prev.ruleVersion === VERSION && intact.has(t.table)) {
+    const contract = loadContract(t);
+    if (prev && prev.sourceSha256 === file.sha256 && prev.canonicalSha256 === contract && prev.ruleVersion === VERSION && intact.has(t.table)) {
       skipped++;
       continue;
     }
@@ -97,7 +99,7 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
       sourceFile: file.name,
       sourceSha256: file.sha256,
       sheet: t.source.sheet ?? null,
-      canonicalSha256: canonicalSha,
+      canonicalSha256: contract,
       ruleVersion: VERSION,
       workspace: me,
     };
@@ -133,6 +135,15 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
     summary: `${written.toLocaleString('en-GB')} rows written${skipped ? `, ${skipped} slice${skipped === 1 ? '' : 's'} unchanged` : ''}; ${rowCount.toLocaleString('en-GB')} rows in ${loads.length} slice${loads.length === 1 ? '' : 's'}`,
     stats: { rowsWritten: written, slicesUnchanged: skipped, rows: rowCount },
   };
+}
+
+/**
+ * What a slice's rows depend on in the canonical manifest: the table's name, and each column's name, type and place
+ * in the source. A new description (or anything else the rows do not depend on) reloads nothing; a `rename` that
+ * renames a table in the database records the contract of its new name, so nothing reloads either.
+ */
+export function loadContract(t: CanonicalTable): string {
+  return digestOf({ table: t.table, source: t.source.table_key, columns: t.columns.map((c) => [c.name, c.type, c.index, c.source_column]) });
 }
 
 /**

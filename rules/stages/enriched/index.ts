@@ -29,6 +29,8 @@ export interface EnrichedColumn {
   markers?: Record<string, number>;
   /** Marks taken off figures (`r`, `[note 4]`) and kept in _markers, and how often. */
   annotations?: Record<string, number>;
+  /** The name today's rules give the column, when it kept another one (see `rename`). */
+  derived_name?: string;
 }
 export interface EnrichedTable {
   name: string;

@@ -33,6 +33,7 @@ function adopt(t: EnrichedTable, from: EnrichedTable, identity: EnrichedTable['i
   t.name = from.name;
   const byHeader = new Map(from.columns.map((c) => [headerKey(c.header), c.name]));
   const used = new Set<string>();
+  const derived = new Map(t.columns.map((c) => [c, c.derived_name ?? c.name]));
   for (const c of t.columns) {
     const name = byHeader.get(headerKey(c.header));
     if (name && !used.has(name)) c.name = name;
@@ -45,6 +46,9 @@ function adopt(t: EnrichedTable, from: EnrichedTable, identity: EnrichedTable['i
     for (let n = 2; seen.has(name); n++) name = `${c.name}_${n}`;
     c.name = name;
     seen.add(name);
+    // What today's rules would call it, when that is not its name: `rename` offers the change.
+    if (derived.get(c) !== c.name) c.derived_name = derived.get(c);
+    else delete c.derived_name;
   }
 }
 
