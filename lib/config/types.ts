@@ -79,8 +79,40 @@ export interface Publication {
   /** In the order the config lists them. */
   periods: PeriodEntry[];
   overrides: Overrides;
+  /** `files:` of the publication as written, tokens unfilled (`Incomplete-Provider-{MMM}{YY}-*`): `discover` fills them per period. */
+  filePatterns?: string[];
+  /** `discover:` settings; absent: every edition from the first configured period on. */
+  discover?: DiscoverSettings;
   /** Where the publication's code key is. */
   loc: Loc;
+}
+
+/** Which editions `discover` leaves out of its proposals. */
+export interface DiscoverSettings {
+  /** Period labels never proposed. */
+  exclude: string[];
+  /** Only periods starting on or after this one (default: the first configured period). */
+  since?: Period;
+}
+
+/** `archive:`: where archived periods go (an S3-compatible bucket and prefix). Credentials come from the environment only. */
+export interface ArchiveSettings {
+  /** `s3://bucket/prefix` as written. */
+  url: string;
+  bucket: string;
+  /** Key prefix without leading or trailing `/` ('' for the bucket's root). */
+  prefix: string;
+  /** The S3 API endpoint (R2: `https://<account>.r2.cloudflarestorage.com`, MinIO: `http://host:9000`); absent: AWS S3. */
+  endpoint?: string;
+  /** Region (default `auto` with an endpoint, `us-east-1` without). */
+  region?: string;
+  /** Address buckets as `endpoint/bucket` rather than `bucket.endpoint` (default: true with an endpoint). */
+  pathStyle?: boolean;
+}
+
+/** `retention:`: how many periods of each publication stay local once archived. */
+export interface RetentionSettings {
+  keepPeriods: number;
 }
 
 /** The whole validated config. */
@@ -91,6 +123,10 @@ export interface PipelineConfig {
   dir: string;
   /** In the order the config lists them. */
   publications: Publication[];
+  /** `archive:`, when configured. */
+  archive?: ArchiveSettings;
+  /** `retention:`, when configured (opt-in: without it nothing local is ever removed). */
+  retention?: RetentionSettings;
   /** Problems that do not stop a build (e.g. a period URL that points at a PDF). */
   warnings: Diagnostic[];
 }

@@ -17,7 +17,7 @@ export {
 } from './options.ts';
 export { looksLikeHtml } from './stream.ts';
 export { backoffMs, createHostLimiter, MAX_RETRY_AFTER_MS, retryAfterMs, type HostLimiter } from './limiter.ts';
-export { findDataLinks, isDataFileUrl, pageTitle, type DataLink } from './links.ts';
+export { findDataLinks, findLinks, isDataFileUrl, pageTitle, type DataLink } from './links.ts';
 export { fileNameFromContentDisposition, lastPathSegment, sanitiseFileName } from './names.ts';
 export { fetchPeriod, type FetchPeriodOptions, type PeriodFiles } from './period.ts';
 export { localPath, resolveSource, toConfigUrl, type Source } from './source.ts';

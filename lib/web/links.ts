@@ -44,6 +44,14 @@ export interface DataLink {
  * For a local page pass its `file:` URL; links then come back as `file:` URLs.
  */
 export function findDataLinks(html: string, pageUrl: string): DataLink[] {
+  return findLinks(html, pageUrl).filter((l) => isDataFileUrl(l.url));
+}
+
+/**
+ * Every link of an HTML page (pages and files alike: `discover` reads periods from both), in page order,
+ * de-duplicated by URL (fragment removed), resolved as {@link findDataLinks} resolves them.
+ */
+export function findLinks(html: string, pageUrl: string): DataLink[] {
   // Comments, scripts and styles can contain things that look like anchors.
   const cleaned = html
     .replace(/<!--[\s\S]*?-->/g, ' ')
@@ -76,7 +84,6 @@ export function findDataLinks(html: string, pageUrl: string): DataLink[] {
     }
     resolved.hash = '';
     const url = resolved.href;
-    if (!isDataFileUrl(url)) continue;
     const text = visibleText(m[2]!);
     const prior = seen.get(url);
     if (prior) {

@@ -132,7 +132,7 @@ async function isHtmlEntry(store: DownloadStore, entry: IndexEntry): Promise<boo
 }
 
 /** Page text, decoded with the charset the server declared (UTF-8 otherwise). */
-async function readText(store: DownloadStore, entry: IndexEntry): Promise<string> {
+export async function readText(store: DownloadStore, entry: IndexEntry): Promise<string> {
   const bytes = await readFile(store.blobPath(entry));
   const charset = /charset\s*=\s*"?([\w-]+)/i.exec(entry.contentType ?? '')?.[1];
   try {
