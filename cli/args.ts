@@ -36,6 +36,7 @@ export const COMMAND_OPTIONS = {
   clean: { execute: { type: 'boolean' }, skip: { type: 'string' }, 'include-unregistered': { type: 'boolean' } },
   watch: { debounce: { type: 'string' } },
   rename: { plan: { type: 'boolean' }, execute: { type: 'boolean' } },
+  discover: { write: { type: 'boolean' } },
 } as const;
 
 export type Command = keyof typeof COMMAND_OPTIONS;

@@ -32,6 +32,7 @@ Commands:
   clean                list what the config no longer produces (dry run); --execute removes it
   watch [TARGET...]    build, then rebuild what each save of the config (or a local file it names) made stale
   rename [PUB...]      list tables and columns today's naming rules would name otherwise; --execute renames them
+  discover [PUB...]    the periods the publications' landing pages offer that the config does not list; --write adds them
 
 ${GLOBAL}`,
   build: `Usage: npx tsx pipeline.ts build [options] [TARGET...]
@@ -140,6 +141,42 @@ Examples:
   npx tsx pipeline.ts watch                        everything configured
   npx tsx pipeline.ts watch adhd                   only adhd's periods (new ones included)
   npx tsx pipeline.ts watch -C examples/offline --json --debounce 300
+
+${GLOBAL}`,
+  discover: `Usage: npx tsx pipeline.ts discover [options] [PUB...]
+
+Fetches the landing_page of PUB (default: every publication that has one), through the download layer (retries,
+per-host limits, conditional requests), and lists the periods it offers that the config does not list, each with
+the URL to build it from and the evidence: the link, its text, and how the period was read.
+
+Pages it understands:
+  - a series page linking one page per edition below it (digital.nhs.uk: …/mi-adhd/november-2025,
+    …/primary-care-network-workforce/31-october-2025, …/2023-24), "Latest" and "Past publications" alike;
+    a new edition page is proposed once it links data files (an announced release is not)
+  - a year page linking many months' files (england.nhs.uk: …/rtt-data-2025-26/), with the publication's
+    files: pattern saying which files are its own; the period is read from each file's name
+  - a work-area page linking one page per financial year, with files: (the year pages are read too)
+Periods are read from the link's address (its last part) or, failing that, its text, with the same parser as
+everywhere else (November 2025, nov25, 2025-11, 31-october-2025, FY2024-25-Q1, 2023-24), at the grain of the
+configured periods (a census day names its month for a monthly publication).
+
+Proposed: periods not configured, not in discover.exclude, and starting on or after discover.since (default:
+the first configured period, so gaps and new editions are found, not the whole back catalogue):
+  discover:
+    since: 2024-04
+    exclude: [2024-12]
+
+  --write    add the proposals to the config in period order, each written like its neighbours; every
+             comment, blank line and the rest of the file stay byte for byte; the result is validated
+             before it is written (atomically). Then \`build\` builds the new periods, and only them.
+
+Examples:
+  npx tsx pipeline.ts discover                  what is new, everywhere
+  npx tsx pipeline.ts discover adhd --write     add adhd's new periods to the config
+  npx tsx pipeline.ts discover --json           one {"event":"discover",...} line per publication, then a summary
+
+Exit codes: 0 (also when nothing is new), 1 a page could not be read or its layout yielded no periods (the
+message names what was looked for), 2 usage or config error.
 
 ${GLOBAL}`,
 };

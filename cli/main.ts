@@ -18,6 +18,7 @@ const COMMANDS: Record<Command, () => Promise<Run>> = {
   clean: async () => (await import('./commands/clean.ts')).cleanCommand,
   watch: async () => (await import('./commands/watch.ts')).watchCommand,
   rename: async () => (await import('./commands/rename.ts')).renameCommand,
+  discover: async () => (await import('./commands/discover.ts')).discoverCommand,
 };
 
 export async function main(argv: string[], io: Io, stages?: readonly Stage[]): Promise<number> {

@@ -84,3 +84,8 @@ export const peekStaleLock = lazy(() => import('./clean/plan.ts'), 'peekStaleLoc
 export const planRename = lazy(() => import('./rename.ts'), 'planRename');
 export const executeRename = lazy(() => import('./rename.ts'), 'executeRename');
 export type { TableRename } from './rename.ts';
+/** New periods the publications' landing pages offer (`discover`). */
+export const discoverPeriods = lazy(() => import('./discover.ts'), 'discoverPeriods');
+export type { Proposal, PublicationDiscovery } from './discover.ts';
+/** Adds periods to the config file, keeping every other byte of it (`discover --write`). */
+export const writePeriods = lazy(() => import('../lib/config/edit.ts'), 'writePeriods');
