@@ -34,7 +34,7 @@ export const COMMAND_OPTIONS = {
   status: { check: { type: 'boolean' } },
   explain: {},
   clean: { execute: { type: 'boolean' }, skip: { type: 'string' }, 'include-unregistered': { type: 'boolean' } },
-  watch: { debounce: { type: 'string' } },
+  watch: { debounce: { type: 'string' }, discover: { type: 'string' } },
   rename: { plan: { type: 'boolean' }, execute: { type: 'boolean' } },
   discover: { write: { type: 'boolean' } },
 } as const;

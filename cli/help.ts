@@ -131,6 +131,8 @@ local file rebuilds its period. A save that changes only comments or whitespace 
   back, exit code 130.
 
   --debounce MS      quiet time after the last save before building (default 100)
+  --discover EVERY   also run \`discover --write\` now and then every EVERY (30m, 6h, 1d) for the publications
+                     of the targets (default: all): new periods go into the config, and the save builds them
 
 After each build: the one-line summary (with --json: a {"event":"watch-cycle",...} line per cycle saying
 what changed, then the build's events and its {"event":"summary",...} line).

@@ -13,7 +13,7 @@
  * date, gaps included, without its whole back catalogue; set `since` to go further back).
  */
 import { toFailure } from '../lib/failure.ts';
-import type { Publication } from '../lib/config/types.ts';
+import type { PipelineConfig, Publication } from '../lib/config/types.ts';
 import { comparePeriods, type Period, type PeriodKind } from '../lib/periods.ts';
 import { filesMatch, readPage, suggestPattern, type Candidate, type YearPage } from '../lib/discover/page.ts';
 import type { Workspace } from './workspace.ts';
@@ -60,12 +60,15 @@ export interface PublicationDiscovery {
 
 export interface DiscoverOptions {
   signal: AbortSignal;
+  /** The config to discover for (default: the workspace's); `watch` passes the file as it is now. */
+  config?: PipelineConfig;
   onRetry?: (info: { url: string; attempt: number; waitMs: number; reason: string }) => void;
 }
 
 /** Discovers new periods of `codes` (default: every publication with a `landing_page`). */
 export async function discoverPeriods(ws: Workspace, codes: string[], opts: DiscoverOptions): Promise<PublicationDiscovery[]> {
-  const pubs = codes.length ? codes.map((c) => ws.rawConfig.publications.find((p) => p.code === c)!) : ws.rawConfig.publications.filter((p) => p.landingPage);
+  const config = opts.config ?? ws.rawConfig;
+  const pubs = codes.length ? codes.flatMap((c) => config.publications.filter((p) => p.code === c)) : config.publications.filter((p) => p.landingPage);
   return Promise.all(pubs.map((p) => discoverOne(ws, p, opts)));
 }
 

@@ -3,6 +3,7 @@
  * evidence for each; `--write` adds them to the config (comments and formatting kept) for the next build.
  */
 import { didYouMean } from '../../lib/config/diagnostics.ts';
+import type { PipelineConfig } from '../../lib/config/types.ts';
 import { discoverPeriods, writePeriods, type Proposal, type PublicationDiscovery, type Stage } from '../../rules/index.ts';
 import type { Workspace } from '../../rules/index.ts';
 import { UsageError, type Parsed } from '../args.ts';
@@ -26,8 +27,8 @@ export async function discoverCommand(io: Io, p: Parsed, stages?: readonly Stage
 }
 
 /** Discovers new periods of `codes` and, with `write`, adds them to the config file. */
-export async function runDiscovery(ws: Workspace, io: Io, codes: string[], write: boolean): Promise<DiscoverRun> {
-  const config = ws.rawConfig;
+export async function runDiscovery(ws: Workspace, io: Io, codes: string[], write: boolean, fresh?: PipelineConfig): Promise<DiscoverRun> {
+  const config = fresh ?? ws.rawConfig;
   for (const code of codes) {
     if (!config.publications.some((x) => x.code === code)) {
       const all = config.publications.map((x) => x.code);
@@ -35,7 +36,7 @@ export async function runDiscovery(ws: Workspace, io: Io, codes: string[], write
       throw new UsageError(`unknown publication "${code}"`, `${guess ? `did you mean "${guess}"? ` : ''}publications in ${config.file}: ${all.join(', ')}`);
     }
   }
-  const found = await discoverPeriods(ws, codes, { signal: io.signal });
+  const found = await discoverPeriods(ws, codes, { signal: io.signal, config });
   const proposals = found.flatMap((f) => f.proposals);
   const problems = found.filter((f) => f.problem).length;
   if (write && proposals.length > 0) await writePeriods(config.file, proposals.map(({ publication, period, url }) => ({ publication, period, url })));

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../rig/http-server.ts';
 import { ran, runCli } from '../e2e/cli-rig.ts';
 import { editionPage, seriesPage } from './pages.ts';
+import { startWatch } from '../watch/watch-rig.ts';
 
 const OAPS = join(import.meta.dirname, '../fixtures/nhs-samples/out-of-area-placements');
 const SERIES = '/data-and-information/publications/statistical/out-of-area-placements-in-mental-health-services';
@@ -115,6 +116,24 @@ describe('discover --write', () => {
     const periodTargets = ran(build).filter((k) => !k.startsWith('parquet:') && !k.startsWith('catalog:'));
     expect(periodTargets.sort()).toEqual(['canonical', 'download', 'draft', 'enriched', 'loaded'].flatMap((st) => [`${st}:oaps/2016-12`, `${st}:oaps/2017-02`]).sort());
     expect(ran(await runCli(['build', '-C', ws, '--json']))).toEqual([]);
+  });
+
+  it('watch --discover writes what a page newly offers and builds it', async () => {
+    const s = server.url;
+    await writeFile(landing, listing(2));
+    await writeFile(config(), ['publications:', '  oaps:', '    name: OAPs', `    landing_page: ${s}${SERIES}`, '    periods:', `      - period: 2016-10\n        url: ${s}${SERIES}/october-2016`, ''].join('\n'));
+    const run = startWatch(['-C', ws, '--debounce', '50', '--discover', '1s', 'oaps:draft']);
+    try {
+      const found = await run.waitFor((e) => e.event === 'watch-discover' && (e.added as string[]).length > 0);
+      expect(run.events[found]!.added).toEqual(['oaps/2016-12']);
+      await run.waitFor((e) => e.event === 'target-end' && e.key === 'draft:oaps/2016-12' && e.outcome === 'ran', found);
+      await writeFile(landing, listing(3));
+      await run.waitFor((e) => e.event === 'target-end' && e.key === 'draft:oaps/2017-02' && e.outcome === 'ran', found);
+    } finally {
+      expect(await run.stop()).toBe(130);
+    }
+    expect(run.stderr()).toBe('');
+    expect(await readFile(config(), 'utf8')).toContain('period: 2017-02');
   });
 
   it('refuses a config it cannot write to safely, writing nothing', async () => {
