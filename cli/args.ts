@@ -37,6 +37,8 @@ export const COMMAND_OPTIONS = {
   watch: { debounce: { type: 'string' }, discover: { type: 'string' } },
   rename: { plan: { type: 'boolean' }, execute: { type: 'boolean' } },
   discover: { write: { type: 'boolean' } },
+  archive: { 'older-than': { type: 'string' }, sources: { type: 'boolean' } },
+  restore: {},
 } as const;
 
 export type Command = keyof typeof COMMAND_OPTIONS;

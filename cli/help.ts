@@ -33,6 +33,8 @@ Commands:
   watch [TARGET...]    build, then rebuild what each save of the config (or a local file it names) made stale
   rename [PUB...]      list tables and columns today's naming rules would name otherwise; --execute renames them
   discover [PUB...]    the periods the publications' landing pages offer that the config does not list; --write adds them
+  archive [PUB...]     upload built periods (rows, manifests, sources) to object storage; apply local retention
+  restore PUB/PERIOD   bring an archived period back, every hash checked, and build it again
 
 ${GLOBAL}`,
   build: `Usage: npx tsx pipeline.ts build [options] [TARGET...]
@@ -179,6 +181,46 @@ Examples:
 
 Exit codes: 0 (also when nothing is new), 1 a page could not be read or its layout yielded no periods (the
 message names what was looked for), 2 usage or config error.
+
+${GLOBAL}`,
+  archive: `Usage: npx tsx pipeline.ts archive [options] [PUB | PUB/PERIOD ...]
+
+Uploads each built period (default: every configured period) to the object storage the config names:
+its manifests, its rows (a Parquet file per table, cut from the database by period), and with --sources
+the downloaded files, stored once by content under objects/sha256/, listed with their SHA-256 in
+<pub>/<period>/manifest.json; plus a snapshot of the catalog, catalog/catalog_YYYYMMDD.parquet. What is
+there already is not sent again: a second run uploads nothing, an interrupted one resumes.
+
+  archive:
+    url: s3://my-bucket/nhs-pipeline
+    endpoint: https://<account id>.r2.cloudflarestorage.com   # R2; http://127.0.0.1:9000 for MinIO; none for AWS
+  retention:
+    keep_periods: 3        # optional: the newest 3 periods of each publication stay local
+
+With retention:, an archived period older than the newest keep_periods has its rows removed from the
+database (and so from the tables' Parquet files, rewritten at once) and its downloaded files removed;
+its manifests stay. \`status\` shows it as archived, a build leaves it alone, \`restore\` brings it back.
+
+  --older-than Nd   only periods that ended more than N days ago (e.g. 90d)
+  --sources         also upload the downloaded source files (so a restore never needs the NHS site)
+
+Credentials come from the environment only, and are never printed: AWS_ACCESS_KEY_ID and
+AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN if any).
+
+Exit codes: 0 done (periods not built are listed, not archived), 1 an upload or the build after retention
+failed (what was uploaded stays; run again to resume), 2 usage or config error, missing or refused credentials.
+
+${GLOBAL}`,
+  restore: `Usage: npx tsx pipeline.ts restore [options] PUB/PERIOD...
+
+Downloads the period's objects from the archive, checks every one against its SHA-256, puts back the
+manifests missing locally and the source files (into downloads/), reloads the database from the Parquet
+files when it no longer holds the period (with its registry rows as they were), then builds the
+publication: the period is built again, the tables' Parquet files hold its rows again, and nothing is
+downloaded from the NHS site. Credentials as for \`archive\`.
+
+Exit codes: 0 restored and built, 1 an object is missing or damaged in the archive (nothing restored from
+it) or the build failed, 2 usage or config error, missing or refused credentials.
 
 ${GLOBAL}`,
 };

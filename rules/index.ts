@@ -89,3 +89,9 @@ export const discoverPeriods = lazy(() => import('./discover.ts'), 'discoverPeri
 export type { Proposal, PublicationDiscovery } from './discover.ts';
 /** Adds periods to the config file, keeping every other byte of it (`discover --write`). */
 export const writePeriods = lazy(() => import('../lib/config/edit.ts'), 'writePeriods');
+/** The object-storage archive (`archive`, `restore`). */
+export const archiveWorkspace = lazy(() => import('./archive/index.ts'), 'archiveWorkspace');
+export const restoreWorkspace = lazy(() => import('./archive/index.ts'), 'restoreWorkspace');
+export const selectArchivePeriods = lazy(() => import('./archive/index.ts'), 'selectPeriods');
+export const credentialsFrom = lazy(() => import('../lib/remote/s3.ts'), 'credentialsFrom');
+export type { ArchiveReport, Restored } from './archive/index.ts';

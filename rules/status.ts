@@ -8,9 +8,10 @@ import { buildPipeline } from './build.ts';
 import { fileLedger, ledgerDir } from './ledger.ts';
 import type { Stage } from './stage.ts';
 import { selectTargets } from './targets.ts';
+import { readRecord } from './archive/record.ts';
 import type { Workspace } from './workspace.ts';
 
-export type PeriodState = 'built' | 'stale' | 'pending' | 'failed';
+export type PeriodState = 'built' | 'stale' | 'pending' | 'failed' | 'archived';
 
 export interface PeriodStatus {
   period: string;
@@ -19,6 +20,8 @@ export interface PeriodStatus {
   builtThrough: string;
   /** For stale: the first stage that would run, and why. */
   stale?: { target: string; reason: string };
+  /** For archived (rows in the archive alone) and for built periods also archived: where, and since when. */
+  archive?: { remote: string; archivedAt: string; removedAt?: string };
   /** For failed: from the failure ledger. */
   failure?: { target: string; error: string; hint?: string; at: string; attempts: number };
 }
@@ -50,7 +53,10 @@ export async function workspaceStatus(ws: Workspace, stages: readonly Stage[], o
     const periods: PeriodStatus[] = [];
     for (const { period } of pub.periods) {
       const chain = chainStages.map((s) => results.get(`${s}:${pub.code}/${period.label}`));
-      periods.push(await periodStatus(period.label, chainStages, chain, (k) => ledger.read(k)));
+      const record = await readRecord(ws, `${pub.code}/${period.label}`);
+      const archive = record && { remote: record.remote, archivedAt: record.archived_at, ...(record.removed ? { removedAt: record.removed.at } : {}) };
+      if (record?.removed) periods.push({ period: period.label, state: 'archived', builtThrough: '', archive: archive! });
+      else periods.push({ ...(await periodStatus(period.label, chainStages, chain, (k) => ledger.read(k))), ...(archive ? { archive } : {}) });
     }
     const totals = new Map<string, number>();
     for (const l of loads.filter((x) => x.publication === pub.code)) {

@@ -15,7 +15,7 @@ export async function statusCommand(io: Io, p: Parsed, stages?: readonly Stage[]
   return withPipeline(io, p.global, { write: false, command: 'status', stages }, async ({ pipeline, busy }) => {
     const status = await workspaceStatus(pipeline.ws, pipeline.stages, { jobs: p.global.jobs, signal: io.signal });
     const report = status.publications;
-    const unclean = report.some((r) => r.periods.some((x) => x.state !== 'built'));
+    const unclean = report.some((r) => r.periods.some((x) => x.state !== 'built' && x.state !== 'archived'));
     if (p.global.json) io.stdout.write(JSON.stringify({ event: 'status', ...(busy ? { buildInProgress: busy } : {}), ...status }) + '\n');
     else {
       if (busy) io.stdout.write(`${busyNote(busy, pipeline.ws.embedded)}\n\n`);
@@ -35,9 +35,10 @@ function render(report: PublicationStatus[], io: Io): string {
     out.push(`${c.bold(r.publication)} — ${r.name}`);
     out.push(
       `  [${c.green('#'.repeat(filled))}${'.'.repeat(width - filled)}] ${count('built')}/${r.periods.length} periods built` +
-        `   ${count('stale')} stale, ${count('pending')} pending, ${count('failed')} failed`,
+        `   ${count('stale')} stale, ${count('pending')} pending, ${count('failed')} failed${count('archived') ? `, ${count('archived')} archived` : ''}`,
     );
     for (const x of r.periods) {
+      if (x.state === 'archived') out.push(`  ${c.dim('archived')} ${x.period}: rows in ${x.archive!.remote} only, since ${x.archive!.removedAt} (restore ${r.publication}/${x.period} brings them back)`);
       if (x.state === 'pending') out.push(`  ${c.dim('pending')} ${x.period} (never built)`);
       if (x.state === 'stale') out.push(`  ${c.yellow('stale')}   ${x.period}: ${label(x.stale!.target)} — ${x.stale!.reason}`);
       if (x.state === 'failed') {

@@ -25,7 +25,8 @@ export async function ledgerOrphans(q: OrphanQuery, dir: string, grains: Map<str
   const walk: Walk = { root: q.root, unknown: [] };
   const manifests = dirname(dir);
   for (const e of await listInside(manifests, walk)) {
-    if (e.name === '.workspace-id' || e.name === 'failures' || isTemp(e.name) || (e.isDirectory() && manifestStages.includes(e.name))) continue;
+    // `archive/` holds the records of archived periods: never an orphan, whatever the config says (rules/archive/record.ts).
+    if (e.name === '.workspace-id' || e.name === 'failures' || e.name === 'archive' || isTemp(e.name) || (e.isDirectory() && manifestStages.includes(e.name))) continue;
     walk.unknown.push({ id: rel(q.root, join(manifests, e.name)), bytes: await sizeOf(join(manifests, e.name)) });
   }
   const items: OrphanItem[] = [];
