@@ -94,4 +94,6 @@ export const archiveWorkspace = lazy(() => import('./archive/index.ts'), 'archiv
 export const restoreWorkspace = lazy(() => import('./archive/index.ts'), 'restoreWorkspace');
 export const selectArchivePeriods = lazy(() => import('./archive/index.ts'), 'selectPeriods');
 export const credentialsFrom = lazy(() => import('../lib/remote/s3.ts'), 'credentialsFrom');
+/** Which of the given `pub/period` ids are archived (rows in the archive alone): a build leaves them alone. */
+export const archivedAway = lazy(() => import('./archive/record.ts'), 'archivedAway');
 export type { ArchiveReport, Restored } from './archive/index.ts';

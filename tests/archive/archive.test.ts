@@ -144,4 +144,38 @@ describe.each(testBackends())('archive and restore (%s)', (backend) => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('the archive needs credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set');
   });
+
+  it('an object changed in the bucket stops the restore, naming it; nothing is restored from it', async () => {
+    const m = JSON.parse(await readFile(join(ws, 'manifests/archive/oaps/2016-10.json'), 'utf8')) as { manifest: { key: string } };
+    const { S3Client, GetObjectCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const client = new S3Client({ endpoint: s3.endpoint, region: 'auto', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    try {
+      const manifest = JSON.parse(await (await client.send(new GetObjectCommand({ Bucket: 'nhs-archive', Key: `pipeline/${m.manifest.key}` }))).Body!.transformToString());
+      const slice = (manifest.objects as { role: string; sha256: string }[]).find((o) => o.role === 'parquet')!;
+      await client.send(new PutObjectCommand({ Bucket: 'nhs-archive', Key: `pipeline/objects/sha256/${slice.sha256.slice(0, 2)}/${slice.sha256}`, Body: 'not the rows' }));
+      const before = await rowsOf('2016-10');
+      const run = await cli(['restore', 'oaps/2016-10']);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`s3://nhs-archive/pipeline/objects/sha256/${slice.sha256.slice(0, 2)}/${slice.sha256} holds other bytes than recorded`);
+      expect(await rowsOf('2016-10')).toEqual(before);
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
+describe('archive without an archive: setting', () => {
+  it('says how to configure one', async () => {
+    const ws = await mkdtemp(join(tmpdir(), 'archive-none-'));
+    try {
+      await mkdir(join(ws, 'config'));
+      await writeFile(join(ws, 'config/publications.yaml'), 'publications:\n  oaps:\n    name: OAPs\n    periods:\n      - period: 2016-10\n        url: x.csv\n');
+      const run = await runCli(['archive', '-C', ws], S3_ENV);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('has no `archive:` setting');
+      expect(run.stderr).toContain('url: s3://<bucket>/<prefix>');
+    } finally {
+      await rm(ws, { recursive: true, force: true });
+    }
+  });
 });
