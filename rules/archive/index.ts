@@ -84,7 +84,7 @@ export async function archiveWorkspace(
     }
     report.catalog = await snapshotCatalog(ws, remote);
     const keep = ws.rawConfig.retention?.keepPeriods;
-    if (keep !== undefined) report.retention = await applyRetention(ws, stages, keep, [...new Set(req.args.map((a) => a.split('/')[0]!))]);
+    if (keep !== undefined) report.retention = await applyRetention(ws, stages, keep, [...new Set(req.args.map((a) => a.split('/')[0]!))], remote.url);
     return report;
   } finally {
     remote.close();

@@ -16,7 +16,7 @@ import { readRecord, writeRecord } from './record.ts';
 
 export interface RetentionResult { removed: { id: string; rows: number; files: number }[]; tables: string[] }
 
-export async function applyRetention(ws: Workspace, stages: readonly Stage[], keep: number, codes: string[]): Promise<RetentionResult> {
+export async function applyRetention(ws: Workspace, stages: readonly Stage[], keep: number, codes: string[], remote: string): Promise<RetentionResult> {
   const rules = stageRules(ws, stages);
   const loaded = rules.find((r) => r.name === 'loaded')!;
   const download = rules.find((r) => r.name === 'download')!;
@@ -28,7 +28,8 @@ export async function applyRetention(ws: Workspace, stages: readonly Stage[], ke
     for (const e of older) {
       const id = `${pub.code}/${e.period.label}`;
       const record = await readRecord(ws, id);
-      if (!record || record.removed) continue;
+      // Only what the configured archive holds: a record of another bucket is not what `restore` would read.
+      if (!record || record.removed || record.remote !== remote) continue;
       const found = await loaded.store.find(id);
       if (found?.record.output === record.loaded_output) goes.push(id);
     }

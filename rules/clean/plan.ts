@@ -87,6 +87,12 @@ async function whatTheConfigProduces(ws: Workspace, rules: StageRule[]) {
     const download = await read<DownloadBody>('download', id);
     for (const f of [...(download?.files ?? []), ...(download?.page ? [download.page] : [])]) shas.add(f.sha256);
   }
+  // The landing pages `discover` reads are kept too: asked again with a conditional request, they cost a 304.
+  const store = await ws.downloads();
+  for (const p of ws.rawConfig.publications) {
+    const page = p.landingPage && store.lookup(p.landingPage);
+    if (page) shas.add(page.sha256);
+  }
   return { periods, tables, shas };
 }
 

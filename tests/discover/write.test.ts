@@ -116,6 +116,9 @@ describe('discover --write', () => {
     const periodTargets = ran(build).filter((k) => !k.startsWith('parquet:') && !k.startsWith('catalog:'));
     expect(periodTargets.sort()).toEqual(['canonical', 'download', 'draft', 'enriched', 'loaded'].flatMap((st) => [`${st}:oaps/2016-12`, `${st}:oaps/2017-02`]).sort());
     expect(ran(await runCli(['build', '-C', ws, '--json']))).toEqual([]);
+    // The landing page discover keeps in the download store is not an orphan.
+    const clean = (await runCli(['clean', '-C', ws, '--json'])).events[0] as { stores: { downloads: { kinds: Record<string, { id: string }[]> } } };
+    expect(Object.values(clean.stores.downloads.kinds).flat().map((i) => i.id)).not.toContain(`${s}${SERIES}`);
   });
 
   it('watch --discover writes what a page newly offers and builds it', async () => {
