@@ -75,6 +75,16 @@ export interface PeriodEntry {
   loc: Loc;
 }
 
+/** `family:` of a publication (lib/config/family.ts); absent: families are found by themselves. */
+export interface FamilySetting {
+  /** `family: false`: never merge. */
+  disabled?: boolean;
+  /** The key column's name (default `source_part`). */
+  column?: string;
+  /** A file (member, sheet) name pattern with one `*`, the key: every name that matches is one family. */
+  match?: string;
+}
+
 /** One configured publication. */
 export interface Publication {
   /** Lowercase snake_case, 2–31 characters; part of table and manifest paths. */
@@ -84,6 +94,8 @@ export interface Publication {
   /** In the order the config lists them. */
   periods: PeriodEntry[];
   overrides: Overrides;
+  /** Whether files of one schema load into one table (absent: found by themselves). */
+  family?: FamilySetting;
   /** Where the publication's code key is. */
   loc: Loc;
 }

@@ -32,6 +32,8 @@ export interface CanonicalTable {
   metadata: Record<string, string>;
   row_count: number;
   columns: CanonicalColumn[];
+  /** A member of a family: its key column, and the key its rows get. */
+  family?: { column: string; key: string };
 }
 export interface CanonicalBody { publication: string; period: string; tables: CanonicalTable[]; skipped_tables: string[] }
 
@@ -63,7 +65,7 @@ export const canonical: Stage<CanonicalBody> = {
 
 /** The canonical manifests; the build log keeps the names of the tables each one defines. */
 export function canonicalStore(ws: Workspace): ManifestStore<CanonicalBody> {
-  return new ManifestStore<CanonicalBody>(ws, 'canonical', (b) => b.tables.map((t) => t.table));
+  return new ManifestStore<CanonicalBody>(ws, 'canonical', (b) => [...new Set(b.tables.map((t) => t.table))]);
 }
 
 /** The tables the canonical manifest of `pub/period` defines, or undefined when it has none yet. */
@@ -125,6 +127,7 @@ export function canonicalise(enriched: EnrichedBody, overrides: Record<string, T
       metadata: t.metadata,
       row_count: t.row_count,
       columns: t.columns.map((c) => column(c, o?.columns?.[c.name])),
+      ...(t.family ? { family: { column: o?.columns?.[t.family.column]?.name ?? t.family.column, key: t.family.key } } : {}),
     });
   }
   return { publication: enriched.publication, period: enriched.period, tables, skipped_tables: skipped };

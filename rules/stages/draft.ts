@@ -23,6 +23,8 @@ import type { Stage } from '../stage.ts';
 import { ManifestStore } from '../stores/manifest.ts';
 import { isConfigured, splitId } from '../workspace.ts';
 import type { DownloadBody } from './download.ts';
+import { findFamilies, type DraftFamily } from './families.ts';
+import type { FamilySetting } from '../../lib/config/types.ts';
 
 /** Where a table's period was read from, in order of preference. */
 export type PeriodSource = 'metadata' | 'column' | 'name' | 'page' | 'config';
@@ -92,13 +94,16 @@ export interface DraftBody {
   /** The publication page the files were linked from, with its title. */
   page?: { url: string; title?: string };
   files: DraftFile[];
+  /** Files (members, sheets) of one schema whose names differ by a key: one table each family (./families.ts). */
+  families?: DraftFamily[];
 }
 
 export const draft: Stage<DraftBody> = {
   name: 'draft',
   // 3: row kinds, rows left out with their reason, annotations per column, every other cell with its role.
   // 4: the notes and definitions of the workbook; a title above a footnote sentence is the caption.
-  version: '4',
+  // 5: table families, under the publication's `family:` setting (an input).
+  version: '5',
   grain: 'period',
   rule(ws) {
     const store = new ManifestStore<DraftBody>(ws, 'draft');
@@ -112,6 +117,7 @@ export const draft: Stage<DraftBody> = {
         const [code, period] = splitId(ctx.id);
         const download = await ctx.need<DownloadBody>(`download:${ctx.id}`);
         const includeSheets = await ctx.need<string[]>(`config:${code}#include_sheets`);
+        const family = await ctx.need<FamilySetting>(`config:${code}#family`);
         const configured = parsePeriod(period);
         const page = download.kind === 'page' ? download.url : undefined;
         const files: DraftFile[] = [];
@@ -127,7 +133,8 @@ export const draft: Stage<DraftBody> = {
         const disagree = files.reduce((n, f) => n + f.tables.filter((t) => t.warnings.some((w) => w.startsWith('period:'))).length, 0);
         const note = disagree ? `; ${disagree} table${disagree === 1 ? '' : 's'} name${disagree === 1 ? 's' : ''} another period than the config (see warnings)` : '';
         const pageInfo = page ? { page: { url: page, ...(download.title ? { title: download.title } : {}) } } : {};
-        const { output, value } = await store.write(ctx.id, ctx.provenance(), { publication: code, period, ...pageInfo, files });
+        const families = findFamilies(files, family);
+        const { output, value } = await store.write(ctx.id, ctx.provenance(), { publication: code, period, ...pageInfo, files, ...(families.length ? { families } : {}) });
         return { output, value, summary: `${tables} table${tables === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}${note}`, stats: { tables, rows } };
       },
     };

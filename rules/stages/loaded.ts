@@ -109,8 +109,9 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
       const types = new Map((await stagingColumns(tx, t.table)).map((c) => [c.name, c.type]));
       refuseNarrowingOverride(t, types, widerType);
       const where = { file: file.name, member: t.source.member, sheet: t.source.sheet };
+      const rows = readTableBatches({ path: blob, name: file.name, origin: file.url }, info, { signal: ctx.signal });
       const copied = await loadSlice(tx, slice, {
-        batches: readTableBatches({ path: blob, name: file.name, origin: file.url }, info, { signal: ctx.signal }),
+        batches: t.family ? withKey(rows, info.columns.length, t.family.key) : rows,
         columns: t.columns.map((c) => ({ name: c.name, type: types.get(c.name) ?? (c.type as ColumnType), index: c.index, sourceColumn: c.source_column })),
         where,
       });
@@ -137,13 +138,21 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
   };
 }
 
+/** A family member's rows with its key after their published values (its column's index is past them). */
+async function* withKey<R extends { values: unknown[] }>(batches: AsyncIterable<R[]>, index: number, key: string): AsyncGenerator<R[]> {
+  for await (const batch of batches) {
+    for (const r of batch) r.values[index] = key;
+    yield batch;
+  }
+}
+
 /**
  * What a slice's rows depend on in the canonical manifest: the table's name, and each column's name, type and place
  * in the source. A new description (or anything else the rows do not depend on) reloads nothing; a `rename` that
  * renames a table in the database records the contract of its new name, so nothing reloads either.
  */
 export function loadContract(t: CanonicalTable): string {
-  return digestOf({ table: t.table, source: t.source.table_key, columns: t.columns.map((c) => [c.name, c.type, c.index, c.source_column]) });
+  return digestOf({ table: t.table, source: t.source.table_key, columns: t.columns.map((c) => [c.name, c.type, c.index, c.source_column]), ...(t.family ? { family: t.family } : {}) });
 }
 
 /**

@@ -17,6 +17,8 @@ export function keepNames(tables: EnrichedTable[], own: EnrichedBody | undefined
     for (const t of tables) {
       const same = own.tables.find((o) => sourceId(o) === sourceId(t));
       if (!same || same.name === t.name) continue;
+      // A family member's name is the family's: a table that left (or joined) a family does not keep (or take) it.
+      if ((same.family?.pattern ?? null) !== (t.family?.pattern ?? null)) continue;
       adopt(t, same, { method: 'kept', derived_name: t.name, ...(t.identity.shortened ? { shortened: t.identity.shortened } : {}) });
       kept.add(t);
     }
