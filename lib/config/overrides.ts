@@ -6,11 +6,12 @@
 
 import { isScalar } from 'yaml';
 import { didYouMean } from './diagnostics.ts';
+import { readUnpivot } from './unpivot.ts';
 import type { Entry, Reader } from './reader.ts';
 import { COLUMN_TYPES, type ColumnOverride, type ColumnType, type Loc, type Overrides, type TableOverride } from './types.ts';
 
 const OVERRIDE_KEYS = ['include_sheets', 'tables'] as const;
-const TABLE_KEYS = ['name', 'description', 'skip', 'columns'] as const;
+const TABLE_KEYS = ['name', 'description', 'skip', 'columns', 'unpivot'] as const;
 const COLUMN_KEYS = ['name', 'type', 'description'] as const;
 /** PostgreSQL identifiers: at most 63 bytes; lowercase snake_case so they never need quoting. */
 const IDENT = /^[a-z][a-z0-9_]{0,62}$/;
@@ -124,6 +125,9 @@ function readTable(r: Reader, generated: string, entry: Entry, code: string): Ta
     else r.error(r.at(skip), `\`skip\` in ${where} must be \`true\` or \`false\`, found ${r.shape(v)}`, 'write `skip: true` to leave this table out of the load');
   }
   table.columns = readColumns(r, keys.get('columns'), generated, code);
+  const unpivot = readUnpivot(r, keys.get('unpivot'), where);
+  if (unpivot === null) return undefined;
+  if (unpivot) table.unpivot = unpivot;
   return table;
 }
 

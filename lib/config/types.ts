@@ -5,10 +5,11 @@
 import type { Period } from '../periods.ts';
 
 /** Column types a user may force in an override (the pipeline's shared type vocabulary). */
-export type ColumnType = 'integer' | 'bigint' | 'numeric' | 'date' | 'boolean' | 'text';
+export type { ColumnType } from '../column-types.ts';
+import type { ColumnType } from '../column-types.ts';
 
 /** Every ColumnType, in widening order; used for validation and for "valid types are …" hints. */
-export const COLUMN_TYPES: readonly ColumnType[] = ['boolean', 'integer', 'bigint', 'numeric', 'date', 'text'];
+export { COLUMN_TYPES } from '../column-types.ts';
 
 /** A position in a config file: 1-based line and column. Line 0 means "the file as a whole" (e.g. it is missing). */
 export interface Loc {
@@ -35,12 +36,24 @@ export interface ColumnOverride {
   description?: string;
 }
 
+/** `unpivot:` of a table override (lib/config/unpivot.ts). */
+export interface UnpivotSetting {
+  /** Pattern over generated column names with one `*`. */
+  columns: string;
+  /** Column receiving the part `*` matched. */
+  name: string;
+  /** Column receiving the cell. */
+  value: string;
+}
+
 /** The user's correction for one generated table; `columns` is keyed by the generated column name. */
 export interface TableOverride {
   name?: string;
   description?: string;
   /** True: do not load this table at all. */
   skip?: boolean;
+  /** Wide columns matching a pattern become rows (opt-in). */
+  unpivot?: UnpivotSetting;
   columns: Record<string, ColumnOverride>;
 }
 

@@ -3,7 +3,8 @@
  * load contract: for each table, its physical name, columns with physical names and PostgreSQL types, and
  * where each comes from.
  */
-import type { ColumnOverride, TableOverride } from '../../lib/config/types.ts';
+import type { ColumnOverride, Loc, TableOverride } from '../../lib/config/types.ts';
+import { unpivotTable, type CanonicalUnpivot } from './unpivot.ts';
 import { didYouMean } from '../../lib/config/diagnostics.ts';
 import { PipelineError } from '../../lib/failure.ts';
 import { fitIdent } from '../../lib/naming/index.ts';
@@ -34,13 +35,16 @@ export interface CanonicalTable {
   columns: CanonicalColumn[];
   /** A member of a family: its key column, and the key its rows get. */
   family?: { column: string; key: string };
+  /** Wide columns loaded as rows (`unpivot:` in config): where each source value goes. */
+  unpivot?: CanonicalUnpivot;
 }
 export interface CanonicalBody { publication: string; period: string; tables: CanonicalTable[]; skipped_tables: string[] }
 
 export const canonical: Stage<CanonicalBody> = {
   name: 'canonical',
   // 2: columns carry their markers and annotations (for the table's documentation over all periods).
-  version: '2',
+  // 3: families' key columns; `unpivot:`; overrides that name nothing fail.
+  version: '3',
   grain: 'period',
   rule(ws) {
     const store = canonicalStore(ws);
@@ -55,7 +59,8 @@ export const canonical: Stage<CanonicalBody> = {
         const enriched = await ctx.need<EnrichedBody>(`enriched:${ctx.id}`);
         const overrides = await ctx.need<Record<string, TableOverride>>(`config:${code}#overrides`);
         await checkOverrides(enriched, overrides, async (period) => ctx.needOptional<EnrichedBody>(`enriched:${code}/${period}`), ws, code);
-        const body = canonicalise(enriched, overrides);
+        const pub = ws.rawConfig.publications.find((p) => p.code === code);
+        const body = canonicalise(enriched, overrides, pub?.overrides.locations);
         const { output, value } = await store.write(ctx.id, ctx.provenance(), body);
         return { output, value, summary: plural(body.tables.length, 'table'), stats: { tables: body.tables.length } };
       },
@@ -111,7 +116,7 @@ async function checkOverrides(
 }
 
 /** Applies overrides (rename, skip, column names, types, descriptions) to the enriched tables. */
-export function canonicalise(enriched: EnrichedBody, overrides: Record<string, TableOverride>): CanonicalBody {
+export function canonicalise(enriched: EnrichedBody, overrides: Record<string, TableOverride>, locations: Record<string, Loc> = {}): CanonicalBody {
   const tables: CanonicalTable[] = [];
   const skipped: string[] = [];
   for (const t of enriched.tables) {
@@ -120,7 +125,8 @@ export function canonicalise(enriched: EnrichedBody, overrides: Record<string, T
       skipped.push(t.name);
       continue;
     }
-    tables.push({
+    const at = locations[t.name];
+    const table: CanonicalTable = {
       table: fitIdent(o?.name ?? t.name),
       description: o?.description ?? t.description,
       source: t.source,
@@ -128,7 +134,8 @@ export function canonicalise(enriched: EnrichedBody, overrides: Record<string, T
       row_count: t.row_count,
       columns: t.columns.map((c) => column(c, o?.columns?.[c.name])),
       ...(t.family ? { family: { column: o?.columns?.[t.family.column]?.name ?? t.family.column, key: t.family.key } } : {}),
-    });
+    };
+    tables.push(o?.unpivot ? unpivotTable(table, o.unpivot, at && `${at.file}:${at.line}:${at.col}`) : table);
   }
   return { publication: enriched.publication, period: enriched.period, tables, skipped_tables: skipped };
 }

@@ -16,6 +16,7 @@ import type { Db } from '../../lib/db/index.ts';
 import type { LoadRow } from '../../lib/db/registry.ts';
 import type { CanonicalBody, CanonicalTable } from './canonical.ts';
 import { PROVENANCE_COLUMNS } from './table-doc.ts';
+import { unpivotRows } from './unpivot.ts';
 import type { DownloadBody } from './download.ts';
 
 // 2: each row's kind in _row_kind; annotations taken off values (`r`, `[note 4]`) kept in _markers; COMMENT ON;
@@ -110,8 +111,9 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
       refuseNarrowingOverride(t, types, widerType);
       const where = { file: file.name, member: t.source.member, sheet: t.source.sheet };
       const rows = readTableBatches({ path: blob, name: file.name, origin: file.url }, info, { signal: ctx.signal });
+      const keyed = t.family ? withKey(rows, info.columns.length, t.family.key) : rows;
       const copied = await loadSlice(tx, slice, {
-        batches: t.family ? withKey(rows, info.columns.length, t.family.key) : rows,
+        batches: t.unpivot ? unpivotRows(keyed, t.unpivot) : keyed,
         columns: t.columns.map((c) => ({ name: c.name, type: types.get(c.name) ?? (c.type as ColumnType), index: c.index, sourceColumn: c.source_column })),
         where,
       });
@@ -152,7 +154,13 @@ async function* withKey<R extends { values: unknown[] }>(batches: AsyncIterable<
  * renames a table in the database records the contract of its new name, so nothing reloads either.
  */
 export function loadContract(t: CanonicalTable): string {
-  return digestOf({ table: t.table, source: t.source.table_key, columns: t.columns.map((c) => [c.name, c.type, c.index, c.source_column]), ...(t.family ? { family: t.family } : {}) });
+  return digestOf({
+    table: t.table,
+    source: t.source.table_key,
+    columns: t.columns.map((c) => [c.name, c.type, c.index, c.source_column]),
+    ...(t.family ? { family: t.family } : {}),
+    ...(t.unpivot ? { unpivot: t.unpivot } : {}),
+  });
 }
 
 /**
