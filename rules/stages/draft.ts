@@ -16,6 +16,7 @@
  * from the period column, else from the name.
  */
 import type { FileExtraction, TableInfo } from '../../lib/sheets/index.ts';
+import { PipelineError } from '../../lib/failure.ts';
 import { periodFromText } from '../../lib/period-text.ts';
 import { parsePeriod, periodContains, type Period } from '../../lib/periods.ts';
 import { blobFor, type FileRef } from '../blobs.ts';
@@ -129,6 +130,7 @@ export const draft: Stage<DraftBody> = {
           files.push({ url, name, ...(linkText ? { link_text: linkText } : {}), ...rest });
         }
         const tables = files.reduce((n, f) => n + f.tables.length, 0);
+        if (tables === 0) throw noTables(ctx.id, files);
         const rows = files.reduce((n, f) => n + f.tables.reduce((m, t) => m + t.row_count, 0), 0);
         const disagree = files.reduce((n, f) => n + f.tables.filter((t) => t.warnings.some((w) => w.startsWith('period:'))).length, 0);
         const note = disagree ? `; ${disagree} table${disagree === 1 ? '' : 's'} name${disagree === 1 ? 's' : ''} another period than the config (see warnings)` : '';
@@ -140,6 +142,16 @@ export const draft: Stage<DraftBody> = {
     };
   },
 };
+
+/** A period whose files hold no table is an error, never a silent empty result: it says what each file held instead. */
+function noTables(id: string, files: DraftFile[]): PipelineError {
+  const why = files.map((f) => `${f.name}: ${f.skipped.length ? f.skipped.map((s) => `${s.member ? `${s.member} ` : ''}${s.sheet !== undefined ? `sheet "${s.sheet}" ` : ''}${s.reason}`).join('; ') : 'nothing'}`);
+  return new PipelineError({
+    kind: 'input',
+    message: `no table found in the ${files.length === 1 ? 'file' : `${files.length} files`} of ${id} (${why.join(' | ')})`,
+    hint: 'open the file: if its data sheet was skipped by name, list it under overrides.include_sheets in the config; if the file is not the data, point the period at the right link',
+  });
+}
 
 interface PeriodContext {
   page?: string;
