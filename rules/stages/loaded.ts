@@ -20,7 +20,7 @@ import { unpivotRows } from './unpivot.ts';
 import type { DownloadBody } from './download.ts';
 
 // 2: each row's kind in _row_kind; annotations taken off values (`r`, `[note 4]`) kept in _markers; COMMENT ON;
-//    a slice is compared with the table's load contract, not the whole canonical manifest.
+//    a slice is compared with the table's load contract, not the whole canonical manifest; periods load in order.
 const VERSION = '2';
 
 export const loaded: Stage = {
@@ -56,6 +56,10 @@ async function load(ws: Workspace, ctx: RunContext) {
 
 async function loadPeriod(ws: Workspace, ctx: RunContext) {
   const [code, period] = splitId(ctx.id);
+  // Periods of a publication load in period order, so a table fed by several periods gets its columns in the same
+  // order whatever is built first, with any -j (issue 14, hole 2): the previous period's load is an input.
+  const previous = await ctx.need<string | null>(`config:${ctx.id}#previous`);
+  if (previous) await ctx.needOptional(`loaded:${code}/${previous}`);
   const canonical = await ctx.need<CanonicalBody>(`canonical:${ctx.id}`);
   const canonicalSha = ctx.digestOf(`canonical:${ctx.id}`);
   const download = await ctx.need<DownloadBody>(`download:${ctx.id}`);
