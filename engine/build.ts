@@ -290,7 +290,7 @@ export class BuildSession {
         return inputs[dep];
       },
       provenance: () => ({ rule: rule.name, version: rule.version, inputs: { ...inputs } }),
-      log: (message) => this.#emit({ type: 'target-log', key, message }),
+      log: (message, level) => this.#emit({ type: 'target-log', key, message, ...(level ? { level } : {}) }),
     };
   }
 

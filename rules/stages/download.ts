@@ -64,6 +64,7 @@ export const download: Stage<DownloadBody> = {
           onRetry: (r) => ctx.log(`retry ${r.attempt} for ${r.url} in ${Math.round(r.waitMs / 1000)}s: ${r.reason}`),
         });
         if (got.kind === 'file' && entry.files) ctx.log(`files: ${entry.files.join(', ')} ignored: ${entry.url} is a file, not a page that links files`);
+        if (got.refused) ctx.log(`ignored ${got.refused.length} link${got.refused.length === 1 ? '' : 's'} of the remote page that leave http(s), which a remote page may not follow: ${got.refused.join(', ')}`, 'notice');
         // Files linked from a local page are local too: track their content like the page's.
         for (const f of got.files) {
           const p = localPath(f.url, baseDir);
