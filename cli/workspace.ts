@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { acquireLock, lockHolder, tryAcquireLock, type Lock, type LockHolder } from '../lib/lock.ts';
-import { DatabaseBusy, openPipeline, type Pipeline, type Stage } from '../rules/index.ts';
+import { DatabaseBusy, openPipeline, timeoutsFromEnv, type Pipeline, type Stage } from '../rules/index.ts';
 import type { GlobalOptions } from './args.ts';
 import type { Io } from './io.ts';
 
@@ -51,7 +51,8 @@ export async function withPipeline<T>(
       configFile: g.config,
       databaseUrl: io.env.DATABASE_URL || undefined,
       refresh: opts.refresh,
-      web: io.web,
+      // NHS_PIPELINE_HTTP_* limits, unless the caller (a test) brings its own.
+      web: { ...io.web, timeouts: { ...timeoutsFromEnv(io.env), ...io.web?.timeouts } },
       now: io.now,
       checkReads: io.env.NHS_PIPELINE_CHECK_READS === '1',
       ...(embedded ? { claimDatabase } : {}),

@@ -18,6 +18,7 @@ export { CLEAN_STORES } from './stage.ts';
 export { selectTargets, selectableStages, TargetError, type PeriodTarget } from './targets.ts';
 export { DatabaseBusy, workspacePaths, type OpenWorkspace, type Workspace, type WorkspacePaths } from './workspace.ts';
 export { localPath } from '../lib/web/source.ts';
+export { timeoutsFromEnv } from '../lib/web/options.ts';
 export { STAGES, type Stage };
 
 export interface OpenOptions {
