@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { acquireLock, lockHolder, tryAcquireLock, type Lock, type LockHolder } from '../lib/lock.ts';
-import { DatabaseBusy, openPipeline, timeoutsFromEnv, type Pipeline, type Stage } from '../rules/index.ts';
+import { collectStaleTemp, DatabaseBusy, openPipeline, timeoutsFromEnv, type Pipeline, type Stage } from '../rules/index.ts';
 import type { GlobalOptions } from './args.ts';
 import type { Io } from './io.ts';
 
@@ -46,6 +46,15 @@ export async function withPipeline<T>(
     return got;
   };
   try {
+    if (lock && opts.command !== 'clean') {
+      // A writer collects what killed writers left; everywhere only when it took over a dead one's lock.
+      // (`clean --execute` lists them among the rest and removes exactly its list.)
+      const { removed } = await collectStaleTemp(g.dir, { everywhere: lock.replaced !== undefined });
+      if (removed.length) {
+        const who = lock.replaced ? `a ${lock.replaced.command ?? 'run'} that did not finish (pid ${lock.replaced.pid ?? '?'})` : 'runs that did not finish';
+        io.stderr.write(`Removed ${removed.length} temporary file${removed.length === 1 ? '' : 's'} left by ${who}: ${removed.slice(0, 3).join(', ')}${removed.length > 3 ? ', …' : ''}\n`);
+      }
+    }
     const pipeline = await openPipeline({
       root: g.dir,
       configFile: g.config,

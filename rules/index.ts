@@ -19,6 +19,7 @@ export { selectTargets, selectableStages, TargetError, type PeriodTarget } from 
 export { DatabaseBusy, workspacePaths, type OpenWorkspace, type Workspace, type WorkspacePaths } from './workspace.ts';
 export { localPath } from '../lib/web/source.ts';
 export { timeoutsFromEnv } from '../lib/web/options.ts';
+export { collectStaleTemp } from './temp.ts';
 export { STAGES, type Stage };
 
 export interface OpenOptions {
