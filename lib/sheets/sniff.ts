@@ -128,6 +128,10 @@ export async function sniff(blob: Blob, name: string, loc: SheetLocation): Promi
     }
     return { format: 'xls' };
   }
+  // A PDF is text up to its first stream, so it would otherwise be read as a CSV "with no header row".
+  if (Buffer.from(head.subarray(0, 5)).toString('latin1') === '%PDF-') {
+    throw new SheetError('File is a PDF document, not a spreadsheet', loc, 'Pick the spreadsheet (xlsx, xls, ods, csv or zip) link on the publication page instead.');
+  }
   const utf16 = (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff);
   if (!utf16 && head.includes(0) && !textWithNuls(head)) {
     throw new SheetError('File is binary data in no recognised spreadsheet format', loc, 'Check the link: expected xlsx, xls, ods, csv or zip.');
