@@ -51,6 +51,7 @@ export async function request(
     } catch (err) {
       throw requestFailure(url, current, chain, err, o);
     }
+    o.dog.data(0); // an answer, even a redirect, is not silence
     const location = res.headers.get('location');
     if (!REDIRECT.has(res.status) || location === null) return { res, ...(current !== href ? { finalUrl: current } : {}) };
     await res.body?.cancel().catch(() => undefined);
