@@ -27,7 +27,14 @@ export interface Opened {
 export async function withPipeline<T>(
   io: Io,
   g: GlobalOptions,
-  opts: { refresh?: boolean; write: boolean; command: string; stages?: readonly Stage[] },
+  opts: {
+    refresh?: boolean;
+    write: boolean;
+    command: string;
+    stages?: readonly Stage[];
+    /** Answers without opening the workspace when it can (under the lock, with the same `busy`); undefined: open it. */
+    before?: (busy: LockHolder | undefined) => Promise<T | undefined>;
+  },
   fn: (o: Opened) => Promise<T>,
 ): Promise<T> {
   const lockPath = join(g.dir, '.cache', 'build.lock');
@@ -55,6 +62,8 @@ export async function withPipeline<T>(
         io.stderr.write(`Removed ${removed.length} temporary file${removed.length === 1 ? '' : 's'} left by ${who}: ${removed.slice(0, 3).join(', ')}${removed.length > 3 ? ', …' : ''}\n`);
       }
     }
+    const early = await opts.before?.(busy);
+    if (early !== undefined) return early;
     const pipeline = await openPipeline({
       root: g.dir,
       configFile: g.config,

@@ -134,17 +134,18 @@ export class BuildSession {
     return p;
   }
 
-  /** `from` waits for `key`; refused with a {@link CycleError} when `key` already waits for `from`. */
-  async #wait(from: TargetKey, key: TargetKey): Promise<TargetResult> {
+  /**
+   * `from` waits for `key`; refused with a {@link CycleError} when `key` already waits for `from`. A settled key
+   * is answered at once (no promise): most waits of a build with little to do are for keys already decided.
+   */
+  #wait(from: TargetKey, key: TargetKey): TargetResult | Promise<TargetResult> {
     const settled = this.#settled.get(key);
     if (settled) return settled;
+    // A source waits for nothing, so waiting for one can close no loop.
+    if (!this.#rules.has(key.slice(0, key.indexOf(':')))) return this.ensure(key);
     const cycle = this.#waits.wait(from, key);
-    if (cycle) throw new CycleError(cycle);
-    try {
-      return await this.ensure(key);
-    } finally {
-      this.#waits.done(from, key);
-    }
+    if (cycle) return Promise.reject(new CycleError(cycle));
+    return this.ensure(key).finally(() => this.#waits.done(from, key));
   }
 
   async #ensureOnce(key: TargetKey): Promise<TargetResult> {
@@ -163,7 +164,7 @@ export class BuildSession {
       // Reading a record or checking an output threw (a corrupt artifact, a database that cannot be
       // reached, a cycle): this target fails, others go on, its known upstream included.
       const ups = rule.staticInputs?.(id) ?? [];
-      await Promise.all(ups.map((k) => this.#wait(key, k).catch(() => undefined)));
+      await Promise.all(ups.map((k) => Promise.resolve(this.#wait(key, k)).catch(() => undefined)));
       result = this.#end({ key, outcome: 'failed', error: this.#failure(err) });
     }
     this.#results.set(key, result);
@@ -264,7 +265,7 @@ export class BuildSession {
         busy.ms += this.opts.now().getTime() - busy.since;
         this.#slots.release();
         try {
-          res = await runUnchecked(() => this.#wait(key, dep));
+          res = await runUnchecked(async () => this.#wait(key, dep));
         } finally {
           await this.#slots.acquire(signal);
           busy.since = this.opts.now().getTime();
@@ -294,6 +295,7 @@ export class BuildSession {
         return inputs[dep];
       },
       provenance: () => ({ rule: rule.name, version: rule.version, inputs: { ...inputs } }),
+      previous: <V>() => runUnchecked(() => (rule.store.read(id) as Promise<V>).catch(() => undefined)),
       log: (message, level) => this.#emit({ type: 'target-log', key, message, ...(level ? { level } : {}) }),
     };
   }

@@ -7,8 +7,14 @@ import type { FailureRecord } from './ledger.ts';
 import { MISSING, UNAVAILABLE, type Found, type Rule, type TargetKey } from './rule.ts';
 import type { BlockReason, StaleReason } from './stale.ts';
 
-/** Brings a key up to date on behalf of the target being decided. */
-export type Wait = (key: TargetKey) => Promise<TargetResult>;
+/** Brings a key up to date on behalf of the target being decided (a settled key is answered at once). */
+export type Wait = (key: TargetKey) => TargetResult | Promise<TargetResult>;
+
+/** The results of `keys`, awaiting only when one of them is not settled yet. */
+function all(keys: TargetKey[], wait: Wait): TargetResult[] | Promise<TargetResult[]> {
+  const out = keys.map(wait);
+  return out.some((r) => r instanceof Promise) ? Promise.all(out) : (out as TargetResult[]);
+}
 
 /** True for a result a dependent cannot build on. */
 export const isBad = (r: TargetResult) => r.outcome === 'failed' || r.outcome === 'skipped' || r.outcome === 'cancelled';
@@ -22,7 +28,7 @@ export async function decide(rule: Rule, found: Found | undefined, wait: Wait, f
   if (!found) return { reason: { kind: 'never-built', ...(rule.store.recordsIn ? { recordsIn: rule.store.recordsIn } : {}) } };
   const { record } = found;
   if (record.version !== rule.version) return { reason: { kind: 'rule-changed', from: record.version, to: rule.version } };
-  const results = await Promise.all(Object.keys(record.inputs).map(wait));
+  const results = await all(Object.keys(record.inputs), wait);
   let pending: StaleReason | undefined;
   for (const res of results) {
     const was = record.inputs[res.key];
@@ -45,7 +51,7 @@ export async function decide(rule: Rule, found: Found | undefined, wait: Wait, f
  */
 export async function failureStillHolds(rule: Rule, failure: FailureRecord, wait: Wait): Promise<boolean | { pending: TargetKey }> {
   if (failure.version !== rule.version) return false;
-  const results = await Promise.all(Object.keys(failure.inputs).map(wait));
+  const results = await all(Object.keys(failure.inputs), wait);
   let pending: TargetKey | undefined;
   for (const r of results) {
     if (r.outcome === 'would-run') pending ??= r.key;

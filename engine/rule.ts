@@ -74,6 +74,11 @@ export interface RunContext {
   needOptional<V = unknown>(key: TargetKey): Promise<V | undefined>;
   /** The digest recorded for an input already needed. */
   digestOf(key: TargetKey): Digest;
+  /**
+   * What this target's store held before this run (undefined: never built, or unreadable). For what must stay
+   * as it was once chosen (the names of tables already loaded), not for anything an input decides.
+   */
+  previous<V = unknown>(): Promise<V | undefined>;
   /** The provenance to embed in the outputs: rule, version and the inputs needed so far. */
   provenance(): Omit<TargetRecord, 'output'>;
   /**

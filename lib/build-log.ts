@@ -17,27 +17,27 @@ import { readFileSync, statSync } from 'node:fs';
 import { writeFileAtomic, hashFile } from './atomic.ts';
 
 const FORMAT = 'nhs-pipeline-build-log';
-const VERSION = 1;
+const VERSION = 2;
 /** Time left between the newest artifact a save describes and the save itself, so few entries are racy. */
-const SETTLE_NS = 20_000_000n;
+const SETTLE_MS = 20;
 
 /** An artifact's stat signature: equal signatures mean the file was not touched (see the racy rule above). */
 export interface Signature {
-  /** `size:mtimeNs:ctimeNs:ino`. */
+  /** `size:mtimeMs:ctimeMs:ino`, times to the fraction of a millisecond Node reports (file systems tick coarser). */
   key: string;
-  /** The file's last change, in ns since the epoch: the larger of mtime and ctime. */
-  changedNs: bigint;
+  /** The file's last change, in ms since the epoch: the larger of mtime and ctime. */
+  changedMs: number;
 }
 
 /** The signature of a regular file, or undefined when there is none (missing, a folder, unreadable). */
 export function statSignature(path: string): Signature | undefined {
-  const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+  // Plain (not bigint) stats: a no-op stats every artifact, and BigInt fields would be most of what it allocates.
+  const st = statSync(path, { throwIfNoEntry: false });
   if (!st || !st.isFile()) return undefined;
-  const changedNs = st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs;
-  return { key: `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`, changedNs };
+  return { key: `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`, changedMs: st.mtimeMs > st.ctimeMs ? st.mtimeMs : st.ctimeMs };
 }
 
-interface Entry { sig: string; changed: string; data: unknown }
+interface Entry { sig: string; changed: number; data: unknown }
 interface Named { fingerprint: string; data: unknown }
 interface LogFile { format: string; version: number; entries: Record<string, Entry>; named: Record<string, Named> }
 
@@ -45,10 +45,14 @@ export class BuildLog {
   #entries = new Map<string, Entry>();
   #named = new Map<string, Named>();
   /** The log file's own change time when it was read: entries changed at or after it are racy. */
-  #writtenNs = 0n;
+  #writtenMs = 0;
   #dirty = false;
   /** Files read because the log could not vouch for them (misses), for tests and benchmarks. */
   misses = 0;
+  /** Every file whose signature this process looked at, with what it was then (null: absent); see {@link consulted}. */
+  readonly #consulted = new Map<string, Signature | null>();
+  /** Named values vouched for, with their fingerprints. */
+  readonly #consultedNamed = new Map<string, string>();
 
   /** @param file where the log lives; undefined keeps it in memory only (tests, `watch` between saves). */
   constructor(private readonly file?: string) {}
@@ -60,7 +64,7 @@ export class BuildLog {
       const sig = statSignature(this.file);
       const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as LogFile;
       if (!sig || parsed?.format !== FORMAT || parsed.version !== VERSION) return this;
-      this.#writtenNs = sig.changedNs;
+      this.#writtenMs = sig.changedMs;
       this.#entries = new Map(Object.entries(parsed.entries ?? {}));
       this.#named = new Map(Object.entries(parsed.named ?? {}));
     } catch {
@@ -69,10 +73,25 @@ export class BuildLog {
     return this;
   }
 
+  /** The signature of `path` now (see {@link statSignature}), noted as consulted. */
+  signature(path: string): Signature | undefined {
+    const sig = statSignature(path);
+    this.#consulted.set(path, sig ?? null);
+    return sig;
+  }
+
+  /**
+   * Every file whose signature was looked at through this log since it was created, with the signature it had,
+   * and every named value vouched for with its fingerprint: what a decision made meanwhile depended on.
+   */
+  consulted(): { files: Map<string, Signature | null>; named: Map<string, string> } {
+    return { files: this.#consulted, named: this.#consultedNamed };
+  }
+
   /** What was remembered for `path` under `kind`, when its signature is unchanged and not racy. */
   lookup<T>(kind: string, path: string, sig: Signature | undefined): T | undefined {
     const e = sig && this.#entries.get(`${kind}\u0000${path}`);
-    if (!e || e.sig !== sig.key || BigInt(e.changed) >= this.#writtenNs) {
+    if (!e || e.sig !== sig.key || e.changed >= this.#writtenMs) {
       this.misses++;
       return undefined;
     }
@@ -82,7 +101,7 @@ export class BuildLog {
   /** Remembers `data` as read from `path` while it had signature `sig`. */
   remember(kind: string, path: string, sig: Signature | undefined, data: unknown): void {
     if (!sig) return this.forget(kind, path);
-    this.#entries.set(`${kind}\u0000${path}`, { sig: sig.key, changed: String(sig.changedNs), data });
+    this.#entries.set(`${kind}\u0000${path}`, { sig: sig.key, changed: sig.changedMs, data });
     this.#dirty = true;
   }
 
@@ -96,7 +115,9 @@ export class BuildLog {
    */
   named<T>(name: string, fingerprint: string): T | undefined {
     const n = this.#named.get(name);
-    return n && n.fingerprint === fingerprint ? (n.data as T) : undefined;
+    if (!n || n.fingerprint !== fingerprint) return undefined;
+    this.#consultedNamed.set(name, fingerprint);
+    return n.data as T;
   }
 
   /** The value last kept under `name`, whatever its fingerprint (for readers that cannot check it now). */
@@ -115,7 +136,7 @@ export class BuildLog {
 
   /** SHA-256 of a file through the log: read only when its signature changed. Undefined when missing. */
   async hash(path: string): Promise<string | undefined> {
-    const sig = statSignature(path);
+    const sig = this.signature(path);
     if (!sig) return undefined;
     const known = this.lookup<string>('sha256', path, sig);
     if (known) return known;
@@ -128,19 +149,18 @@ export class BuildLog {
   /** Writes the log (atomically) when anything changed since it was loaded. */
   async save(sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): Promise<void> {
     if (!this.file || !this.#dirty) return;
-    const now = BigInt(Date.now()) * 1_000_000n;
-    let newest = 0n;
+    const now = Date.now();
+    let newest = 0;
     for (const e of this.#entries.values()) {
-      const changed = BigInt(e.changed);
       // A file dated in the future (a clock skew, `touch -d`) stays racy until the clock passes it: never wait for it.
-      if (changed > newest && changed <= now + SETTLE_NS) newest = changed;
+      if (e.changed > newest && e.changed <= now + SETTLE_MS) newest = e.changed;
     }
-    const wait = newest + SETTLE_NS - now;
+    const wait = newest + SETTLE_MS - now;
     // Let the clock tick past the newest artifact, so it is not racy against the log written now.
-    if (wait > 0n) await sleep(Number(wait / 1_000_000n) + 1);
+    if (wait > 0) await sleep(Math.ceil(wait) + 1);
     const body: LogFile = { format: FORMAT, version: VERSION, entries: Object.fromEntries(this.#entries), named: Object.fromEntries(this.#named) };
     await writeFileAtomic(this.file, JSON.stringify(body));
-    this.#writtenNs = statSignature(this.file)?.changedNs ?? 0n;
+    this.#writtenMs = statSignature(this.file)?.changedMs ?? 0;
     this.#dirty = false;
   }
 }

@@ -3,7 +3,7 @@
  * signature, so a build with nothing to do neither loads the YAML parser nor validates again.
  */
 import { resolve } from 'node:path';
-import { statSignature, type BuildLog } from '../lib/build-log.ts';
+import type { BuildLog } from '../lib/build-log.ts';
 import type { PipelineConfig } from '../lib/config/types.ts';
 
 /** Bump when parsing or validation changes what a config means: cached parses are then ignored. */
@@ -13,7 +13,7 @@ const PARSE_VERSION = '1';
 export async function loadConfigLogged(root: string, file: string, log: BuildLog): Promise<PipelineConfig> {
   const path = resolve(root, file);
   const kind = `config@${PARSE_VERSION}:${path}`;
-  const sig = statSignature(path);
+  const sig = log.signature(path);
   const known = log.lookup<PipelineConfig>(kind, path, sig);
   if (known) return known;
   const { loadConfig } = await import('../lib/config/index.ts');

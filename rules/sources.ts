@@ -19,7 +19,7 @@ import { digestOf, type Digest, type Sources } from '../engine/index.ts';
 import type { PipelineConfig } from '../lib/config/types.ts';
 import type { LoadRow } from '../lib/db/registry.ts';
 import type { Period } from '../lib/periods.ts';
-import { previousPeriod } from './stages/enriched.ts';
+import { previousPeriod } from './stages/enriched/index.ts';
 import { parquetPaths, readParquetValue, type ParquetValue } from './stages/parquet.ts';
 import { splitId, type Workspace } from './workspace.ts';
 

@@ -72,6 +72,8 @@ export interface StageRule<V = unknown> extends Rule<V> {
 export interface Stage<V = unknown> {
   /** The rule's name, the prefix of its target keys and the `:stage` of command-line targets. */
   readonly name: string;
+  /** Bump when the stage's logic changes what it writes: every target of the stage is then rebuilt. */
+  readonly version: string;
   readonly grain: Grain;
   /** Its rule (with its store) in a workspace. */
   rule(ws: Workspace): StageRule<V>;

@@ -246,7 +246,7 @@ async function workspaceId(paths: WorkspacePaths): Promise<string> {
   await mkdir(dirname(file), { recursive: true });
   // Written whole, then published with link(), which fails when the name exists: no reader sees half an id.
   const tmp = tempPathFor(file);
-  await writeFile(tmp, `${randomUUID()}\n`);
+  await writeFile(tmp, `${randomUUID()}\n`, { flush: true }); // cannot be rebuilt: on disk before it is published
   try {
     await link(tmp, file);
   } catch (err) {

@@ -1,6 +1,7 @@
 /** `build [TARGET...]`: bring targets up to date, or with -n print the plan. */
 import type { Summary } from '../../engine/index.ts';
-import { buildPipeline, selectTargets, type PeriodTarget, type Pipeline } from '../../rules/index.ts';
+import type { LockHolder } from '../../lib/lock.ts';
+import { buildPipeline, proveNothingToDo, recordNothingToDo, registryDigest, selectTargets, type PeriodTarget, type Pipeline } from '../../rules/index.ts';
 import type { Stage } from '../../rules/index.ts';
 import type { GlobalOptions, Parsed } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
@@ -9,12 +10,61 @@ import { busyNote, withPipeline } from '../workspace.ts';
 
 export async function buildCommand(io: Io, p: Parsed, stages?: readonly Stage[]): Promise<number> {
   const dryRun = Boolean(p.options['dry-run']);
-  return withPipeline(io, p.global, { refresh: Boolean(p.options.refresh), write: !dryRun, command: 'build', stages }, async ({ pipeline, busy }) => {
+  const retryFailed = Boolean(p.options['retry-failed']);
+  const refresh = Boolean(p.options.refresh);
+  // A proof that nothing changed since a build of the same selection decided nothing was to do (rules/noop-proof.ts).
+  const selection = { root: p.global.dir, args: p.positionals, dryRun, configFile: p.global.config, database: databaseIdentity(io.env.DATABASE_URL) };
+  const provable = !refresh && !retryFailed && !stages;
+  const before = async (busy: LockHolder | undefined) => {
+    if (!provable || busy) return undefined;
+    const keys = await proveNothingToDo(selection, (id) => serverRegistryDigest(p.global.dir, io.env.DATABASE_URL!, id));
+    return keys && replayUpToDate(io, keys, { global: p.global, dryRun });
+  };
+  return withPipeline(io, p.global, { refresh, write: !dryRun, command: 'build', stages, before }, async ({ pipeline, busy }) => {
     const targets = selectTargets(p.positionals, pipeline.ws.rawConfig, pipeline.stages);
     if (busy && !p.global.json) io.stderr.write(`${busyNote(busy, pipeline.ws.embedded)}\n`);
-    const { code } = await reportedBuild(io, pipeline, targets, { global: p.global, dryRun, retryFailed: Boolean(p.options['retry-failed']) });
+    const { code, summary, keys } = await reportedBuild(io, pipeline, targets, { global: p.global, dryRun, retryFailed });
+    const nothing = summary.ran + summary['would-run'] + summary.failed + summary.skipped + summary.cancelled === 0;
+    if (provable && nothing && !busy && !pipeline.ws.dbOpened) await recordNothingToDo(pipeline.ws, selection, keys);
+    else if (provable && nothing && !busy && !pipeline.ws.embedded) {
+      const id = await pipeline.ws.identity();
+      await recordNothingToDo(pipeline.ws, selection, keys, { digest: await registryDigest(await pipeline.ws.db(), id), workspaceId: id });
+    }
     return code;
   });
+}
+
+/** The database as a proof names it: `embedded`, or the server's URL without its password. */
+function databaseIdentity(url: string | undefined): string {
+  if (!url) return 'embedded';
+  try {
+    const u = new URL(url);
+    u.password = '';
+    return u.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, '@');
+  }
+}
+
+async function serverRegistryDigest(root: string, url: string, workspaceId: string): Promise<string> {
+  const { openDb } = await import('../../lib/db/index.ts');
+  const db = await openDb({ workspace: root, databaseUrl: url });
+  try {
+    return await registryDigest(db, workspaceId);
+  } finally {
+    await db.close();
+  }
+}
+
+/** A proven no-op, reported as the build would have reported it. */
+async function replayUpToDate(io: Io, keys: string[], opts: { global: GlobalOptions; dryRun: boolean }): Promise<number> {
+  const groups = [...new Set(keys.map((k) => k.slice(k.indexOf(':') + 1).split('/')[0]))];
+  const reporter = await makeReporter(io, { json: opts.global.json, verbose: opts.global.verbose, dryRun: opts.dryRun, groups });
+  const started = io.now().getTime();
+  for (const key of keys) reporter.event({ type: 'target-end', key, outcome: 'up-to-date' });
+  const summary: Summary = { 'up-to-date': keys.length, ran: 0, 'would-run': 0, failed: 0, skipped: 0, cancelled: 0 };
+  await reporter.finish(summary, io.now().getTime() - started);
+  return EXIT.ok;
 }
 
 /**
@@ -26,7 +76,7 @@ export async function reportedBuild(
   pipeline: Pipeline,
   targets: PeriodTarget[],
   opts: { global: GlobalOptions; dryRun?: boolean; retryFailed?: boolean },
-): Promise<{ code: number; summary: Summary }> {
+): Promise<{ code: number; summary: Summary; keys: string[] }> {
   const dryRun = Boolean(opts.dryRun);
   const groups = [...new Set(targets.map((t) => t.publication))];
   const reporter = await makeReporter(io, { json: opts.global.json, verbose: opts.global.verbose, dryRun, groups });
@@ -41,6 +91,7 @@ export async function reportedBuild(
   });
   const summary = session.summary();
   await reporter.finish(summary, io.now().getTime() - started);
-  if (io.signal.aborted) return { code: EXIT.interrupted, summary };
-  return { code: summary.failed > 0 || summary.skipped > 0 ? EXIT.failed : EXIT.ok, summary };
+  const keys = session.results().map((r) => r.key);
+  if (io.signal.aborted) return { code: EXIT.interrupted, summary, keys };
+  return { code: summary.failed > 0 || summary.skipped > 0 ? EXIT.failed : EXIT.ok, summary, keys };
 }

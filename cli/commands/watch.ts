@@ -184,6 +184,8 @@ class WatchSession {
       this.#failed(err, cycle);
     } finally {
       // The log stays in memory for the next cycle; saved now so `status` (and a crash) see this cycle's work.
+      await this.ws.registry.settle().catch(() => this.ws.registry.invalidate());
+      await this.ws.registry.persist({ stillOpen: true });
       await this.pipeline.log.save();
     }
   }

@@ -50,6 +50,11 @@ export interface Overrides {
   includeSheets: string[];
   /** Keyed by the table name the enriched stage generated. */
   tables: Record<string, TableOverride>;
+  /**
+   * Where each override is written, keyed `table` or `table.column`, for the error when it names nothing. Kept apart
+   * from `tables` so that moving a line (a comment added above) does not change what the overrides say.
+   */
+  locations: Record<string, Loc>;
 }
 
 /** One release of a publication. */

@@ -64,3 +64,22 @@ export async function rowsPerPeriod(db: Db, table: string): Promise<Record<strin
   );
   return Object.fromEntries(rows.map((r) => [r.p, Number(r.n)]));
 }
+
+/**
+ * One digest of everything a build's decisions read from a server for `workspace`: its period records, its
+ * slices, and every staging table's identity and change token. Equal digests mean the database says what it said.
+ */
+export async function registryDigest(db: Db, workspace: string): Promise<string> {
+  const rows = await db.query<{ d: string }>(
+    `SELECT md5(
+       coalesce((SELECT string_agg(publication || '/' || period || ':' || rule_version || ':' || output_digest || ':' || inputs::text, ',' ORDER BY publication, period)
+                   FROM datawarp.periods WHERE workspace_id = $1), '') || '|' ||
+       coalesce((SELECT string_agg(table_name || ':' || publication || '/' || period || ':' || source_key || ':' || source_sha256 || ':' || canonical_sha256 || ':' || rule_version || ':' || row_count, ',' ORDER BY table_name, publication, period, source_key)
+                   FROM datawarp.loads WHERE workspace_id = $1), '') || '|' ||
+       coalesce((SELECT string_agg(c.relname || ':' || c.oid || '/' || c.relfilenode || ':' || coalesce(ch.token, ''), ',' ORDER BY c.relname)
+                   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN datawarp.changes ch ON ch.table_name = c.relname
+                  WHERE n.nspname = 'staging' AND c.relkind = 'r'), '')) AS d`,
+    [workspace],
+  );
+  return rows[0]!.d;
+}

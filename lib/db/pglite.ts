@@ -10,11 +10,15 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { assertNotInOwnTx, DbAbortError, DbError, parseInt8, quoteIdent, runMarkedAsTx, type CopyRow, type Db, type DbTx } from './types.ts';
+import { assertNotInOwnTx, DbAbortError, DbError, parseInt8, quoteIdent, runMarkedAsTx, type CopyConstant, type CopyRow, type CopySegment, type Db, type DbTx, type TransactionOptions } from './types.ts';
+import { COPY_HEADER, COPY_TRAILER } from './binary.ts';
 import { copyError, csvChunks, csvOutField } from './csv.ts';
+import { copyOutPglite } from './pglite-copy-out.ts';
 
 /** COPY chunk bounds: measured (stack.md §3b) to keep PGlite's peak memory flat while staying near full speed. */
 export const PGLITE_CHUNK = { maxRows: 20_000, maxChars: 8 * 1024 * 1024 };
+/** Binary COPY statements carry about this many bytes of rows each: memory stays flat, statements stay few. */
+export const PGLITE_BINARY_BYTES = 16 * 1024 * 1024;
 /** Rows fetched per cursor round trip by exportCsv. */
 const EXPORT_FETCH = 5_000;
 
@@ -73,13 +77,14 @@ class PgliteDb implements Db {
     await this.pg.exec(sql);
   }
 
-  async transaction<T>(fn: (tx: DbTx) => Promise<T>, opts?: { signal?: AbortSignal }): Promise<T> {
+  async transaction<T>(fn: (tx: DbTx) => Promise<T>, opts?: TransactionOptions): Promise<T> {
     this.#checkUsable('transaction');
     const signal = opts?.signal;
     const aborted = () => new DbAbortError('The database transaction', signal?.reason);
     if (signal?.aborted) throw aborted();
     try {
       return await this.pg.transaction(async (ptx) => {
+        if (opts?.snapshot) await ptx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
         let open = true;
         // PGlite cannot interrupt a running statement, so the signal is honoured between statements and COPY chunks.
         const check = () => {
@@ -96,6 +101,11 @@ class PgliteDb implements Db {
             await ptx.exec(sql);
           },
           copyRows: (table, columns, rows) => copyPglite(ptx, check, table, columns, rows),
+          copyBinary: (table, constants, columns, encode) => copyBinaryPglite(ptx, check, table, constants, columns, encode(false)),
+          copyTo: (sql, fd) => {
+            check();
+            return copyOutPglite(this.pg, `COPY (${sql}) TO STDOUT WITH (FORMAT csv)`, fd);
+          },
         };
         try {
           const result = await runMarkedAsTx(this, () => open, () => fn(tx));
@@ -181,5 +191,57 @@ async function copyPglite(
     }
     total += chunk.rows;
   }
+  return total;
+}
+
+/** An SQL string literal (standard_conforming_strings, PGlite's default: only quotes are doubled). */
+function literal(value: string): string {
+  if (value.includes('\0')) throw new DbError(`Value ${JSON.stringify(value)} contains a NUL character, which PostgreSQL text cannot store`, 'Remove the NUL character.');
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * Binary COPY through `/dev/blob`, a statement per ~16 MB of rows. The constants become the columns' defaults for
+ * the copy (and are dropped again before it returns; a rollback drops them too), so the rows carry only the
+ * columns that vary.
+ */
+async function copyBinaryPglite(
+  ptx: Transaction,
+  check: () => void,
+  table: string,
+  constants: CopyConstant[],
+  columns: string[],
+  segments: AsyncIterable<CopySegment>,
+): Promise<number> {
+  check();
+  const given = constants.filter((c) => c.value !== null);
+  if (given.length > 0) {
+    await ptx.exec(`ALTER TABLE ${table} ${given.map((c) => `ALTER COLUMN ${quoteIdent(c.name)} SET DEFAULT ${literal(c.value!)}::${c.type}`).join(', ')}`);
+  }
+  const sql = `COPY ${table} (${columns.map(quoteIdent).join(', ')}) FROM '/dev/blob' WITH (FORMAT binary)`;
+  let total = 0;
+  let parts: Uint8Array[] = [];
+  let bytes = 0;
+  let rows = 0;
+  const flush = async () => {
+    check();
+    try {
+      await ptx.query(sql, [], { blob: new Blob([COPY_HEADER, ...parts, COPY_TRAILER] as BlobPart[]) });
+    } catch (err) {
+      throw copyError(err, table, total + 1);
+    }
+    total += rows;
+    parts = [];
+    bytes = 0;
+    rows = 0;
+  };
+  for await (const segment of segments) {
+    parts.push(segment.bytes);
+    bytes += segment.bytes.length;
+    rows += segment.rows;
+    if (bytes >= PGLITE_BINARY_BYTES) await flush();
+  }
+  if (rows > 0) await flush();
+  if (given.length > 0) await ptx.exec(`ALTER TABLE ${table} ${given.map((c) => `ALTER COLUMN ${quoteIdent(c.name)} DROP DEFAULT`).join(', ')}`);
   return total;
 }

@@ -1,22 +1,18 @@
 /**
- * The server driver: a real PostgreSQL reached through a `pg` Pool. Bulk loads stream
- * `COPY ... FROM STDIN (FORMAT csv)` through pg-copy-streams; exports stream `COPY (…) TO STDOUT`.
+ * The server driver: a real PostgreSQL reached through a `pg` Pool. Bulk loads stream `COPY ... FROM STDIN`
+ * (binary for the load path, CSV for copyRows) and exports stream `COPY (…) TO STDOUT` (./postgres-copy.ts).
  */
 import { tempPathFor } from '../atomic.ts';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { to as copyTo } from 'pg-copy-streams';
 import { PipelineError } from '../failure.ts';
-import { assertNotInOwnTx, DbAbortError, DbError, parseInt8, quoteIdent, runMarkedAsTx, type CopyRow, type Db, type DbTx } from './types.ts';
-import { copyError, csvChunks } from './csv.ts';
-
-/** Rows are sent to the server in pieces of about this many characters (fewer, larger writes are faster). */
-const STREAM_PIECE = { maxRows: 10_000, maxChars: 256 * 1024 };
+import { assertNotInOwnTx, DbAbortError, DbError, parseInt8, runMarkedAsTx, type Db, type DbTx, type TransactionOptions } from './types.ts';
+import { copyBinaryPostgres, copyOutPostgres, copyPostgres } from './postgres-copy.ts';
 
 /** Same value shapes as the PGlite driver: int8 as number when safe, dates as `'YYYY-MM-DD'`. */
 const TYPE_OVERRIDES: Record<number, (x: string) => unknown> = { 20: parseInt8, 1082: (x) => x };
@@ -161,7 +157,7 @@ class PostgresDb implements Db {
     }
   }
 
-  async transaction<T>(fn: (tx: DbTx) => Promise<T>, opts?: { signal?: AbortSignal }): Promise<T> {
+  async transaction<T>(fn: (tx: DbTx) => Promise<T>, opts?: TransactionOptions): Promise<T> {
     this.#checkUsable('transaction');
     const signal = opts?.signal;
     const aborted = () => new DbAbortError('The database transaction', signal?.reason);
@@ -183,7 +179,7 @@ class PostgresDb implements Db {
     };
     let broken = false;
     try {
-      await client.query('BEGIN');
+      await client.query(opts?.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
       if (signal) {
         backendPid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
         signal.addEventListener('abort', onAbort, { once: true });
@@ -198,6 +194,8 @@ class PostgresDb implements Db {
           await client.query(sql);
         },
         copyRows: (table, columns, rows) => copyPostgres(client, check, table, columns, rows),
+        copyBinary: (table, constants, columns, encode) => copyBinaryPostgres(client, check, table, [...constants.map((c) => c.name), ...columns], encode(true)),
+        copyTo: (sql, fd) => copyOutPostgres(client, check, sql, fd),
       };
       const result = await runMarkedAsTx(this, () => open, () => fn(tx));
       check();
@@ -267,31 +265,4 @@ class PostgresDb implements Db {
     if (this.#closed) throw new DbError(`${this.description} is closed`, 'Open the database again with openDb().');
     assertNotInOwnTx(this, this.description, method);
   }
-}
-
-/** Stream rows into `COPY ... FROM STDIN (FORMAT csv)` with backpressure; memory is bounded by one piece. */
-async function copyPostgres(
-  client: pg.PoolClient,
-  check: () => void,
-  table: string,
-  columns: string[],
-  rows: AsyncIterable<CopyRow> | Iterable<CopyRow>,
-): Promise<number> {
-  check();
-  let total = 0;
-  async function* pieces(): AsyncGenerator<string> {
-    for await (const piece of csvChunks(rows, table, columns, STREAM_PIECE)) {
-      check();
-      total += piece.rows;
-      yield piece.csv;
-    }
-  }
-  const sink = client.query(copyFrom(`COPY ${table} (${columns.map(quoteIdent).join(', ')}) FROM STDIN WITH (FORMAT csv)`));
-  try {
-    await pipeline(Readable.from(pieces(), { objectMode: false }), sink);
-  } catch (err) {
-    // Server line numbers count from the start of this single streamed COPY, i.e. they are row numbers already.
-    throw copyError(err, table, 1);
-  }
-  return total;
 }

@@ -14,8 +14,10 @@ import { CHANGES_DDL, trackAllTables } from './changes.ts';
 import { foreignOwner, stagingName } from './staging.ts';
 
 export { PROVENANCE_COLUMNS, ensureStagingTable, foreignOwner, stagingColumns, stagingName, widerType } from './staging.ts';
-export { deleteSlicesExcept, replaceSlice } from './slices.ts';
-export type { PeriodRef, Slice, SliceRow } from './slices.ts';
+export { clearSlice, deleteSlicesExcept, recordSlice } from './slices.ts';
+export { loadSlice } from './load.ts';
+export type { SliceSource, SourceColumn, SourceRow } from './load.ts';
+export type { PeriodRef, Slice } from './slices.ts';
 
 /**
  * Version of the registry/staging layout written by this code; stored in `datawarp.meta`.

@@ -3,13 +3,13 @@
  * publication. A slice is the unit of replacement: reloading deletes exactly that slice's rows first, so two source
  * parts feeding the same table and period coexist, and reloading never duplicates rows.
  */
-import { DbError, type CopyRow, type DbTx } from './types.ts';
-import { PROVENANCE_COLUMNS, foreignOwner, stagingName } from './staging.ts';
+import { DbError, type DbTx } from './types.ts';
+import { foreignOwner, stagingName } from './staging.ts';
 
 /** A period of a publication with its ISO start and end dates (inclusive). */
 export interface PeriodRef { label: string; start: string; end: string }
 
-/** One (table, period, source file part): the unit that {@link replaceSlice} replaces. */
+/** One (table, period, source file part): the unit that lib/db/load.ts `loadSlice` replaces. */
 export interface Slice {
   table: string;
   publication: string;
@@ -26,20 +26,15 @@ export interface Slice {
   workspace?: string;
 }
 
-/** One data row of a slice: its row number in the source, its values (PostgreSQL input text) and cell markers. */
-export interface SliceRow { sourceRow: number; values: (string | null)[]; markers: Record<string, string> | null }
-
 /**
- * Replace one slice: delete its rows (same `_publication`, `_period`, `_source_key`), COPY the new rows with their
- * provenance, and upsert its `datawarp.sources` and `datawarp.loads` rows. The table must exist
- * ({@link ensureStagingTable}) and hold `columns`.
- * @returns rows copied and markers stored (one per marked cell)
+ * The first half of replacing a slice: check that its table is registered to the slice's publication and workspace,
+ * and delete the slice's old rows. Returns the table's quoted name.
  */
-export async function replaceSlice(tx: DbTx, slice: Slice, columns: string[], rows: AsyncIterable<SliceRow> | Iterable<SliceRow>): Promise<{ rows: number; markers: number }> {
+export async function clearSlice(tx: DbTx, slice: Slice): Promise<string> {
   const qname = stagingName(slice.table);
   const registered = await tx.query<{ publication: string; workspace_id: string | null }>('SELECT publication, workspace_id FROM datawarp.tables WHERE table_name = $1', [slice.table]);
   if (!registered[0]) {
-    throw new DbError(`Table ${qname} is not registered; cannot load slice ${slice.sourceKey}`, 'Call ensureStagingTable for the table before replaceSlice (this is a bug in the caller).');
+    throw new DbError(`Table ${qname} is not registered; cannot load slice ${slice.sourceKey}`, 'Call ensureStagingTable for the table before loading a slice (this is a bug in the caller).');
   }
   if (registered[0].publication !== slice.publication) {
     throw new DbError(
@@ -51,20 +46,15 @@ export async function replaceSlice(tx: DbTx, slice: Slice, columns: string[], ro
   if (slice.workspace !== undefined && owner !== null && owner !== slice.workspace) {
     throw new DbError(
       `Table ${qname} belongs to ${await foreignOwner(tx, owner)}; slice ${slice.sourceKey} of workspace ${slice.workspace} cannot be loaded into it`,
-      'Call ensureStagingTable with the same workspace before replaceSlice (it says how to resolve the clash).',
+      'Call ensureStagingTable with the same workspace before loading a slice (it says how to resolve the clash).',
     );
   }
   await tx.query(`DELETE FROM ${qname} WHERE _publication = $1 AND _period = $2 AND _source_key = $3`, [slice.publication, slice.period.label, slice.sourceKey]);
-  let markers = 0;
-  const fixed = [slice.publication, slice.period.label, slice.period.start, slice.period.end, slice.sourceKey, slice.sourceFile, slice.sourceSha256, slice.sheet];
-  async function* withProvenance(): AsyncGenerator<CopyRow> {
-    for await (const r of rows) {
-      const marks = r.markers && Object.keys(r.markers).length > 0 ? r.markers : null;
-      if (marks) markers += Object.keys(marks).length;
-      yield [...fixed, String(r.sourceRow), marks ? JSON.stringify(marks) : null, ...r.values];
-    }
-  }
-  const copied = await tx.copyRows(qname, [...PROVENANCE_COLUMNS.map((c) => c.name), ...columns], withProvenance());
+  return qname;
+}
+
+/** The second half: upsert the slice's `datawarp.sources` and `datawarp.loads` rows with what was copied. */
+export async function recordSlice(tx: DbTx, slice: Slice, rows: number, markers: number): Promise<void> {
   await tx.query(
     `INSERT INTO datawarp.sources (publication, period, source_url, source_file, source_sha256, workspace_id) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (publication, period, source_url) DO UPDATE SET source_file = EXCLUDED.source_file, source_sha256 = EXCLUDED.source_sha256,
@@ -81,9 +71,8 @@ export async function replaceSlice(tx: DbTx, slice: Slice, columns: string[], ro
        row_count = EXCLUDED.row_count, marker_count = EXCLUDED.marker_count, loaded_at = EXCLUDED.loaded_at,
        workspace_id = COALESCE(EXCLUDED.workspace_id, datawarp.loads.workspace_id)`,
     [slice.table, slice.publication, slice.period.label, slice.sourceKey, slice.sourceUrl, slice.sourceSha256, slice.sourceFile,
-      slice.sheet, slice.canonicalSha256, slice.ruleVersion, copied, markers, slice.workspace ?? null],
+      slice.sheet, slice.canonicalSha256, slice.ruleVersion, rows, markers, slice.workspace ?? null],
   );
-  return { rows: copied, markers };
 }
 
 /**
@@ -114,17 +103,17 @@ export async function deleteSlicesExcept(
   for (const { table_name: table } of tables) {
     const keys = keepBy.get(table) ?? [];
     const exists = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'staging' AND tablename = $1`, [table]);
-    // Look before deleting: a DELETE, even of nothing, counts as a change of the table (see ./changes.ts).
-    const stray = exists[0]!.n > 0
-      ? await tx.query(`SELECT 1 FROM ${stagingName(table)} WHERE _publication = $1 AND _period = $2 AND NOT (_source_key = ANY($3::text[])) LIMIT 1`, [publication, period, keys])
-      : [];
-    if (stray.length > 0) {
-      const gone = await tx.query<{ n: number }>(
-        `WITH d AS (DELETE FROM ${stagingName(table)} WHERE _publication = $1 AND _period = $2 AND NOT (_source_key = ANY($3::text[])) RETURNING 1)
-         SELECT count(*)::int AS n FROM d`,
-        [publication, period, keys],
-      );
-      deleted += gone[0]!.n;
+    // Only source keys that are there and not kept are deleted: a DELETE, even of nothing, counts as a change
+    // of the table (see ./changes.ts).
+    if (exists[0]!.n > 0) {
+      for (const key of await sourceKeys(tx, table, publication, period)) {
+        if (keys.includes(key)) continue;
+        const gone = await tx.query<{ n: number }>(
+          `WITH d AS (DELETE FROM ${stagingName(table)} WHERE _publication = $1 AND _period = $2 AND _source_key = $3 RETURNING 1) SELECT count(*)::int AS n FROM d`,
+          [publication, period, key],
+        );
+        deleted += gone[0]!.n;
+      }
     }
     await tx.query(
       'DELETE FROM datawarp.loads WHERE table_name = $1 AND publication = $2 AND period = $3 AND NOT (source_key = ANY($4::text[]))',
@@ -137,4 +126,23 @@ export async function deleteSlicesExcept(
     [publication, period],
   );
   return deleted;
+}
+
+/**
+ * The distinct source keys of a period in a staging table, by a loose index scan of the slice index: one probe per
+ * key. Filtering the period's rows instead (`NOT (_source_key = ANY(…))`) reads every row of the period, which
+ * after a 15M-row load is most of a minute for nothing.
+ */
+async function sourceKeys(tx: DbTx, table: string, publication: string, period: string): Promise<string[]> {
+  const t = stagingName(table);
+  const rows = await tx.query<{ k: string }>(
+    `WITH RECURSIVE k AS (
+       (SELECT _source_key AS k FROM ${t} WHERE _publication = $1 AND _period = $2 ORDER BY _source_key LIMIT 1)
+       UNION ALL
+       SELECT (SELECT _source_key FROM ${t} WHERE _publication = $1 AND _period = $2 AND _source_key > k.k ORDER BY _source_key LIMIT 1) FROM k WHERE k.k IS NOT NULL
+     )
+     SELECT k FROM k WHERE k IS NOT NULL`,
+    [publication, period],
+  );
+  return rows.map((r) => r.k);
 }

@@ -17,8 +17,11 @@ export const PROVENANCE_COLUMNS: readonly { name: string; sql: string }[] = [
   { name: '_source_sha256', sql: 'text NOT NULL' },
   { name: '_sheet', sql: 'text' },
   { name: '_source_row', sql: 'integer NOT NULL' },
+  { name: '_row_kind', sql: 'text NOT NULL' },
   { name: '_markers', sql: 'jsonb' },
 ];
+/** Provenance columns added after tables were first created, with the value rows loaded before them get. */
+const ADDED_PROVENANCE: readonly { name: string; sql: string; before: string }[] = [{ name: '_row_kind', sql: 'text NOT NULL', before: `'detail'` }];
 /** Names of the {@link PROVENANCE_COLUMNS}: data columns may not use them. */
 export const PROVENANCE_NAMES: ReadonlySet<string> = new Set(PROVENANCE_COLUMNS.map((c) => c.name));
 
@@ -77,7 +80,7 @@ export async function stagingColumns(db: Db | DbTx, table: string): Promise<{ na
 }
 
 /** Name of the slice index: `<table>_slice`, shortened with a hash when that would pass PostgreSQL's 63-byte limit. */
-function sliceIndexName(table: string): string {
+export function sliceIndexName(table: string): string {
   const plain = `${table}_slice`;
   if (Buffer.byteLength(plain) <= 63) return plain;
   const hash = createHash('sha256').update(table).digest('hex').slice(0, 8);
@@ -151,7 +154,7 @@ export async function ensureStagingTable(
       `SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = $1 AND column_name = ANY($2::text[])`,
       [table, [...PROVENANCE_NAMES]],
     );
-    if (provenance[0]!.n !== PROVENANCE_NAMES.size) {
+    if (provenance[0]!.n < PROVENANCE_NAMES.size - ADDED_PROVENANCE.length) {
       throw new DbError(
         `Table ${qname} exists but was not created by nhs-pipeline (it lacks the provenance columns)`,
         `Drop or rename it (DROP TABLE ${qname}) so that nhs-pipeline can create it.`,
@@ -159,6 +162,7 @@ export async function ensureStagingTable(
     }
     await register(tx, table, publication, workspace);
   }
+  await addProvenance(tx, table);
   const byName = new Map(existing.map((c) => [c.name, c.type]));
   const added: string[] = [];
   const widened: { column: string; from: ColumnType; to: ColumnType }[] = [];
@@ -178,6 +182,23 @@ export async function ensureStagingTable(
     }
   }
   return { created: false, added, widened };
+}
+
+/**
+ * A table created before a provenance column existed gets it, filled for its old rows (which the next load of their
+ * period replaces: the loader's version changed with the column).
+ */
+async function addProvenance(tx: DbTx, table: string): Promise<void> {
+  const have = await tx.query<{ name: string }>(
+    `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = $1 AND column_name = ANY($2::text[])`,
+    [table, ADDED_PROVENANCE.map((c) => c.name)],
+  );
+  for (const c of ADDED_PROVENANCE) {
+    if (have.some((h) => h.name === c.name)) continue;
+    const col = quoteIdent(c.name);
+    await tx.query(`ALTER TABLE ${stagingName(table)} ADD COLUMN ${col} ${c.sql} DEFAULT ${c.before}`);
+    await tx.query(`ALTER TABLE ${stagingName(table)} ALTER COLUMN ${col} DROP DEFAULT`);
+  }
 }
 
 async function tableExists(tx: DbTx, table: string): Promise<boolean> {

@@ -17,6 +17,12 @@ export const COLUMN_TYPES: readonly ColumnType[] = ['integer', 'bigint', 'numeri
 /** A row of CSV-able PostgreSQL input text values; `null` is SQL NULL, `''` is an empty string. */
 export type CopyRow = (string | null)[];
 
+/** A piece of binary COPY data (lib/db/binary.ts): whole rows, without the file header or trailer, and how many. */
+export interface CopySegment { bytes: Uint8Array; rows: number }
+
+/** A column with one value for a whole copy, such as a slice's provenance. */
+export interface CopyConstant { name: string; type: 'text' | 'date'; value: string | null }
+
 /** Work inside one open transaction. Only use it while the transaction callback runs. */
 export interface DbTx {
   /**
@@ -36,6 +42,33 @@ export interface DbTx {
    * @throws DbError naming the row number (1-based, counted over all rows given) and the column when a value is rejected
    */
   copyRows(table: string, columns: string[], rows: AsyncIterable<CopyRow> | Iterable<CopyRow>): Promise<number>;
+  /**
+   * Bulk-load rows in PostgreSQL's binary COPY format, the fast path of loads. `constants` hold one value for every
+   * row, and the driver chooses how they travel: it calls `encode(true)` for rows whose first fields are the
+   * constants (PostgreSQL: sending them is cheaper than any DDL, and takes no lock) or `encode(false)` for rows
+   * without them (PGlite: they become column defaults for the length of the copy, which saves its single thread
+   * a third of the work; its one connection means the ALTER TABLE lock blocks nobody). Memory stays bounded by a
+   * segment (PGlite: a few segments per COPY statement).
+   * @param table an already-quoted, qualified table name
+   * @param columns unquoted names of the per-row fields after the constants, in field order
+   * @returns the number of rows copied
+   * @throws DbError naming the row (1-based, over the whole copy) when the server rejects a value
+   */
+  copyBinary(table: string, constants: CopyConstant[], columns: string[], encode: (constantsInRows: boolean) => AsyncIterable<CopySegment>): Promise<number>;
+  /**
+   * Append the rows of a SELECT to the open file `fd` as `COPY ... TO STDOUT (FORMAT csv)` text, without a header
+   * (several copies can follow each other into one file). Both drivers stream: memory stays bounded whatever the
+   * number of rows.
+   * @returns the number of rows written
+   */
+  copyTo(selectSql: string, fd: number): Promise<number>;
+}
+
+/** Options of {@link Db.transaction}. */
+export interface TransactionOptions {
+  signal?: AbortSignal;
+  /** A read-only snapshot (REPEATABLE READ READ ONLY): every statement sees the same committed data. */
+  snapshot?: boolean;
 }
 
 /** An open database: embedded PGlite or a real PostgreSQL server. */
@@ -62,7 +95,7 @@ export interface Db {
    * When `opts.signal` aborts, the transaction is rolled back (PostgreSQL: the running statement is cancelled
    * at once; PGlite: at the next statement or COPY chunk) and an error named `AbortError` is thrown.
    */
-  transaction<T>(fn: (tx: DbTx) => Promise<T>, opts?: { signal?: AbortSignal }): Promise<T>;
+  transaction<T>(fn: (tx: DbTx) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   /**
    * Write the result of a SELECT as CSV with a header row to `destPath` (NULL as an empty unquoted field, an empty
    * string as `""`, values in PostgreSQL's text output). Memory stays bounded; the file appears atomically

@@ -2,7 +2,8 @@
  * Parquet output of the pipeline, written with DuckDB (`@duckdb/node-api`), plus the Markdown sidecar and atomic file
  * writes.
  *
- * - {@link csvToParquet}: a table exported from PostgreSQL as CSV → `output/parquet/<table>.parquet`.
+ * - {@link stagingToParquet}: a staging table → `output/parquet/<table>.parquet`, database to DuckDB in bulk.
+ * - {@link csvToParquet}: a CSV as PostgreSQL's COPY writes it (header, its conventions) → Parquet.
  * - {@link rowsToParquet}: small tables built in JS (the catalog) → Parquet.
  * - {@link readParquetInfo}: rows, columns and key/value metadata of an existing file (footer only).
  * - {@link renderTableMarkdown}: `output/metadata/<table>.md`.
@@ -15,6 +16,7 @@
 export type { ColumnType, ParquetColumn, ParquetWriteResult } from './types.ts';
 export { DUCKDB_TYPE } from './types.ts';
 export { csvToParquet, type CsvToParquetOptions } from './csv.ts';
+export { stagingToParquet, type StagingToParquetOptions } from './staging.ts';
 export { rowsToParquet, type RowsToParquetOptions } from './rows.ts';
 export { readParquetInfo, type ParquetInfo } from './info.ts';
 export { renderTableMarkdown, type TableDoc } from './markdown.ts';

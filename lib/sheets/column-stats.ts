@@ -3,6 +3,7 @@
  * range), accumulated one value at a time over every value of the column (no sampling).
  */
 import type { ColumnInfo, ColumnType, Cell } from './types.ts';
+import { isNoteText, splitAnnotated, type Annotated } from './annotations.ts';
 import { cellText, classify, dateToIso, lastPlainValue, parseDateText, parseNumberText, plainNumber, trimText, type ValueKind } from './values.ts';
 
 /** Bits of the value kinds a column has held (markers and empties are not kinds of data). */
@@ -14,11 +15,16 @@ const K_DATE = 16;
 const K_TEXT = 32;
 const KIND_BIT: Record<ValueKind, number> = { empty: 0, marker: 0, bool: K_BOOL, int: K_INT, bigint: K_BIGINT, num: K_NUM, date: K_DATE, text: K_TEXT };
 
-/** What `classify` said about a string value, with its ISO date when it is one. */
+/** What `classify` said about a string value, with its ISO date when it is one; for a text value, whether it is an annotated number or a note. */
 interface Known {
   kind: ValueKind;
   iso?: string;
+  /** Set for text values: the annotated number (or marker) it holds, or `note` for a phrase that may stand in for a figure. */
+  annotated?: Annotated | 'note' | 'text';
 }
+
+/** Distinct note phrases beyond which a column's phrases are its values (a text column), not notes. */
+const MAX_NOTES = 20;
 
 /**
  * Accumulates everything needed to describe one column, one value at a time (no sampling). This runs
@@ -42,12 +48,30 @@ export class ColumnStats {
   private memo = new Map<string, Known>();
   /** Once a column holds text its type is settled; later values only count as empty or not. */
   private settledText = false;
+  /** Numbers seen (annotated ones included): notes make a column text unless numbers outnumber them. */
+  private numbers = 0;
+  /** Phrases seen where a figure could be (`now in "Other"`), and how often. */
+  private notes = new Map<string, number>();
+  /** Annotations split off numbers (`r`, `[note 4]`, `percentage points`), and how often. */
+  private annotationCounts = new Map<string, number>();
 
   /** Adds one value of the column. */
   add(raw: Cell | undefined): void {
     if (typeof raw === 'string') this.addString(raw);
     else if (raw === null || raw === undefined) this.nullCount++;
     else this.addValue(raw);
+  }
+
+  /** Adds one value of a derived row, where percent units and bracketed shares are annotations too. */
+  addDerived(raw: Cell | undefined): void {
+    const split = typeof raw === 'string' && !this.settledText ? splitAnnotated(raw, true) : undefined;
+    if (!split) return this.add(raw);
+    this.annotation(split.note);
+    this.addString(split.core);
+  }
+
+  private annotation(note: string): void {
+    this.annotationCounts.set(note, (this.annotationCounts.get(note) ?? 0) + 1);
   }
 
   private addString(raw: string): void {
@@ -63,6 +87,7 @@ export class ColumnStats {
     const plain = plainNumber(s);
     if (plain !== 0) {
       this.kinds |= plain === 1 ? K_INT : K_NUM;
+      this.numbers++;
       this.number(lastPlainValue());
       if (this.collectingSamples) this.sample(s);
       return;
@@ -70,8 +95,17 @@ export class ColumnStats {
     let known = this.memo.get(s);
     if (known === undefined) {
       const kind = classify(s);
-      known = kind === 'date' ? { kind, iso: parseDateText(s) } : { kind };
+      known = kind === 'date' ? { kind, iso: parseDateText(s) } : kind === 'text' ? { kind, annotated: splitAnnotated(s, false) ?? (isNoteText(s) ? 'note' : 'text') } : { kind };
       if (this.memo.size < 1024) this.memo.set(s, known);
+    }
+    if (known.annotated === 'note') {
+      this.note(s);
+      return;
+    }
+    if (known.annotated !== undefined && known.annotated !== 'text') {
+      this.annotation(known.annotated.note);
+      this.addString(known.annotated.core);
+      return;
     }
     const kind = known.kind;
     if (kind === 'empty') {
@@ -86,6 +120,7 @@ export class ColumnStats {
     if (kind === 'text') this.settledText = true;
     else if (kind === 'date') this.date(known.iso);
     else if (kind !== 'bool') {
+      this.numbers++;
       // Number() reads plain numbers; published forms (`1,234`, `£5`, `+2.7%`) need the full parse.
       let n = Number(s);
       if (Number.isNaN(n)) n = Number(parseNumberText(s)?.text);
@@ -113,8 +148,33 @@ export class ColumnStats {
     this.kinds |= KIND_BIT[kind];
     if (kind === 'text') this.settledText = true;
     else if (kind === 'date') this.date(raw instanceof Date ? dateToIso(raw) : undefined);
-    else if (kind !== 'bool' && typeof raw === 'number') this.number(raw);
+    else if (kind !== 'bool' && typeof raw === 'number') {
+      this.numbers++;
+      this.number(raw);
+    }
     if (this.collectingSamples) this.sample(text);
+  }
+
+  /** A phrase where a figure could be; too many distinct ones and they are the column's values. */
+  private note(s: string): void {
+    this.notes.set(s, (this.notes.get(s) ?? 0) + 1);
+    if (this.notes.size > MAX_NOTES) this.notesAreText();
+  }
+
+  /** The notes were text after all: the column settles as text, with them among its samples. */
+  private notesAreText(): void {
+    for (const n of this.notes.keys()) if (this.collectingSamples) this.sample(n);
+    this.notes.clear();
+    this.kinds |= K_TEXT;
+    this.settledText = true;
+  }
+
+  /** Notes stand in for figures only in a column of numbers, and only while numbers outnumber them. */
+  private get notesAreNotes(): boolean {
+    let count = 0;
+    for (const n of this.notes.values()) count += n;
+    const k = this.kinds;
+    return count < this.numbers && !(k & (K_TEXT | K_DATE | K_BOOL)) && (k & (K_INT | K_BIGINT | K_NUM)) !== 0;
   }
 
   private marker(text: string): void {
@@ -144,7 +204,9 @@ export class ColumnStats {
   /** The narrowest type that holds every non-marker value. */
   get type(): ColumnType {
     const k = this.kinds;
-    if (k === 0 || k & K_TEXT) return 'text';
+    // A column of markers only (GP Earnings 1c 2005/06: `:` in every row) holds no text: its figures are all withheld.
+    if (k === 0) return this.markerCounts.size ? 'integer' : 'text';
+    if (k & K_TEXT) return 'text';
     if (k & K_DATE) return k === K_DATE ? 'date' : 'text';
     if (k === K_BOOL) return 'boolean';
     return k & K_NUM ? 'numeric' : k & K_BIGINT ? 'bigint' : 'integer';
@@ -152,7 +214,10 @@ export class ColumnStats {
 
   /** Builds the public column description. In a text column markers are ordinary values. */
   toColumn(base: Pick<ColumnInfo, 'index' | 'sourceColumn' | 'rawHeader' | 'name'>): ColumnInfo {
+    if (this.notes.size && !this.notesAreNotes) this.notesAreText();
     const type = this.type;
+    const annotations: Record<string, number> = {};
+    if (type !== 'text') for (const [a, n] of [...this.annotationCounts, ...this.notes].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))) annotations[a] = (annotations[a] ?? 0) + n;
     const markers: Record<string, number> = {};
     if (type !== 'text') for (const [m, n] of [...this.markerCounts].sort()) markers[m] = n;
     const samples = type === 'text' ? [...this.realSamples, ...this.markerSamples].slice(0, 3) : this.realSamples;
@@ -162,6 +227,6 @@ export class ColumnStats {
         : (type === 'integer' || type === 'bigint' || type === 'numeric') && this.minNum !== undefined && this.maxNum !== undefined
           ? { min: String(this.minNum), max: String(this.maxNum) }
           : undefined;
-    return { ...base, type, nullCount: this.nullCount, markers, samples, ...(range ? { range } : {}) };
+    return { ...base, type, nullCount: this.nullCount, markers, samples, ...(range ? { range } : {}), ...(Object.keys(annotations).length ? { annotations } : {}) };
   }
 }

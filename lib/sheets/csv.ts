@@ -10,11 +10,13 @@
 import Papa from 'papaparse';
 import { throwIfAborted, type ByteSource } from './bytes.ts';
 import { bomEncoding, detectEncoding, InvalidUtf8Error, textDecoder, Utf8Decoder, type ChunkDecoder } from './decode.ts';
-import { MAX_TABLE_COLUMNS, SheetError, tooWideError, type Cell, type SheetLocation, type TableInfo } from './types.ts';
+import { MAX_TABLE_COLUMNS, SheetError, tooWideError, type Cell, type SheetLocation, type TableInfo, type TableRow } from './types.ts';
 import { ColumnStats } from './column-stats.ts';
-import { cleanHeader, isTotalLabel, trimText } from './values.ts';
+import { cleanHeader, trimText } from './values.ts';
 import { uniqueNames } from './names.ts';
-import { isAggregateLevel, LevelCounter } from './levels.ts';
+import { LevelCounter } from './levels.ts';
+import { rowKindOf, TotalsCounter } from './row-kinds.ts';
+import { annotateRow } from './annotations.ts';
 
 export { detectEncoding, textDecoder } from './decode.ts';
 
@@ -220,11 +222,11 @@ async function describeAs(
   let firstDataRow = 0;
   let lastDataRow = 0;
   let rowCount = 0;
-  let totalsRows = 0;
-  let repeatedHeaders = 0;
+  const preambleLines: number[] = [];
+  const repeatedHeaders: number[] = [];
   let pendingRagged: { line: number; fields: string[] } | undefined;
   let levels: LevelCounter | undefined;
-  const labelTotals = new Map<string, number>();
+  let totals = new TotalsCounter();
   const trailingNotes: number[] = [];
   const warnings: string[] = [];
 
@@ -239,6 +241,7 @@ async function describeAs(
         // (`Period:,January 2024`); the header is the first other line.
         if (isPreambleRecord(fields) && preamble.length < 20) {
           preamble.push(fields);
+          preambleLines.push(line);
           continue;
         }
         header = fields;
@@ -248,6 +251,7 @@ async function describeAs(
         stats = header.map(() => new ColumnStats());
         levels = new LevelCounter(header.map((h) => cleanHeader(h)));
         if (levels.empty) levels = undefined;
+        totals = new TotalsCounter(levels?.columns);
         continue;
       }
       const role = recordRole(fields, trimmedHeader);
@@ -262,24 +266,15 @@ async function describeAs(
       }
       if (pendingRagged) throw raggedError(pendingRagged.line, pendingRagged.fields, header.length, headerLine, loc);
       if (role === 'header') {
-        repeatedHeaders++;
+        repeatedHeaders.push(line);
         continue;
       }
       if (!firstDataRow) firstDataRow = line;
       lastDataRow = line;
       rowCount++;
-      let total = false;
-      for (let i = 0; i < stats.length; i++) {
-        const v = fields[i];
-        stats[i].add(v);
-        if (!total && isTotalLabel(v)) total = true;
-      }
-      if (total) totalsRows++;
-      if (levels) {
-        levels.add(fields);
-        // Rows already flagged by a total label are counted once: remember them per level value.
-        if (total) for (const i of levels.columns) labelTotals.set(`${i}\0${fields[i]?.trim()}`, (labelTotals.get(`${i}\0${fields[i]?.trim()}`) ?? 0) + 1);
-      }
+      for (let i = 0; i < stats.length; i++) stats[i].add(fields[i]);
+      totals.add(fields);
+      if (levels) levels.add(fields);
     }
   }
   if (!header) {
@@ -288,16 +283,18 @@ async function describeAs(
   if (rowCount === 0) {
     throw new SheetError(`CSV file has a header row (line ${headerLine}) but no data rows`, loc, 'Check the download; an empty extract usually means the publisher has not filled this file yet.');
   }
-  if (repeatedHeaders) warnings.push(`${repeatedHeaders} repeated header line(s) inside the data were skipped`);
+  if (repeatedHeaders.length) warnings.push(`${repeatedHeaders.length} repeated header line(s) inside the data were skipped`);
+  const omittedRows = [
+    { reason: 'title or metadata line above the header', rows: preambleLines },
+    { reason: 'repeated header row', rows: repeatedHeaders },
+    { reason: 'note line after the data', rows: trailingNotes },
+  ].filter((o) => o.rows.length);
   if (trailingNotes.length) warnings.push(`${trailingNotes.length} note line(s) after the data were excluded (from line ${trailingNotes[0]})`);
   const names = uniqueNames(header.map((h, i) => cleanHeader(h) || `Column ${i + 1}`));
   const level = levels?.result();
-  if (level) {
-    level.column = names[level.index];
-    for (const [value, n] of Object.entries(level.counts)) {
-      if (value !== level.detail) totalsRows += n - (labelTotals.get(`${level.index}\0${value}`) ?? 0);
-    }
-  }
+  if (level) level.column = names[level.index];
+  const totalsContext = totals.context();
+  const rowKinds = totals.counts(totalsContext, level);
   const metadata: Record<string, string> = {};
   let caption: string | undefined;
   for (const p of preamble) {
@@ -316,7 +313,10 @@ async function describeAs(
     lastDataRow,
     rowCount,
     columns: header.map((h, i) => stats[i].toColumn({ index: i, sourceColumn: String(i + 1), rawHeader: h, name: names[i] })),
-    totalsRows,
+    totalsRows: rowKinds.total + rowKinds.subtotal,
+    rowKinds,
+    ...(omittedRows.length ? { omittedRows } : {}),
+    ...(Object.keys(totalsContext).length ? { totals: totalsContext } : {}),
     ...(level ? { levels: level } : {}),
     warnings,
     encoding,
@@ -331,12 +331,6 @@ function raggedError(line: number, fields: string[], want: number, headerLine: n
   );
 }
 
-/** A row as `readTable` yields it. */
-export interface CsvRow {
-  row: number;
-  values: Cell[];
-  isTotal: boolean;
-}
 
 /**
  * Streams the rows of a CSV table described by `describeCsv`, exactly `table.rowCount` of them, in
@@ -348,17 +342,18 @@ export async function* readCsvBatches(
   table: TableInfo,
   loc: SheetLocation,
   signal?: AbortSignal,
-): AsyncGenerator<CsvRow[]> {
+): AsyncGenerator<TableRow[]> {
   const encoding = table.encoding ?? (await detectEncoding(source, signal));
   const headerLine = table.headerRows[0];
   const cols = table.columns.map((c) => Number(c.sourceColumn) - 1);
   const width = cols.length;
   // Usually every field is a column, in order: each record's own field array then becomes its values.
   const identity = cols.every((c, j) => c === j);
+  const annotated = table.columns.filter((c) => c.annotations).map((c) => c.index);
   let header: string[] | undefined;
   let yielded = 0;
   // Records arrive in batches (one per decoded chunk); `rows` ends both loops after the last data row.
-  let out: CsvRow[] = [];
+  let out: TableRow[] = [];
   rows: for await (const batch of csvBatches(source, textDecoder(encoding), loc, signal)) {
     for (let k = 0; k < batch.fields.length; k++) {
       const fields = batch.fields[k];
@@ -373,7 +368,6 @@ export async function* readCsvBatches(
       const role = recordRole(fields, header);
       if (role === 'blank' || role === 'header') continue;
       if (role === 'ragged') throw raggedError(line, fields, header.length, headerLine, loc);
-      let isTotal = false;
       const values: Cell[] = identity ? fields : new Array(width);
       if (identity && fields.length !== width) values.length = width; // blank fields past the header's width (recordRole allowed them)
       for (let j = 0; j < width; j++) {
@@ -382,13 +376,14 @@ export async function* readCsvBatches(
           values[j] = null;
           continue;
         }
-        if (!isTotal && isTotalLabel(v)) isTotal = true;
         const t = trimText(v);
         values[j] = t === '' ? null : t;
       }
-      if (!isTotal && isAggregateLevel(table.levels, values)) isTotal = true;
+      const kind = rowKindOf(values, table.totals, table.levels);
       yielded++;
-      out.push({ row: line, values, isTotal });
+      const row: TableRow = { row: line, values, isTotal: kind !== 'detail', kind };
+      if (annotated.length) annotateRow(row, table, annotated);
+      out.push(row);
     }
     if (out.length) {
       yield out;

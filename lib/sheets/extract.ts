@@ -8,8 +8,9 @@ import { basename } from 'node:path';
 import { bufferAccess, fileSource, openFileAccess, throwIfAborted, type ByteSource } from './bytes.ts';
 import { describeCsv, readCsvBatches } from './csv.ts';
 import { sniff, type Blob } from './sniff.ts';
-import { SheetError, type Cell, type FileExtraction, type SheetLocation, type SkippedPart, type SourceFile, type TableInfo } from './types.ts';
+import { SheetError, type FileExtraction, type OtherCells, type SheetLocation, type SkippedPart, type SourceFile, type TableInfo, type TableRow } from './types.ts';
 import { describeWorkbook, loadWorkbook, readWorkbookTable } from './workbook.ts';
+import type { WorkbookNote } from './notes.ts';
 import { checkZipLimits, DEFAULT_ZIP_LIMITS, memberSource, type ZipEntry, type ZipLimits } from './zip.ts';
 
 /** Options for `describeFile`. */
@@ -85,9 +86,11 @@ async function describeBlob(ctx: Ctx, blob: Blob, name: string, member: string |
   }
   const bytes = await blob.source.readAll(ctx.signal);
   const parsed = loadWorkbook(bytes, `${ctx.cacheBase}\0${member ?? ''}`, loc);
-  const { tables, skipped } = describeWorkbook(parsed, loc, member ? `${member}!` : '', ctx.includeSheets, ctx.signal);
+  const { tables, skipped, otherCells, notes } = describeWorkbook(parsed, loc, member ? `${member}!` : '', ctx.includeSheets, ctx.signal);
   out.tables.push(...tables);
   out.skipped.push(...skipped);
+  if (otherCells.length) (out.otherCells ??= []).push(...otherCells);
+  if (notes.length) (out.notes ??= []).push(...notes);
 }
 
 function ignoredMember(name: string): boolean {
@@ -99,7 +102,7 @@ async function describeZip(ctx: Ctx, blob: Blob, entries: ZipEntry[], member: st
   const ra = await blob.access();
   try {
     const sorted = [...entries].filter((e) => !ignoredMember(e.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const found: { path: string; tables: TableInfo[]; skipped: SkippedPart[] }[] = [];
+    const found: Found[] = [];
     for (const e of sorted) {
       const path = member ? `${member}/${e.name}` : e.name;
       if (!DATA_EXT.test(e.name)) {
@@ -110,7 +113,7 @@ async function describeZip(ctx: Ctx, blob: Blob, entries: ZipEntry[], member: st
       const child: Blob = { source: src, access: () => nestedAccess(src, path, loc) };
       const part: FileExtraction = { format: 'zip', tables: [], skipped: [] };
       await describeBlob(ctx, child, e.name, path, part, false);
-      found.push({ path, tables: part.tables, skipped: part.skipped });
+      found.push({ path, tables: part.tables, skipped: part.skipped, otherCells: part.otherCells ?? [], notes: part.notes ?? [] });
     }
     dropTwins(found, out);
   } finally {
@@ -125,8 +128,17 @@ async function nestedAccess(src: ByteSource, path: string, loc: SheetLocation) {
   return bufferAccess(await src.readAll());
 }
 
+/** What one zip member holds. */
+interface Found {
+  path: string;
+  tables: TableInfo[];
+  skipped: SkippedPart[];
+  otherCells: OtherCells[];
+  notes: WorkbookNote[];
+}
+
 /** A CSV and a workbook of the same base name with the same columns are one table published twice: keep the CSV. */
-function dropTwins(found: { path: string; tables: TableInfo[]; skipped: SkippedPart[] }[], out: FileExtraction): void {
+function dropTwins(found: Found[], out: FileExtraction): void {
   const stem = (p: string) => p.replace(/\.[^./]+$/, '').toLowerCase();
   const csvs = new Map(found.filter((f) => /\.(csv|txt)$/i.test(f.path) && f.tables.length === 1).map((f) => [stem(f.path), f]));
   for (const f of found) {
@@ -139,11 +151,11 @@ function dropTwins(found: { path: string; tables: TableInfo[]; skipped: SkippedP
     }
     out.tables.push(...f.tables);
     out.skipped.push(...f.skipped);
+    if (f.otherCells.length) (out.otherCells ??= []).push(...f.otherCells);
+    if (f.notes.length) (out.notes ??= []).push(...f.notes);
   }
 }
 
-/** A row as `readTable` yields it. */
-export type TableRow = { row: number; values: Cell[]; isTotal: boolean };
 
 /**
  * Streams the rows of one table found by `describeFile`: exactly `table.rowCount` rows in file order,
@@ -155,6 +167,15 @@ export type TableRow = { row: number; values: Cell[]; isTotal: boolean };
  */
 export function readTable(file: SourceFile, table: TableInfo, opts: ReadOptions = {}): AsyncGenerator<TableRow> {
   return flatten(readBatches(file, table, opts));
+}
+
+/**
+ * The rows of one table as `readTable` yields them, in the batches they are produced in (one per decoded CSV chunk,
+ * or per 1,000 workbook rows): for consumers that handle millions of rows (the database load), where even one
+ * promise per row costs as much as converting the row.
+ */
+export function readTableBatches(file: SourceFile, table: TableInfo, opts: ReadOptions = {}): AsyncGenerator<TableRow[]> {
+  return readBatches(file, table, opts);
 }
 
 /** One row at a time out of batches; `return`/`throw` reach the batch generator so its cleanup runs. */

@@ -78,7 +78,7 @@ export class LevelCounter {
 }
 
 /** True when a row belongs to an aggregate level (anything but the detail level). */
-export function isAggregateLevel(levels: LevelInfo | undefined, values: (Cell | undefined)[]): boolean {
+export function isAggregateLevel(levels: LevelInfo | undefined, values: readonly (Cell | undefined)[]): boolean {
   if (!levels) return false;
   const v = values[levels.index];
   return typeof v === 'string' && v.trim() !== '' && v.trim() !== levels.detail;

@@ -62,11 +62,29 @@ export class SheetFacts {
     return s.n >= 1 && s.other >= 1 && s.other >= 0.25 * s.n;
   }
 
-  /** Rule 1: a header-like row directly followed (at most one blank row between) by a data row. */
+  /**
+   * Rule 1: a header-like row directly followed (at most one blank row between) by a data row. A
+   * data row may be mostly words (`alpha | b | c | 1`): it is still data when the row after it has
+   * the same shape, as rows of one table do, and a header never has the shape of the row below it.
+   */
   isLeafHeader(r: number): boolean {
     if (!this.headerLike(r)) return false;
     const d = this.nextNonEmpty(r + 1, 2);
-    return d >= 0 && this.dataLike(d) && !this.headerLike(d);
+    if (d < 0 || !this.dataLike(d) || this.sameShape(r, d)) return false;
+    if (!this.headerLike(d)) return true;
+    const e = this.nextNonEmpty(d + 1, 2);
+    return e >= 0 && this.sameShape(d, e);
+  }
+
+  /** Same non-empty columns, with text in the same ones. */
+  private sameShape(a: number, b: number): boolean {
+    const ca = this.cols[a];
+    const cb = this.cols[b];
+    if (ca.length !== cb.length) return false;
+    for (let i = 0; i < ca.length; i++) {
+      if (ca[i] !== cb[i] || (this.rows[a][ca[i]]!.cls === 'text') !== (this.rows[b][cb[i]]!.cls === 'text')) return false;
+    }
+    return true;
   }
 
   /** The text of a row holding exactly one cell, a text one. */

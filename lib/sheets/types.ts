@@ -5,6 +5,11 @@
  */
 
 import type { LevelInfo } from './levels.ts';
+import type { WorkbookNote } from './notes.ts';
+import type { RowKind, RowKindCounts, TotalsContext } from './row-kinds.ts';
+
+export type { RowKind, RowKindCounts, TotalsContext } from './row-kinds.ts';
+export type { WorkbookNote } from './notes.ts';
 
 /** PostgreSQL column types used across the pipeline (see docs/CONTRACTS.md). */
 export type ColumnType = 'integer' | 'bigint' | 'numeric' | 'date' | 'boolean' | 'text';
@@ -40,6 +45,13 @@ export interface ColumnInfo {
   samples: string[];
   /** Smallest and largest value (ISO dates for date columns, numbers as text), markers excluded; absent for text and boolean columns. */
   range?: { min: string; max: string };
+  /**
+   * Annotations taken off values so that the column keeps its type, and how often: revision/status
+   * flags (`r`, `p`, `e`), note references (`[note 4]`), footnote marks (`*`), units of derived rows
+   * (`%`, `percentage points`), and notes published in place of a figure (`now in "Other"`). Absent
+   * for text columns, which keep every value as published.
+   */
+  annotations?: Record<string, number>;
 }
 
 /** One table found in a file (a CSV, or one region of one sheet, possibly inside a zip). */
@@ -65,11 +77,45 @@ export interface TableInfo {
   columns: ColumnInfo[];
   /** Rows recognised as totals/subtotals (flagged `isTotal`, still yielded): total labels and aggregate levels. */
   totalsRows: number;
+  /** Rows `readTable` yields, per kind (`detail + total + subtotal + derived = rowCount`). */
+  rowKinds: RowKindCounts;
+  /**
+   * Rows of the table's part of the sheet (or CSV lines) that `readTable` does not yield, each group
+   * with its reason: placeholders, notes and repeated headers inside the table; for a CSV also the
+   * title/metadata lines above the header and the note lines after the data.
+   */
+  omittedRows?: OmittedRows[];
+  /** How totals were told from subtotals and details in this table; `readTable` applies the same rules. */
+  totals?: TotalsContext;
   /** The column that says which hierarchy level a row is (National/Region/CCG), when the table mixes levels. */
   levels?: LevelInfo;
   warnings: string[];
   /** Text encoding of a CSV table ('utf-8', 'windows-1252', 'utf-16le'); absent for workbooks. */
   encoding?: string;
+}
+
+/** Rows of a table that are not loaded, and why (`placeholder: …`, `note line inside the table`, `repeated header row`). */
+export interface OmittedRows {
+  reason: string;
+  /** 1-based sheet rows. */
+  rows: number[];
+}
+
+/** A row as `readTable` yields it. */
+export interface TableRow {
+  /** 1-based sheet row or CSV line. */
+  row: number;
+  /** Aligned with `TableInfo.columns`. */
+  values: Cell[];
+  /** `kind` is `total` or `subtotal` (kept for callers that predate `kind`). */
+  isTotal: boolean;
+  kind: RowKind;
+  /**
+   * Per column index, what was taken off the published cell so that `values[i]` fits the column's
+   * type (see `ColumnInfo.annotations`); `values[i]` is then the bare number, or null for a note
+   * published in place of a figure. Absent when no cell of the row had one.
+   */
+  annotations?: Record<number, string>;
 }
 
 /** A sheet or zip member that was looked at and deliberately not turned into a table. */
@@ -79,6 +125,20 @@ export interface SkippedPart {
   reason: string;
 }
 
+/**
+ * Cells of a workbook sheet that hold a value but are in no table's data, with what they are:
+ * `header` (a table's header rows), `title`, `metadata`, `note`, `omitted` (rows inside a table left
+ * out, the reason says why) or `helper` (chart helper columns beside a table).
+ */
+export interface OtherCells {
+  member?: string;
+  sheet: string;
+  role: 'header' | 'title' | 'metadata' | 'note' | 'omitted' | 'helper';
+  reason: string;
+  /** A1 ranges, each a run of cells in one row ('B9:AC9', 'B203'). */
+  cells: string[];
+}
+
 /** Everything `describeFile` found in one file. */
 export interface FileExtraction {
   format: 'xlsx' | 'xlsm' | 'xls' | 'ods' | 'csv' | 'zip';
@@ -86,6 +146,10 @@ export interface FileExtraction {
   encoding?: string;
   tables: TableInfo[];
   skipped: SkippedPart[];
+  /** Workbook cells outside the tables' data, each listed once with its role (every sheet not skipped). */
+  otherCells?: OtherCells[];
+  /** What the workbook's notes, definitions and contents sheets say (`note 4` → text, term → definition); see notes.ts. */
+  notes?: WorkbookNote[];
 }
 
 /** Where a problem is: the file, and optionally the zip member, sheet and cell (or CSV line:col). */
@@ -120,15 +184,15 @@ export class SheetError extends PipelineError {
 }
 
 /**
- * PostgreSQL refuses tables of more than 1,600 columns and every staging table adds 10 provenance
- * columns (`_publication` … `_markers`): a wider table could never be loaded, so it is an error at once.
+ * PostgreSQL refuses tables of more than 1,600 columns and every staging table adds 11 provenance
+ * columns (`_publication` … `_row_kind`, `_markers`): a wider table could never be loaded, so it is an error at once.
  */
-export const MAX_TABLE_COLUMNS = 1590;
+export const MAX_TABLE_COLUMNS = 1589;
 
 /** The error for a table wider than {@link MAX_TABLE_COLUMNS}; `where.cell` is the first header cell beyond the limit. */
 export function tooWideError(columns: number, where: SheetLocation): SheetError {
   return new SheetError(
-    `Table has ${columns.toLocaleString('en-GB')} columns, more than the ${MAX_TABLE_COLUMNS.toLocaleString('en-GB')} a staging table can hold (PostgreSQL's 1,600 less 10 provenance columns)`,
+    `Table has ${columns.toLocaleString('en-GB')} columns, more than the ${MAX_TABLE_COLUMNS.toLocaleString('en-GB')} a staging table can hold (PostgreSQL's 1,600 less 11 provenance columns)`,
     where,
     'Such a table cannot be loaded: ask the publisher for a long-format (one value per row) version, or remove the sheet from the file.',
   );

@@ -207,6 +207,18 @@ export function cellText(raw: Exclude<Cell, null>): string {
 }
 
 /**
+ * The error for a value that does not fit its column's type. A module function: `toPgText` runs on every cell of a
+ * load, and a closure created per call (with tsx's `__name` on it) cost more than the conversion itself.
+ */
+function unfit(raw: Exclude<Cell, null>, type: ColumnType, where: SheetLocation | undefined): never {
+  throw new SheetError(
+    `Value ${JSON.stringify(cellText(raw))} cannot be stored in ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type} column`,
+    where ?? { file: '' },
+    `Widen the column type (e.g. to text) or correct the value in the source file.`,
+  );
+}
+
+/**
  * Converts one cell to PostgreSQL input text for a column of `type`.
  * Returns `{text: null, marker}` for a suppression marker or censored value in a non-text column,
  * `{text: null, marker: null}` for an empty cell. Throws `SheetError` (naming `where`, when given)
@@ -220,39 +232,32 @@ export function toPgText(raw: Cell, type: ColumnType, where?: SheetLocation): { 
     const s = raw.trim();
     if (isMarkerText(s)) return { text: null, marker: s };
   }
-  const fail = (): never => {
-    throw new SheetError(
-      `Value ${JSON.stringify(cellText(raw))} cannot be stored in ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type} column`,
-      where ?? { file: '' },
-      `Widen the column type (e.g. to text) or correct the value in the source file.`,
-    );
-  };
   switch (type) {
     case 'boolean': {
       if (typeof raw === 'boolean') return { text: raw ? 'true' : 'false', marker: null };
       if (typeof raw === 'string' && /^(true|false)$/i.test(raw.trim())) return { text: raw.trim().toLowerCase(), marker: null };
-      return fail();
+      return unfit(raw, type, where);
     }
     case 'date': {
-      if (raw instanceof Date) return hasTime(raw) ? fail() : { text: dateToIso(raw), marker: null };
-      if (typeof raw === 'number') return Number.isFinite(raw) ? { text: dateToIso(excelSerialToDate(raw)), marker: null } : fail();
+      if (raw instanceof Date) return hasTime(raw) ? unfit(raw, type, where) : { text: dateToIso(raw), marker: null };
+      if (typeof raw === 'number') return Number.isFinite(raw) ? { text: dateToIso(excelSerialToDate(raw)), marker: null } : unfit(raw, type, where);
       if (typeof raw === 'string') {
         const iso = parseDateText(raw.trim());
         if (iso) return { text: iso, marker: null };
       }
-      return fail();
+      return unfit(raw, type, where);
     }
     default: {
       let text: string | undefined;
       if (typeof raw === 'boolean') text = raw ? '1' : '0';
       else if (typeof raw === 'number') text = Number.isFinite(raw) ? String(raw) : undefined;
       else if (typeof raw === 'string') text = parseNumberText(raw.trim())?.text;
-      if (text === undefined) return fail();
+      if (text === undefined) return unfit(raw, type, where);
       if (type === 'numeric') return { text, marker: null };
-      if (!/^-?\d+$/.test(text)) return fail();
+      if (!/^-?\d+$/.test(text)) return unfit(raw, type, where);
       const big = BigInt(text);
       const [lo, hi] = type === 'integer' ? [BigInt(INT32_MIN), BigInt(INT32_MAX)] : [INT64_MIN, INT64_MAX];
-      if (big < lo || big > hi) return fail();
+      if (big < lo || big > hi) return unfit(raw, type, where);
       return { text, marker: null };
     }
   }
@@ -265,17 +270,4 @@ export function cleanHeader(raw: string): string {
     .replace(/[\r\n\t]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-}
-
-const TOTAL_RE = /^(?:(?:grand|sub)[ -]?)?totals?$|^totals?\b.*\b(?:all|england)\b|\btotal$|^england$|^all (?:england|providers|organisations|trusts|regions)$/i;
-
-/** True when a label cell marks a totals/subtotals row (`Total`, `Grand total`, `England`, `C_999 Total`). */
-export function isTotalLabel(raw: Cell | undefined): boolean {
-  if (typeof raw !== 'string' || raw.length < 5) return false;
-  // Cheap rejection first (this runs on every cell of every CSV): a total label starts with t/g/s/e/a
-  // (total, grand, sub, england, all) or ends with total(s).
-  const first = raw.charCodeAt(0) | 0x20;
-  const last = raw.charCodeAt(raw.length - 1) | 0x20;
-  if (first !== 0x74 && first !== 0x67 && first !== 0x73 && first !== 0x65 && first !== 0x61 && first !== 0x20 && last !== 0x6c && last !== 0x73 && last !== 0x20) return false;
-  return TOTAL_RE.test(raw.trim());
 }

@@ -15,8 +15,11 @@ import { throwIfAborted } from './bytes.ts';
 import { address, columnIndex, columnLetter, parseWorkbook, sheetToGrid, type Grid } from './grid.ts';
 import { detectTables, valueAt, type DetectedTable, type SheetLayout } from './layout.ts';
 import { detectTextTable } from './text-table.ts';
-import { MAX_TABLE_COLUMNS, SheetError, tooWideError, type Cell, type SheetLocation, type SkippedPart, type TableInfo } from './types.ts';
+import { MAX_TABLE_COLUMNS, SheetError, tooWideError, type OtherCells, type SheetLocation, type SkippedPart, type TableInfo, type TableRow } from './types.ts';
+import { noRows, type RowKind, type RowKindCounts } from './row-kinds.ts';
 import { ColumnStats } from './column-stats.ts';
+import { annotateRow } from './annotations.ts';
+import { harvestNotes, type WorkbookNote } from './notes.ts';
 
 interface Parsed {
   sheetNames: string[];
@@ -75,9 +78,11 @@ export function describeWorkbook(
   prefix: string,
   includeSheets: string[] | undefined,
   signal?: AbortSignal,
-): { tables: TableInfo[]; skipped: SkippedPart[] } {
+): { tables: TableInfo[]; skipped: SkippedPart[]; otherCells: OtherCells[]; notes: WorkbookNote[] } {
   const tables: TableInfo[] = [];
   const skipped: SkippedPart[] = [];
+  const otherCells: OtherCells[] = [];
+  const notes: WorkbookNote[] = [];
   const member = loc.member ? { member: loc.member } : {};
   for (const sheet of p.sheetNames) {
     throwIfAborted(signal);
@@ -90,6 +95,8 @@ export function describeWorkbook(
     const byName = SKIP_BY_NAME.find(([re]) => re.test(sheet));
     if (byName && !forced) {
       skipped.push({ ...member, sheet, reason: byName[1] });
+      // What a notes, definitions or contents sheet says is kept for the descriptions (notes.ts).
+      if (byName[1] !== 'chart data helper') notes.push(...harvestNotes(g, sheet, loc.member));
       continue;
     }
     const layout = detect(p, sheet);
@@ -99,8 +106,15 @@ export function describeWorkbook(
       continue;
     }
     layout.tables.forEach((t, i) => tables.push(tableInfo(g, t, `${prefix}${sheet}#${i + 1}`, sheet, loc)));
+    for (const part of layout.parts) otherCells.push({ ...member, sheet, role: part.role, reason: part.reason, cells: [...part.cells] });
   }
-  return { tables, skipped };
+  return { tables, skipped, otherCells, notes };
+}
+
+function countKinds(kinds: RowKind[]): RowKindCounts {
+  const out = noRows();
+  for (const k of kinds) out[k]++;
+  return out;
 }
 
 function tableInfo(g: Grid, t: DetectedTable, key: string, sheet: string, loc: SheetLocation): TableInfo {
@@ -109,7 +123,10 @@ function tableInfo(g: Grid, t: DetectedTable, key: string, sheet: string, loc: S
   }
   const stats = t.columns.map(() => new ColumnStats());
   const first = t.dataRows[0];
-  for (const r of t.dataRows) t.columns.forEach((c, i) => stats[i].add(valueAt(g, r, c, first)));
+  t.dataRows.forEach((r, k) => {
+    const derived = t.kinds[k] === 'derived';
+    t.columns.forEach((c, i) => (derived ? stats[i].addDerived(valueAt(g, r, c, first)) : stats[i].add(valueAt(g, r, c, first))));
+  });
   return {
     key,
     ...(loc.member ? { member: loc.member } : {}),
@@ -122,13 +139,16 @@ function tableInfo(g: Grid, t: DetectedTable, key: string, sheet: string, loc: S
     rowCount: t.dataRows.length,
     columns: t.columns.map((c, i) => stats[i].toColumn({ index: i, sourceColumn: columnLetter(c), rawHeader: t.rawHeaders[i], name: t.names[i] })),
     totalsRows: t.totals.filter(Boolean).length,
+    rowKinds: countKinds(t.kinds),
+    ...(t.omitted.size ? { omittedRows: [...t.omitted].map(([reason, rows]) => ({ reason, rows: rows.map((r) => r + 1) })) } : {}),
+    ...(Object.keys(t.totalsContext).length ? { totals: structuredClone(t.totalsContext) } : {}),
     ...(t.levels ? { levels: { ...t.levels, counts: { ...t.levels.counts } } } : {}),
     warnings: [...t.warnings],
   };
 }
 
 /** Yields the rows of a workbook table described earlier; re-detects the layout and checks it still matches. */
-export function* readWorkbookTable(p: Parsed, table: TableInfo, loc: SheetLocation, signal?: AbortSignal): Generator<{ row: number; values: Cell[]; isTotal: boolean }> {
+export function* readWorkbookTable(p: Parsed, table: TableInfo, loc: SheetLocation, signal?: AbortSignal): Generator<TableRow> {
   const sheet = table.sheet!;
   const where = { ...loc, sheet };
   if (!p.sheetNames.includes(sheet)) {
@@ -146,9 +166,14 @@ export function* readWorkbookTable(p: Parsed, table: TableInfo, loc: SheetLocati
   }
   const cols = table.columns.map((c) => columnIndex(c.sourceColumn));
   const first = t.dataRows[0];
+  // Columns whose values may carry annotations; in derived rows every non-text column may.
+  const annotated = table.columns.filter((c) => c.annotations).map((c) => c.index);
+  const typed = table.columns.filter((c) => c.type !== 'text').map((c) => c.index);
   for (let i = 0; i < t.dataRows.length; i++) {
     if (i % 1000 === 0) throwIfAborted(signal);
     const r = t.dataRows[i];
-    yield { row: r + 1, values: cols.map((c) => valueAt(g, r, c, first)), isTotal: t.totals[i] };
+    const row: TableRow = { row: r + 1, values: cols.map((c) => valueAt(g, r, c, first)), isTotal: t.totals[i], kind: t.kinds[i] };
+    annotateRow(row, table, t.kinds[i] === 'derived' ? typed : annotated);
+    yield row;
   }
 }

@@ -21,7 +21,7 @@ export {
 } from './options.ts';
 export { looksLikeHtml } from './stream.ts';
 export { backoffMs, createHostLimiter, retryAfterMs, type HostLimiter } from './limiter.ts';
-export { findDataLinks, isDataFileUrl, type DataLink } from './links.ts';
+export { findDataLinks, isDataFileUrl, pageTitle, type DataLink } from './links.ts';
 export { fileNameFromContentDisposition, lastPathSegment, sanitiseFileName } from './names.ts';
 export { fetchPeriod, type FetchPeriodOptions, type PeriodFiles } from './period.ts';
 export { localPath, resolveSource, toConfigUrl, type Source } from './source.ts';

@@ -131,3 +131,15 @@ function decodeEntities(s: string): string {
     return NAMED_ENTITIES[body.toLowerCase()] ?? whole;
   });
 }
+
+/**
+ * The title a page gives itself, for descriptions: its first `<h1>`, else its `<title>` without the site's name
+ * (`… - NHS Digital`, `| NHS England`); undefined when it has neither.
+ */
+export function pageTitle(html: string): string | undefined {
+  const cleaned = html.replace(/<!--[\s\S]*?-->/g, ' ').replace(/<(script|style|template)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ');
+  const h1 = /<h1\b[^>]*>([\s\S]*?)<\/h1\s*>/i.exec(cleaned);
+  const title = /<title\b[^>]*>([\s\S]*?)<\/title\s*>/i.exec(cleaned);
+  const text = (h1 && visibleText(h1[1]!)) || (title && visibleText(title[1]!).replace(/\s+[-|–—]\s+(?:NHS (?:Digital|England)|GOV\.UK)\b.*$/i, ''));
+  return text ? text.slice(0, 300) : undefined;
+}

@@ -13,7 +13,7 @@ import { DownloadError } from './errors.ts';
 import { fetchToStore } from './fetch.ts';
 import type { FetchOptions } from './options.ts';
 import { looksLikeHtml } from './stream.ts';
-import { findDataLinks, isDataFileUrl, type DataLink } from './links.ts';
+import { findDataLinks, isDataFileUrl, pageTitle, type DataLink } from './links.ts';
 import { lastPathSegment } from './names.ts';
 import { resolveSource, toConfigUrl } from './source.ts';
 import type { DownloadStore, IndexEntry } from './store.ts';
@@ -25,6 +25,8 @@ export interface PeriodFiles {
   files: IndexEntry[];
   /** For a page: the link behind each entry of `files` (same order; `url` as recorded in the index). */
   links?: DataLink[];
+  /** For a page: its title (first `<h1>`, else `<title>`), for descriptions. */
+  title?: string;
   /** For a remote page: data links it holds that leave http(s) (`file:`, `ftp:`), ignored (see {@link fetchPeriod}). */
   refused?: string[];
 }
@@ -103,7 +105,8 @@ export async function fetchPeriod(
     files.push(s.value.entry);
     if (s.value.fetched) fetchedCount++;
   }
-  return { kind: 'page', page: first.entry, files, links: chosen, fetchedCount, ...(refused.length ? { refused } : {}) };
+  const title = pageTitle(html);
+  return { kind: 'page', page: first.entry, files, links: chosen, ...(title ? { title } : {}), fetchedCount, ...(refused.length ? { refused } : {}) };
 }
 
 /** Add the page to a linked file's error: the user never wrote that file URL in config. */

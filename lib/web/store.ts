@@ -60,6 +60,8 @@ export class DownloadStore {
   private readonly ours = new Set<string>();
   /** Tail of the chain of index writes; each write waits for the previous one. */
   private writeChain: Promise<void> = Promise.resolve();
+  /** A write queued but not started: entries recorded now are written by it. */
+  private pendingWrite: Promise<void> | undefined;
 
   /** @param dir the `downloads/` folder (created on first write). */
   constructor(dir: string) {
@@ -154,18 +156,16 @@ export class DownloadStore {
     return target;
   }
 
-  /** Record (or replace) the entry for `entry.url` and persist the index. Serialised per store. */
+  /**
+   * Record (or replace) the entry for `entry.url` and persist the index. Writes are serialised per store and
+   * coalesced: entries recorded while a write waits to start join it, so a build recording thousands of files
+   * writes the index a few times, not once per file (each write holds every entry).
+   */
   put(entry: IndexEntry): Promise<void> {
     this.blobPath(entry); // validate before it can reach the index
-    const run = async (): Promise<void> => {
-      this.byUrl.set(entry.url, { ...entry });
-      this.ours.add(entry.url);
-      await this.writeIndex();
-    };
-    const next = this.writeChain.then(run, run);
-    // Keep the chain alive after a failed write; the caller still sees the failure via `next`.
-    this.writeChain = next.catch(() => undefined);
-    return next;
+    this.byUrl.set(entry.url, { ...entry });
+    this.ours.add(entry.url);
+    return this.scheduleWrite();
   }
 
   /**
@@ -173,14 +173,23 @@ export class DownloadStore {
    * {@link put}. The URLs count as this process's own, so the merge with the on-disk index cannot bring them back.
    */
   remove(urls: string[]): Promise<void> {
-    const run = async (): Promise<void> => {
-      for (const url of urls) {
-        this.byUrl.delete(url);
-        this.ours.add(url);
-      }
-      await this.writeIndex();
+    for (const url of urls) {
+      this.byUrl.delete(url);
+      this.ours.add(url);
+    }
+    return this.scheduleWrite();
+  }
+
+  /** The next write of the index: the one waiting to start if there is one, else a new one after the current. */
+  private scheduleWrite(): Promise<void> {
+    if (this.pendingWrite) return this.pendingWrite;
+    const run = (): Promise<void> => {
+      this.pendingWrite = undefined; // changes from now on need another write
+      return this.writeIndex();
     };
     const next = this.writeChain.then(run, run);
+    this.pendingWrite = next;
+    // Keep the chain alive after a failed write; the callers still see the failure via `next`.
     this.writeChain = next.catch(() => undefined);
     return next;
   }

@@ -4,13 +4,27 @@
  * where each comes from.
  */
 import type { ColumnOverride, TableOverride } from '../../lib/config/types.ts';
-import { fitIdent } from '../../lib/naming.ts';
+import { didYouMean } from '../../lib/config/diagnostics.ts';
+import { PipelineError } from '../../lib/failure.ts';
+import { fitIdent } from '../../lib/naming/index.ts';
 import type { Stage } from '../stage.ts';
 import { ManifestStore } from '../stores/manifest.ts';
 import { isConfigured, splitId, type Workspace } from '../workspace.ts';
-import { plural, type EnrichedBody, type EnrichedTable } from './enriched.ts';
+import { plural, type EnrichedBody, type EnrichedTable } from './enriched/index.ts';
 
-export interface CanonicalColumn { name: string; type: string; index: number; source_column: string; header: string; description: string; overridden?: boolean }
+export interface CanonicalColumn {
+  name: string;
+  type: string;
+  index: number;
+  source_column: string;
+  header: string;
+  description: string;
+  overridden?: boolean;
+  /** Special values loaded as NULL in this period's file, and how often. */
+  markers?: Record<string, number>;
+  /** Marks taken off figures and kept in _markers, and how often. */
+  annotations?: Record<string, number>;
+}
 export interface CanonicalTable {
   table: string;
   description: string;
@@ -23,18 +37,22 @@ export interface CanonicalBody { publication: string; period: string; tables: Ca
 
 export const canonical: Stage<CanonicalBody> = {
   name: 'canonical',
+  // 2: columns carry their markers and annotations (for the table's documentation over all periods).
+  version: '2',
   grain: 'period',
   rule(ws) {
     const store = canonicalStore(ws);
     return {
       name: 'canonical',
-      version: '1',
+      version: canonical.version,
       store,
       exists: (id) => isConfigured(ws.rawConfig, id),
       staticInputs: (id) => [`enriched:${id}`],
       async run(ctx) {
+        const [code] = splitId(ctx.id);
         const enriched = await ctx.need<EnrichedBody>(`enriched:${ctx.id}`);
-        const overrides = await ctx.need<Record<string, TableOverride>>(`config:${splitId(ctx.id)[0]}#overrides`);
+        const overrides = await ctx.need<Record<string, TableOverride>>(`config:${code}#overrides`);
+        await checkOverrides(enriched, overrides, async (period) => ctx.needOptional<EnrichedBody>(`enriched:${code}/${period}`), ws, code);
         const body = canonicalise(enriched, overrides);
         const { output, value } = await store.write(ctx.id, ctx.provenance(), body);
         return { output, value, summary: plural(body.tables.length, 'table'), stats: { tables: body.tables.length } };
@@ -51,6 +69,43 @@ export function canonicalStore(ws: Workspace): ManifestStore<CanonicalBody> {
 /** The tables the canonical manifest of `pub/period` defines, or undefined when it has none yet. */
 export async function tablesOf(ws: Workspace, id: string): Promise<string[] | undefined> {
   return (await canonicalStore(ws).summary(id)) as string[] | undefined;
+}
+
+/**
+ * An override that names no table (or column) any period of the publication produces is a mistake in the config,
+ * not something to ignore: it fails, at its line, with the names it could have meant. Only when this period lacks
+ * the name are the other periods' manifests read (and then they are inputs).
+ */
+async function checkOverrides(
+  enriched: EnrichedBody,
+  overrides: Record<string, TableOverride>,
+  other: (period: string) => Promise<EnrichedBody | undefined>,
+  ws: Workspace,
+  code: string,
+): Promise<void> {
+  const missing = (t: string, c?: string) => {
+    const here = enriched.tables.find((x) => x.name === t);
+    return !here || (c !== undefined && !here.columns.some((x) => x.name === c));
+  };
+  const wanted = Object.entries(overrides).flatMap(([t, o]) => [[t, undefined] as const, ...Object.keys(o.columns).map((c) => [t, c] as const)]);
+  if (!wanted.some(([t, c]) => missing(t, c))) return;
+  const pub = ws.rawConfig.publications.find((p) => p.code === code)!;
+  const bodies = [enriched];
+  for (const { period } of pub.periods) if (period.label !== enriched.period) bodies.push(...[await other(period.label)].filter((b): b is EnrichedBody => b !== undefined));
+  for (const [t, c] of wanted) {
+    const tables = bodies.flatMap((b) => b.tables.filter((x) => x.name === t));
+    if (tables.length && (c === undefined || tables.some((x) => x.columns.some((y) => y.name === c)))) continue;
+    const names = c === undefined ? [...new Set(bodies.flatMap((b) => b.tables.map((x) => x.name)))] : [...new Set(tables.flatMap((x) => x.columns.map((y) => y.name)))];
+    const guess = didYouMean(c ?? t, names);
+    const loc = pub.overrides.locations[c === undefined ? t : `${t}.${c}`];
+    const what = c === undefined ? `table \`${t}\`` : `column \`${c}\` of table \`${t}\``;
+    throw new PipelineError({
+      kind: 'input',
+      message: `${loc ? `${loc.file}:${loc.line}:${loc.col}: ` : ''}the override of ${what} in publication \`${code}\` names nothing: no configured period produces it`,
+      hint: `${guess ? `did you mean \`${guess}\`? ` : ''}${c === undefined ? 'tables' : 'its columns'}: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''} (see manifests/enriched/${code}/)`,
+      ...(loc ? { location: `${loc.file}:${loc.line}:${loc.col}` } : {}),
+    });
+  }
 }
 
 /** Applies overrides (rename, skip, column names, types, descriptions) to the enriched tables. */
@@ -84,5 +139,7 @@ function column(c: EnrichedTable['columns'][number], o: ColumnOverride | undefin
     header: c.header,
     description: o?.description ?? c.description,
     ...(o ? { overridden: true } : {}),
+    ...(c.markers ? { markers: { ...c.markers } } : {}),
+    ...(c.annotations ? { annotations: { ...c.annotations } } : {}),
   };
 }

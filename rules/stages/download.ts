@@ -21,6 +21,10 @@ export interface DownloadBody {
   url: string;
   kind: 'file' | 'page';
   page?: FileRef;
+  /** For a page: its title, for descriptions. */
+  title?: string;
+  /** For a page: the visible text of the link to each file (same order as `files`; '' for an icon link). */
+  link_texts?: string[];
   files: FileRef[];
 }
 
@@ -31,12 +35,14 @@ const ref = (e: IndexEntry): FileRef => ({ url: e.url, name: e.name, sha256: e.s
 
 export const download: Stage<DownloadBody> = {
   name: 'download',
+  // 2: a page's title and the text of its links, for descriptions.
+  version: '2',
   grain: 'period',
   rule(ws) {
     const store = new ManifestStore<DownloadBody>(ws, 'download');
     return {
       name: 'download',
-      version: '1',
+      version: download.version,
       store,
       exists: (id) => isConfigured(ws.rawConfig, id),
       staticInputs: (id) => {
@@ -72,7 +78,16 @@ export const download: Stage<DownloadBody> = {
           const p = localPath(f.url, baseDir);
           if (p && p !== local) await ctx.need(fileKey(ws, p));
         }
-        const body: DownloadBody = { publication: code, period, url: entry.url, kind: got.kind, ...(got.page ? { page: ref(got.page) } : {}), files: got.files.map(ref) };
+        const body: DownloadBody = {
+          publication: code,
+          period,
+          url: entry.url,
+          kind: got.kind,
+          ...(got.page ? { page: ref(got.page) } : {}),
+          ...(got.title ? { title: got.title } : {}),
+          ...(got.links ? { link_texts: got.links.map((l) => l.text) } : {}),
+          files: got.files.map(ref),
+        };
         const n = got.files.length;
         const { output, value } = await store.write(ctx.id, ctx.provenance(), body);
         return { output, value, summary: `${n} file${n === 1 ? '' : 's'}, ${got.fetchedCount} fetched`, stats: { files: n, fetched: got.fetchedCount } };

@@ -45,6 +45,8 @@ export interface DraftColumn {
   type: string;
   null_count: number;
   markers: Record<string, number>;
+  /** Annotations taken off values (revision flags, note references, units of derived rows) and how often. */
+  annotations?: Record<string, number>;
   samples: string[];
 }
 export interface DraftTable {
@@ -58,6 +60,10 @@ export interface DraftTable {
   last_data_row: number;
   row_count: number;
   totals_rows: number;
+  /** Rows per kind: detail, total, subtotal, derived (change, share, rate). Every published row is loaded, flagged. */
+  row_kinds: Record<string, number>;
+  /** Rows of the table's range that are not loaded, each group with why (placeholders, notes, repeated headers). */
+  omitted_rows?: { reason: string; rows: number[] }[];
   columns: DraftColumn[];
   period: DraftPeriod;
   /** Rows per hierarchy level when the table mixes levels (aggregate levels are flagged as totals). */
@@ -69,21 +75,36 @@ export interface DraftTable {
 export interface DraftFile {
   url: string;
   name: string;
+  /** The text of the publication page's link to the file (`Out of Area Placements open data, February 2017 [CSV, 1.9 MB]`). */
+  link_text?: string;
   format: string;
   encoding?: string;
   tables: DraftTable[];
   skipped: { member?: string; sheet?: string; reason: string }[];
+  /** Workbook cells outside every table's data (headers, titles, notes, ...), each with its role: nothing unaccounted for. */
+  other_cells?: { member?: string; sheet: string; role: string; reason: string; cells: string[] }[];
+  /** What the workbook's notes, definitions and contents sheets say: `note 4` → its text, a term → its definition. */
+  notes?: { member?: string; sheet: string; kind: 'numbered' | 'definition'; key: string; text: string; cell: string }[];
 }
-export interface DraftBody { publication: string; period: string; files: DraftFile[] }
+export interface DraftBody {
+  publication: string;
+  period: string;
+  /** The publication page the files were linked from, with its title. */
+  page?: { url: string; title?: string };
+  files: DraftFile[];
+}
 
 export const draft: Stage<DraftBody> = {
   name: 'draft',
+  // 3: row kinds, rows left out with their reason, annotations per column, every other cell with its role.
+  // 4: the notes and definitions of the workbook; a title above a footnote sentence is the caption.
+  version: '4',
   grain: 'period',
   rule(ws) {
     const store = new ManifestStore<DraftBody>(ws, 'draft');
     return {
       name: 'draft',
-      version: '2',
+      version: draft.version,
       store,
       exists: (id) => isConfigured(ws.rawConfig, id),
       staticInputs: (id) => [`download:${id}`],
@@ -94,16 +115,19 @@ export const draft: Stage<DraftBody> = {
         const configured = parsePeriod(period);
         const page = download.kind === 'page' ? download.url : undefined;
         const files: DraftFile[] = [];
-        for (const file of download.files) {
+        for (const [i, file] of download.files.entries()) {
           const blob = await blobFor(ws, file, ctx.signal);
           const found = await ws.describe({ path: blob, name: file.name, url: file.url, sha256: file.sha256 }, includeSheets, ctx.signal);
-          files.push(draftFile(file, found, { page, configured }));
+          const linkText = download.link_texts?.[i];
+          const { url, name, ...rest } = draftFile(file, found, { page, configured });
+          files.push({ url, name, ...(linkText ? { link_text: linkText } : {}), ...rest });
         }
         const tables = files.reduce((n, f) => n + f.tables.length, 0);
         const rows = files.reduce((n, f) => n + f.tables.reduce((m, t) => m + t.row_count, 0), 0);
         const disagree = files.reduce((n, f) => n + f.tables.filter((t) => t.warnings.some((w) => w.startsWith('period:'))).length, 0);
         const note = disagree ? `; ${disagree} table${disagree === 1 ? '' : 's'} name${disagree === 1 ? 's' : ''} another period than the config (see warnings)` : '';
-        const { output, value } = await store.write(ctx.id, ctx.provenance(), { publication: code, period, files });
+        const pageInfo = page ? { page: { url: page, ...(download.title ? { title: download.title } : {}) } } : {};
+        const { output, value } = await store.write(ctx.id, ctx.provenance(), { publication: code, period, ...pageInfo, files });
         return { output, value, summary: `${tables} table${tables === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}${note}`, stats: { tables, rows } };
       },
     };
@@ -115,7 +139,7 @@ interface PeriodContext {
   configured?: Period;
 }
 
-function draftFile(file: FileRef, ex: FileExtraction, pc: PeriodContext): DraftFile {
+export function draftFile(file: FileRef, ex: FileExtraction, pc: PeriodContext): DraftFile {
   return {
     url: file.url,
     name: file.name,
@@ -123,6 +147,8 @@ function draftFile(file: FileRef, ex: FileExtraction, pc: PeriodContext): DraftF
     ...(ex.encoding ? { encoding: ex.encoding } : {}),
     tables: ex.tables.map((t) => draftTable(t, file.name, pc)),
     skipped: ex.skipped.map((s) => ({ ...s })),
+    ...(ex.otherCells?.length ? { other_cells: ex.otherCells.map((o) => ({ ...o, cells: [...o.cells] })) } : {}),
+    ...(ex.notes?.length ? { notes: ex.notes.map((n) => ({ ...n })) } : {}),
   };
 }
 
@@ -140,6 +166,8 @@ function draftTable(t: TableInfo, fileName: string, pc: PeriodContext): DraftTab
     last_data_row: t.lastDataRow,
     row_count: t.rowCount,
     totals_rows: t.totalsRows,
+    row_kinds: { ...t.rowKinds },
+    ...(t.omittedRows?.length ? { omitted_rows: t.omittedRows.map((o) => ({ reason: o.reason, rows: [...o.rows] })) } : {}),
     columns: t.columns.map((c) => ({
       index: c.index,
       source_column: c.sourceColumn,
@@ -148,6 +176,7 @@ function draftTable(t: TableInfo, fileName: string, pc: PeriodContext): DraftTab
       type: c.type,
       null_count: c.nullCount,
       markers: { ...c.markers },
+      ...(c.annotations && Object.keys(c.annotations).length ? { annotations: { ...c.annotations } } : {}),
       samples: c.samples,
     })),
     period,

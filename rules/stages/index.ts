@@ -8,7 +8,7 @@ import { canonical } from './canonical.ts';
 import { catalog } from './catalog.ts';
 import { download } from './download.ts';
 import { draft } from './draft.ts';
-import { enriched } from './enriched.ts';
+import { enriched } from './enriched/index.ts';
 import { loaded } from './loaded.ts';
 import { parquet } from './parquet.ts';
 

@@ -4,23 +4,27 @@
  * row. Slices already loaded from the same bytes under the same contract are skipped (an unchanged period
  * writes 0 rows). The period's registry row (`datawarp.periods`) is the target's record, written last.
  */
-import type { RunContext } from '../../engine/index.ts';
+import { digestOf, type RunContext } from '../../engine/index.ts';
 import type { ColumnType } from '../../lib/db/index.ts';
-import type { SliceRow } from '../../lib/db/registry.ts';
 import { PipelineError } from '../../lib/failure.ts';
 import { parsePeriod } from '../../lib/periods.ts';
-import type { Cell, SheetLocation } from '../../lib/sheets/index.ts';
 import { blobFor } from '../blobs.ts';
 import type { Stage } from '../stage.ts';
 import { sliceDigest, type OwnWrite } from '../stores/registry.ts';
 import { isConfigured, splitId, type Workspace } from '../workspace.ts';
+import type { Db } from '../../lib/db/index.ts';
+import type { LoadRow } from '../../lib/db/registry.ts';
 import type { CanonicalBody, CanonicalTable } from './canonical.ts';
+import { PROVENANCE_COLUMNS } from './table-doc.ts';
 import type { DownloadBody } from './download.ts';
 
-const VERSION = '1';
+// 2: each row's kind in _row_kind; annotations taken off values (`r`, `[note 4]`) kept in _markers; COMMENT ON;
+//    a slice is compared with the table's load contract, not the whole canonical manifest.
+const VERSION = '2';
 
 export const loaded: Stage = {
   name: 'loaded',
+  version: VERSION,
   grain: 'period',
   rule(ws) {
     return {
@@ -55,9 +59,9 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
   const canonicalSha = ctx.digestOf(`canonical:${ctx.id}`);
   const download = await ctx.need<DownloadBody>(`download:${ctx.id}`);
   const includeSheets = await ctx.need<string[]>(`config:${code}#include_sheets`);
-  const { claimPeriod, deleteSlicesExcept, ensureStagingTable, readLoads, replaceSlice, stagingColumns, widerType, writePeriodRecord } = await import('../../lib/db/registry.ts');
+  const { claimPeriod, deleteSlicesExcept, ensureStagingTable, loadSlice, readLoads, stagingColumns, widerType, writePeriodRecord } = await import('../../lib/db/registry.ts');
   const { lockedToken } = await import('../../lib/db/changes.ts');
-  const { readTable, toPgText } = await import('../../lib/sheets/index.ts');
+  const { readTableBatches } = await import('../../lib/sheets/index.ts');
   const db = await ws.db();
   const me = await ws.identity();
   // Before any write: another workspace sharing the database may already hold this period.
@@ -75,7 +79,8 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
     const file = download.files.find((f) => f.url === t.source.url);
     if (!file) throw new Error(`${t.source.file} of table ${t.table} is not in the download manifest of ${ctx.id}`);
     const prev = existing.get(`${t.table}\u0000${sourceKey}`);
-    if (prev && prev.sourceSha256 === file.sha256 && prev.canonicalSha256 === canonicalSha && prev.ruleVersion === VERSION && intact.has(t.table)) {
+    const contract = loadContract(t);
+    if (prev && prev.sourceSha256 === file.sha256 && prev.canonicalSha256 === contract && prev.ruleVersion === VERSION && intact.has(t.table)) {
       skipped++;
       continue;
     }
@@ -94,7 +99,7 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
       sourceFile: file.name,
       sourceSha256: file.sha256,
       sheet: t.source.sheet ?? null,
-      canonicalSha256: canonicalSha,
+      canonicalSha256: contract,
       ruleVersion: VERSION,
       workspace: me,
     };
@@ -104,8 +109,11 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
       const types = new Map((await stagingColumns(tx, t.table)).map((c) => [c.name, c.type]));
       refuseNarrowingOverride(t, types, widerType);
       const where = { file: file.name, member: t.source.member, sheet: t.source.sheet };
-      const rows = sliceRows(readTable({ path: blob, name: file.name, origin: file.url }, info, { signal: ctx.signal }), t, types, where, toPgText);
-      const copied = await replaceSlice(tx, slice, t.columns.map((c) => c.name), rows);
+      const copied = await loadSlice(tx, slice, {
+        batches: readTableBatches({ path: blob, name: file.name, origin: file.url }, info, { signal: ctx.signal }),
+        columns: t.columns.map((c) => ({ name: c.name, type: types.get(c.name) ?? (c.type as ColumnType), index: c.index, sourceColumn: c.source_column })),
+        where,
+      });
       writes.push({ table: t.table, before, after: await lockedToken(tx, t.table) });
       return copied;
     }, { signal: ctx.signal });
@@ -114,6 +122,7 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
   const keep = canonical.tables.map((t) => ({ table: t.table, sourceKey: `${t.source.url}#${t.source.table_key}` }));
   // Slices this period no longer produces (a table renamed by an override, a file gone from the page).
   await db.transaction((tx) => deleteSlicesExcept(tx, code, period, keep, me), { signal: ctx.signal });
+  await describeTables(db, canonical, period, readLoads);
   const loads = await readLoads(db, { publication: code, period });
   const output = sliceDigest(loads);
   const rowCount = loads.reduce((n, l) => n + l.rowCount, 0);
@@ -126,6 +135,29 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
     summary: `${written.toLocaleString('en-GB')} rows written${skipped ? `, ${skipped} slice${skipped === 1 ? '' : 's'} unchanged` : ''}; ${rowCount.toLocaleString('en-GB')} rows in ${loads.length} slice${loads.length === 1 ? '' : 's'}`,
     stats: { rowsWritten: written, slicesUnchanged: skipped, rows: rowCount },
   };
+}
+
+/**
+ * What a slice's rows depend on in the canonical manifest: the table's name, and each column's name, type and place
+ * in the source. A new description (or anything else the rows do not depend on) reloads nothing; a `rename` that
+ * renames a table in the database records the contract of its new name, so nothing reloads either.
+ */
+export function loadContract(t: CanonicalTable): string {
+  return digestOf({ table: t.table, source: t.source.table_key, columns: t.columns.map((c) => [c.name, c.type, c.index, c.source_column]) });
+}
+
+/**
+ * The database's own description of each table (`COMMENT ON`, what `\d+` in psql and every client shows), from the
+ * newest period loaded into it: a period loaded after a newer one leaves the newer one's words.
+ */
+async function describeTables(db: Db, canonical: CanonicalBody, period: string, readLoads: (db: Db, f: { table: string }) => Promise<LoadRow[]>) {
+  const { commentOnTable } = await import('../../lib/db/comments.ts');
+  const { comparePeriodLabels } = await import('../../lib/periods.ts');
+  const provenance = PROVENANCE_COLUMNS.map(({ name, description }) => ({ name, description }));
+  for (const t of canonical.tables) {
+    const newer = (await readLoads(db, { table: t.table })).some((l) => comparePeriodLabels(l.period, period) > 0);
+    if (!newer) await commentOnTable(db, t.table, t.description, [...provenance, ...t.columns]);
+  }
 }
 
 /**
@@ -142,26 +174,5 @@ function refuseNarrowingOverride(t: CanonicalTable, types: Map<string, ColumnTyp
       message: `override sets ${t.table}.${c.name} to ${wanted}, but staging.${t.table}.${c.name} is ${now} because values loaded before needed it; column types never narrow`,
       hint: `remove the type override from config/publications.yaml, or drop staging."${t.table}" (and its registry rows with \`clean\`) so every period is loaded again under ${wanted}`,
     });
-  }
-}
-
-/** Rows of one source table converted to the staging table's (possibly wider) column types. */
-async function* sliceRows(
-  source: AsyncIterable<{ row: number; values: Cell[] }>,
-  t: CanonicalTable,
-  types: Map<string, ColumnType>,
-  where: SheetLocation,
-  toPgText: typeof import('../../lib/sheets/index.ts').toPgText,
-): AsyncIterable<SliceRow> {
-  for await (const r of source) {
-    let markers: Record<string, string> | null = null;
-    const values = t.columns.map((c) => {
-      // CSV columns are numbered, sheet columns lettered: "line 12:3" or "cell D12".
-      const cell = /^\d+$/.test(c.source_column) ? `${r.row}:${c.source_column}` : `${c.source_column}${r.row}`;
-      const { text, marker } = toPgText(r.values[c.index], types.get(c.name) ?? (c.type as ColumnType), { ...where, cell });
-      if (marker) (markers ??= {})[c.name] = marker;
-      return text;
-    });
-    yield { sourceRow: r.row, values, markers };
   }
 }

@@ -11,7 +11,6 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkRead, digestOf, type Digest, type Found, type TargetRecord } from '../../engine/index.ts';
 import { writeFileAtomic } from '../../lib/atomic.ts';
-import { statSignature } from '../../lib/build-log.ts';
 import type { OrphanQuery, StageOrphans } from '../stage.ts';
 import type { Workspace } from '../workspace.ts';
 
@@ -78,7 +77,7 @@ export class ManifestStore<B extends object> {
 
   async #known(id: string): Promise<Known | undefined> {
     const path = this.path(id);
-    const sig = statSignature(path);
+    const sig = this.ws.log.signature(path);
     if (!sig) return undefined;
     const known = this.ws.log.lookup<Known | null>('manifest', path, sig);
     if (known !== undefined) return known ?? undefined;
@@ -112,7 +111,7 @@ export class ManifestStore<B extends object> {
     const provText = stringify({ provenance: { ...provenance, output } }, { lineWidth: 0 });
     const path = this.path(id);
     await writeFileAtomic(path, MANIFEST_HEADER + provText + bodyText);
-    this.ws.log.remember('manifest', path, statSignature(path), this.#entry({ ...provenance, output }, output, value));
+    this.ws.log.remember('manifest', path, this.ws.log.signature(path), this.#entry({ ...provenance, output }, output, value));
     return { output, value };
   }
 

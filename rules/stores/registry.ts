@@ -47,6 +47,23 @@ export class RegistryView {
 
   constructor(private readonly ws: Workspace) {}
 
+  /** The slices by `pub/period` and by `pub/table`, built once per version of the slice list. */
+  #index: { of: LoadRow[]; byPeriod: Map<string, LoadRow[]>; byTable: Map<string, LoadRow[]> } | undefined;
+  #indexed(d: RegistryData) {
+    if (this.#index?.of !== d.loads) {
+      const byPeriod = new Map<string, LoadRow[]>();
+      const byTable = new Map<string, LoadRow[]>();
+      for (const l of d.loads) {
+        const p = `${l.publication}/${l.period}`;
+        const t = `${l.publication}/${l.table}`;
+        (byPeriod.get(p) ?? byPeriod.set(p, []).get(p)!).push(l);
+        (byTable.get(t) ?? byTable.set(t, []).get(t)!).push(l);
+      }
+      this.#index = { of: d.loads, byPeriod, byTable };
+    }
+    return this.#index;
+  }
+
   /** The view, loaded on first use. */
   data(): Promise<RegistryData> {
     return (this.#data ??= this.#load());
@@ -57,10 +74,10 @@ export class RegistryView {
     const d = await this.data();
     const p = d.periods[id];
     if (!p) return undefined;
-    const tables = d.loads.filter((l) => `${l.publication}/${l.period}` === id).map((l) => l.table);
-    if (this.#parked.some((w) => tables.includes(w.table))) await this.settle(tables);
+    const loads = this.#indexed(d).byPeriod.get(id) ?? [];
+    if (this.#parked.length && this.#parked.some((w) => loads.some((l) => l.table === w.table))) await this.settle(loads.map((l) => l.table));
     const record: TargetRecord = { rule: 'loaded', version: p.version, inputs: p.inputs, output: p.output };
-    return { record, current: currentOutput(d, id) };
+    return { record, current: currentOutput(d, id, this.#indexed(d).byPeriod.get(id) ?? []) };
   }
 
   /** Tables whose staging rows of period `id` are the ones `loads` (the registry's slices of it) describe. */
@@ -84,7 +101,10 @@ export class RegistryView {
 
   /** Slices, optionally of one publication, table or period. */
   async loads(filter: { publication?: string; table?: string; period?: string } = {}): Promise<LoadRow[]> {
-    return (await this.data()).loads.filter(
+    const d = await this.data();
+    if (filter.publication !== undefined && filter.table !== undefined && filter.period === undefined) return this.#indexed(d).byTable.get(`${filter.publication}/${filter.table}`) ?? [];
+    if (filter.publication !== undefined && filter.period !== undefined && filter.table === undefined) return this.#indexed(d).byPeriod.get(`${filter.publication}/${filter.period}`) ?? [];
+    return d.loads.filter(
       (l) => (filter.publication === undefined || l.publication === filter.publication) && (filter.table === undefined || l.table === filter.table) && (filter.period === undefined || l.period === filter.period),
     );
   }
@@ -163,13 +183,18 @@ export class RegistryView {
     this.ws.log.forgetNamed(VIEW);
   }
 
-  /** Keeps the view in the build log for the next build; call after the database was closed. */
-  async persist(): Promise<void> {
+  /**
+   * Keeps the view in the build log for the next build; call after the database was closed. With the embedded
+   * database still open (`watch` between cycles) it is kept under no fingerprint: a reader that cannot open the
+   * database shows it as of that moment, and nothing takes it for proof that the database is unchanged.
+   */
+  async persist(opts: { stillOpen?: boolean } = {}): Promise<void> {
     if (!this.#data || this.#invalid || this.stale) return;
     const d = await this.#data.catch(() => undefined);
     if (!d) return;
     if (this.ws.embedded) {
-      if (this.ws.dbOpened) this.ws.log.setNamed(VIEW, pgliteFingerprint(this.ws.paths.pglite), d);
+      if (opts.stillOpen) this.ws.log.setNamed(VIEW, 'database-open', d);
+      else if (this.ws.dbOpened) this.ws.log.setNamed(VIEW, pgliteFingerprint(this.ws.paths.pglite), d);
     } else {
       this.ws.log.setNamed(COUNTS, 'v1', d.counts);
     }
@@ -229,8 +254,7 @@ export function sliceDigest(loads: LoadRow[]): Digest {
 }
 
 /** The slices of a period as the registry lists them, or undefined when a staging table lost (or gained) rows behind its back. */
-function currentOutput(d: RegistryData, id: string): Digest | undefined {
-  const loads = d.loads.filter((l) => `${l.publication}/${l.period}` === id);
+function currentOutput(d: RegistryData, id: string, loads: LoadRow[]): Digest | undefined {
   const perTable = new Map<string, number>();
   for (const l of loads) perTable.set(l.table, (perTable.get(l.table) ?? 0) + l.rowCount);
   for (const [table, rows] of perTable) {
@@ -244,7 +268,13 @@ function currentOutput(d: RegistryData, id: string): Digest | undefined {
  * the database, by any process, changes it. `absent` when there is no database yet.
  */
 export function pgliteFingerprint(dir: string): string {
+  return pgliteState(dir).fingerprint;
+}
+
+/** The fingerprint, and when the newest file under the folder last changed (ms; for the racy check of a proof). */
+export function pgliteState(dir: string): { fingerprint: string; newestMs: number } {
   const parts: string[] = [];
+  let newestMs = 0;
   const walk = (d: string, rel: string): void => {
     let names: string[];
     try {
@@ -253,12 +283,15 @@ export function pgliteFingerprint(dir: string): string {
       return;
     }
     for (const name of names) {
-      const st = statSync(join(d, name), { bigint: true, throwIfNoEntry: false });
+      const st = statSync(join(d, name), { throwIfNoEntry: false });
       if (!st) continue;
       if (st.isDirectory()) walk(join(d, name), `${rel}${name}/`);
-      else parts.push(`${rel}${name}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`);
+      else {
+        parts.push(`${rel}${name}:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`);
+        newestMs = Math.max(newestMs, st.mtimeMs, st.ctimeMs);
+      }
     }
   };
   walk(dir, '');
-  return parts.length ? digestOf(parts) : 'absent';
+  return { fingerprint: parts.length ? digestOf(parts) : 'absent', newestMs };
 }

@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbError, type Db } from '../../lib/db/index.ts';
 import {
   countSliceRows, deleteSlicesExcept, ensureSchemas, ensureStagingTable, readLoads, readPeriodRecord, registeredTables,
-  REGISTRY_VERSION, replaceSlice, stagingColumns, stagingTables, writePeriodRecord, type Slice, type SliceRow,
+  REGISTRY_VERSION, stagingColumns, stagingTables, writePeriodRecord, type Slice, type SourceRow,
 } from '../../lib/db/registry.ts';
 import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
+import { replaceSlice, type SliceRow } from './old-load.ts';
 
 const PERIOD = { label: '2024-04', start: '2024-04-01', end: '2024-04-30' };
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -67,7 +68,7 @@ describe.each(testBackends())('registry on %s', (backend) => {
     );
     expect(cols.map((r) => `${r.c}:${r.t}`)).toEqual([
       '_publication:text', '_period:text', '_period_start:date', '_period_end:date', '_source_key:text', '_source_file:text',
-      '_source_sha256:text', '_sheet:text', '_source_row:integer', '_markers:jsonb', 'org_code:text', 'beds:integer',
+      '_source_sha256:text', '_sheet:text', '_source_row:integer', '_row_kind:text', '_markers:jsonb', 'org_code:text', 'beds:integer',
     ]);
     expect(await stagingColumns(db, 'beds')).toEqual([{ name: 'org_code', type: 'text' }, { name: 'beds', type: 'integer' }]);
     expect(await registeredTables(db)).toContainEqual({ table: 'beds', publication: 'ae' });
@@ -119,6 +120,46 @@ describe.each(testBackends())('registry on %s', (backend) => {
     expect(idx).toHaveLength(1);
     expect(idx[0]!.name).toMatch(/^a_very_long_table_name_that_uses_all_sixty_th_[0-9a-f]{8}_slice$/);
     await db.exec(`DROP TABLE staging."${long}"; DELETE FROM datawarp.tables WHERE table_name = '${long}'`);
+  });
+
+  it('gives a table made before _row_kind the column, its old rows marked detail until their period is loaded again', async () => {
+    await db.transaction(async (tx) => {
+      await ensureStagingTable(tx, 'before_kinds', 'kinds', [{ name: 'v', type: 'integer' }]);
+      await replaceSlice(tx, slice('before_kinds', 'https://x/k.csv#t', { publication: 'kinds' }), ['v'], sliceRows([[1, ['1'], null], [2, ['2'], null]]));
+    });
+    await db.exec('ALTER TABLE staging.before_kinds DROP COLUMN _row_kind');
+    await db.transaction((tx) => ensureStagingTable(tx, 'before_kinds', 'kinds', [{ name: 'v', type: 'integer' }]));
+    expect(await db.query('SELECT _row_kind, v FROM staging.before_kinds ORDER BY v')).toEqual([{ _row_kind: 'detail', v: 1 }, { _row_kind: 'detail', v: 2 }]);
+    const [col] = await db.query<{ nullable: string; def: string | null }>(
+      `SELECT is_nullable AS nullable, column_default AS def FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = 'before_kinds' AND column_name = '_row_kind'`,
+    );
+    expect(col).toEqual({ nullable: 'NO', def: null });
+    await db.exec(`DROP TABLE staging.before_kinds; DELETE FROM datawarp.loads WHERE publication = 'kinds'; DELETE FROM datawarp.sources WHERE publication = 'kinds'; DELETE FROM datawarp.tables WHERE publication = 'kinds'`);
+  });
+
+  it('loads each row with its kind, and keeps annotations taken off values beside markers', async () => {
+    const { loadSlice } = await import('../../lib/db/registry.ts');
+    const rows: SourceRow[] = [
+      { row: 5, values: ['England', 100, 2.5], kind: 'total' },
+      { row: 6, values: ['North', 60, null], kind: 'detail', annotations: { 1: 'r' } },
+      { row: 7, values: ['South', '*', 1.5], annotations: { 1: '[note 4]', 2: 'p' } },
+    ];
+    const columns = [
+      { name: 'area', type: 'text' as const, index: 0, sourceColumn: 'A' },
+      { name: 'n', type: 'integer' as const, index: 1, sourceColumn: 'B' },
+      { name: 'rate', type: 'numeric' as const, index: 2, sourceColumn: 'C' },
+    ];
+    const res = await db.transaction(async (tx) => {
+      await ensureStagingTable(tx, 'kinds', 'kinds', columns);
+      return loadSlice(tx, slice('kinds', 'https://x/kinds.xlsx#Data#1', { publication: 'kinds' }), { batches: (async function* () { yield rows; })(), columns, where: { file: 'kinds.xlsx', sheet: 'Data' } });
+    });
+    expect(res).toEqual({ rows: 3, markers: 3 });
+    expect(await db.query('SELECT _source_row, _row_kind, _markers, area, n, rate::text FROM staging.kinds ORDER BY _source_row')).toEqual([
+      { _source_row: 5, _row_kind: 'total', _markers: null, area: 'England', n: 100, rate: '2.5' },
+      { _source_row: 6, _row_kind: 'detail', _markers: { n: 'r' }, area: 'North', n: 60, rate: null },
+      { _source_row: 7, _row_kind: 'detail', _markers: { n: '* [note 4]', rate: 'p' }, area: 'South', n: null, rate: '1.5' },
+    ]);
+    await db.exec(`DROP TABLE staging.kinds; DELETE FROM datawarp.loads WHERE publication = 'kinds'; DELETE FROM datawarp.sources WHERE publication = 'kinds'; DELETE FROM datawarp.tables WHERE publication = 'kinds'`);
   });
 
   it('refuses a table owned by another publication, clashing names and foreign tables', async () => {

@@ -19,12 +19,13 @@ interface RowCount { tables: number; rows: number }
 /** The whole new stage. */
 const rowcount: Stage<RowCount> = {
   name: 'rowcount',
+  version: '1',
   grain: 'period',
   rule(ws) {
     const store = new ManifestStore<RowCount>(ws, 'rowcount');
     return {
       name: 'rowcount',
-      version: '1',
+      version: rowcount.version,
       store: Object.assign(store, { orphans: manifestOrphans(store) }),
       exists: (id) => isConfigured(ws.rawConfig, id),
       staticInputs: (id) => [`canonical:${id}`],

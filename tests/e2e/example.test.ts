@@ -92,21 +92,21 @@ describe('the README\'s first command: build the bundled offline example', () =>
     for (const h of march.header) expect(pcnColumns).toContain(h.toLowerCase());
 
     const gp = await csvDataRows(join(SAMPLES, 'gp-patients-registered/2021-01/gp-reg-pat-prac-all.csv'));
-    expect(await perPeriod('gp_registered_patients_gp_reg_pat_prac_all')).toEqual({ '2021-01': gp.rows });
+    expect(await perPeriod('gp_registered_patients_reg_pat_prac_all')).toEqual({ '2021-01': gp.rows });
 
     // Legacy .xls: one table per data sheet, the same tables in both editions.
     for (const sheet of ['Activity', 'Performance', 'Booking']) {
-      expect(await perPeriod(`ae_attendances_monthly_ae_time_series_${sheet.toLowerCase()}`)).toEqual({
+      expect(await perPeriod(`ae_attendances_${sheet.toLowerCase()}`)).toEqual({
         '2024-01': await aeRows('Monthly-AE-Time-Series-January-2024.xls', sheet),
         '2024-03': await aeRows('Monthly-AE-Time-Series-March-2024.xls', sheet),
       });
     }
     const catalog = await duck(`SELECT "table", row_count::INTEGER AS rows FROM read_parquet('${join(ws, 'output/catalog.parquet')}') ORDER BY 1`);
     expect(catalog.map((r) => r.table)).toEqual([
-      'ae_attendances_monthly_ae_time_series_activity',
-      'ae_attendances_monthly_ae_time_series_booking',
-      'ae_attendances_monthly_ae_time_series_performance',
-      'gp_registered_patients_gp_reg_pat_prac_all',
+      'ae_attendances_activity',
+      'ae_attendances_booking',
+      'ae_attendances_performance',
+      'gp_registered_patients_reg_pat_prac_all',
       'oaps_open_data',
       pcnTable,
     ]);

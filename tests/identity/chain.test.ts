@@ -39,7 +39,7 @@ afterAll(async () => {
 describe('the same table in several periods has one identity', () => {
   it('A&E January 2024, March 2024 and March 2026 (-F5ldj2) give the same three tables, no drift', async () => {
     const [jan24, mar24, mar26] = await chain('ae');
-    expect(names(jan24)).toEqual(['ae_monthly_ae_time_series_activity', 'ae_monthly_ae_time_series_performance', 'ae_monthly_ae_time_series_booking']);
+    expect(names(jan24)).toEqual(['ae_activity', 'ae_performance', 'ae_booking']);
     expect(names(mar24)).toEqual(names(jan24));
     expect(names(mar26)).toEqual(names(jan24));
     expect(mar26.tables.map((t) => t.drift)).toEqual([undefined, undefined, undefined]);
@@ -64,7 +64,7 @@ describe('the same table in several periods has one identity', () => {
     expect(t.drift?.reference_period).toBe('2022-06');
     expect(t.drift?.removed).toEqual([]);
     expect(t.drift?.added.map((n) => bySource.get(n))).toEqual(['G', 'J', 'L', 'N', 'O', 'P', 'Q', 'S', 'U', 'AA', 'AG', 'AI']);
-    expect(t.columns.find((c) => c.source_column === 'N')?.header).toBe('No. > 65 weeks');
+    expect(t.columns.find((c) => c.source_column === 'N')?.header).toBe('Incomplete RTT pathways - No. > 65 weeks');
     const draft = await manifest<Draft>(ws, 'draft', 'rtt', '2023-07');
     expect(draft.files[0].tables[0].period).toEqual({ label: '2023-07', source: 'metadata', text: 'April 2007 to July 2023', from: '2007-04' });
   });

@@ -80,11 +80,13 @@ export interface Draft {
 }
 
 /**
- * Rows of a sheet whose cell in `col` (0-based) holds an Excel date serial after 2000 — counted with
+ * Rows of a sheet whose cell in `col` (0-based) holds an Excel date serial after 2000 and that hold another number — counted with
  * SheetJS alone, independently of the extraction library (A&E `Period` in column B, RTT `Month` in C).
  */
 export async function serialRows(path: string, sheet: string, col: number): Promise<number> {
   const wb = XLSX.read(await readFile(path), { dense: true, sheets: [sheet] });
   const data = ((wb.Sheets[sheet] as unknown as { '!data': ({ t: string; v: unknown } | undefined)[][] })['!data'] ?? []);
-  return data.filter((r) => r?.[col]?.t === 'n' && (r[col]!.v as number) > 36000).length;
+  // A month row counts when it has a figure: RTT overview sheets also list the months still to
+  // come, with only `-` in them (placeholders, not loaded).
+  return data.filter((r) => r?.[col]?.t === 'n' && (r[col]!.v as number) > 36000 && r.some((x, c) => c !== col && x?.t === 'n')).length;
 }

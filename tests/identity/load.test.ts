@@ -46,13 +46,13 @@ describe.each(testBackends())('period groups load into one staging table each on
   });
 
   it('A&E: three periods, three tables, rows per period as in each file', async () => {
-    const expected: Counts = { ae_monthly_ae_time_series_activity: {}, ae_monthly_ae_time_series_booking: {}, ae_monthly_ae_time_series_performance: {} };
+    const expected: Counts = { ae_activity: {}, ae_booking: {}, ae_performance: {} };
     for (const [file, period] of Object.entries(GROUPS.ae)) {
       for (const sheet of ['Activity', 'Booking', 'Performance']) {
-        expected[`ae_monthly_ae_time_series_${sheet.toLowerCase()}`][period] = await serialRows(samplePath('ae', file), sheet, 1);
+        expected[`ae_${sheet.toLowerCase()}`][period] = await serialRows(samplePath('ae', file), sheet, 1);
       }
     }
-    expect(expected.ae_monthly_ae_time_series_activity).toEqual({ '2024-01': 162, '2024-03': 164, '2026-03': 188 });
+    expect(expected.ae_activity).toEqual({ '2024-01': 162, '2024-03': 164, '2026-03': 188 });
     expect(await load('ae')).toEqual(expected);
   });
 

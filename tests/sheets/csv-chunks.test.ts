@@ -80,8 +80,8 @@ describe('CSVs over several read chunks', () => {
     expect(t.columns.map((c) => [c.name, c.type, c.range])).toEqual([['CODE', 'text', undefined], ['COUNT', 'integer', { min: '0', max: '12' }]]);
     const rows = await collect(f, t);
     expect(rows.length).toBe(30_001);
-    expect(rows[0]).toEqual({ row: 2, values: ['R000000', '0'], isTotal: false });
-    expect(rows[30_000]).toEqual({ row: 30_002, values: ['CD – M', '£12'], isTotal: false });
+    expect(rows[0]).toEqual({ row: 2, values: ['R000000', '0'], isTotal: false, kind: 'detail' });
+    expect(rows[30_000]).toEqual({ row: 30_002, values: ['CD – M', '£12'], isTotal: false, kind: 'detail' });
   });
 
   it('a UTF-8 character split across two chunks decodes whole and the file stays UTF-8', async () => {
@@ -101,7 +101,7 @@ describe('CSVs over several read chunks', () => {
     const rows = await collect(f, t);
     const edge = rows.findIndex((r) => String(r.values[0]).startsWith('Edge '));
     expect(rows[edge].values[1]).toBe('3');
-    expect(rows[edge + 1]).toEqual({ row: rows[edge].row + 1, values: ['Next', '4'], isTotal: false });
+    expect(rows[edge + 1]).toEqual({ row: rows[edge].row + 1, values: ['Next', '4'], isTotal: false, kind: 'detail' });
     expect([t.rowCount, t.lastDataRow]).toEqual([edge + 2, edge + 3]);
     expect(t.columns[1].type).toBe('integer');
   });
@@ -121,8 +121,8 @@ describe('CSVs over several read chunks', () => {
     const t = (await describeFile(f)).tables[0];
     expect([t.rowCount, t.firstDataRow, t.lastDataRow]).toEqual([12, 2, 14]);
     const rows = await collect(f, t);
-    expect(rows[1]).toEqual({ row: 3, values: ['B', 'y\nz'], isTotal: false });
-    expect(rows[2]).toEqual({ row: 5, values: ['R0', 'n'], isTotal: false });
+    expect(rows[1]).toEqual({ row: 3, values: ['B', 'y\nz'], isTotal: false, kind: 'detail' });
+    expect(rows[2]).toEqual({ row: 5, values: ['R0', 'n'], isTotal: false, kind: 'detail' });
   });
 
   it('a quoted field longer than several pieces is read whole', async () => {
@@ -168,10 +168,10 @@ describe('CSVs over several read chunks', () => {
     const t = (await describeFile(f)).tables[0];
     expect([t.rowCount, t.firstDataRow, t.lastDataRow]).toEqual([20_011, 2, 20_013]);
     const rows = await collect(f, t);
-    expect(rows[19_999]).toEqual({ row: 20_001, values: ['R019999', '9'], isTotal: false });
-    expect(rows[20_000]).toEqual({ row: 20_002, values: ['two\r\nlines', '7'], isTotal: false });
-    expect(rows[20_001]).toEqual({ row: 20_004, values: ['R020000', '0'], isTotal: false });
-    expect(rows[20_010]).toEqual({ row: 20_013, values: ['R020009', '9'], isTotal: false });
+    expect(rows[19_999]).toEqual({ row: 20_001, values: ['R019999', '9'], isTotal: false, kind: 'detail' });
+    expect(rows[20_000]).toEqual({ row: 20_002, values: ['two\r\nlines', '7'], isTotal: false, kind: 'detail' });
+    expect(rows[20_001]).toEqual({ row: 20_004, values: ['R020000', '0'], isTotal: false, kind: 'detail' });
+    expect(rows[20_010]).toEqual({ row: 20_013, values: ['R020009', '9'], isTotal: false, kind: 'detail' });
   });
 
   it('readTable hands out rows in order to overlapping next() calls and stops cleanly on break', async () => {

@@ -33,7 +33,7 @@ describe('GP registered patients CSV', () => {
     const x = await describeFile(file);
     const rows = await collect(file, x.tables[0]);
     expect(rows).toHaveLength(6658);
-    expect(rows[0]).toEqual({ row: 2, isTotal: false, values: ['GP_PRAC_PAT_LIST', '01JAN2021', 'GP', '00L', 'E38000130', 'A84002', 'NE65 7UW', 'ALL', 'ALL', '5903'] });
+    expect(rows[0]).toEqual({ row: 2, isTotal: false, kind: 'detail', values: ['GP_PRAC_PAT_LIST', '01JAN2021', 'GP', '00L', 'E38000130', 'A84002', 'NE65 7UW', 'ALL', 'ALL', '5903'] });
     expect(rows[6657].values.slice(3)).toEqual(['99M', 'E38000118', 'J82630', 'GU14 6DH', 'ALL', 'ALL', '5518']);
     expect(toPgText(rows[0].values[1], 'date').text).toBe('2021-01-01');
     expect(toPgText(rows[0].values[9], 'integer').text).toBe('5903');

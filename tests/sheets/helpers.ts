@@ -1,6 +1,6 @@
 /** Shared helpers for the sheets tests: sample paths and collecting a table's rows. */
 import { basename, join } from 'node:path';
-import { readTable, type Cell, type SourceFile, type TableInfo } from '../../lib/sheets/index.ts';
+import { readTable, type Cell, type SourceFile, type TableInfo, type TableRow } from '../../lib/sheets/index.ts';
 
 export const SAMPLES = join(import.meta.dirname, '..', 'fixtures', 'nhs-samples');
 
@@ -10,8 +10,8 @@ export function sample(rel: string): SourceFile {
 }
 
 /** All rows of a table, in order. */
-export async function collect(file: SourceFile, table: TableInfo): Promise<{ row: number; values: Cell[]; isTotal: boolean }[]> {
-  const out: { row: number; values: Cell[]; isTotal: boolean }[] = [];
+export async function collect(file: SourceFile, table: TableInfo): Promise<TableRow[]> {
+  const out: TableRow[] = [];
   for await (const r of readTable(file, table)) out.push(r);
   return out;
 }

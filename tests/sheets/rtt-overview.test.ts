@@ -19,7 +19,10 @@ describe('RTT overview time series (xlsx)', () => {
     expect(t.key).toBe('Full Time Series#1');
     expect(t.sheet).toBe('Full Time Series');
     expect(t.headerRows).toEqual([9, 10]);
-    expect([t.firstDataRow, t.lastDataRow, t.rowCount]).toEqual([11, 202, 192]);
+    // Rows 194–202 hold only the months still to come and `-`: placeholders, listed, not data.
+    expect([t.firstDataRow, t.lastDataRow, t.rowCount]).toEqual([11, 193, 183]);
+    expect(t.omittedRows).toEqual([{ reason: 'placeholder: a label and no value in any measure column', rows: [194, 195, 196, 197, 198, 199, 200, 201, 202] }]);
+    expect(t.rowKinds).toEqual({ detail: 183, total: 0, subtotal: 0, derived: 0 });
     expect(t.metadata).toMatchObject({ Period: 'April 2007 to June 2022', Basis: 'Commissioner', Contact: 'england.rtt@nhs.net' });
     // Columns B..W then AC.. after the blank spacer column X: one table, spacer dropped.
     expect(t.columns.map((c) => c.sourceColumn)).not.toContain('X');
@@ -35,7 +38,13 @@ describe('RTT overview time series (xlsx)', () => {
     const x = await describeFile(jun22);
     const t = x.tables[0];
     const rows = await collect(jun22, t);
-    expect(rows).toHaveLength(192);
+    expect(rows).toHaveLength(183);
+    expect(rows.every((r) => r.kind === 'detail')).toBe(true);
+    // The last row is June 2022, the last month with figures (its Year comes from the merge B191:B202).
+    expect(rows[182].row).toBe(193);
+    expect(col(t, rows[182].values, 'Year')).toBe('2022/23');
+    expect(toPgText(col(t, rows[182].values, 'Month'), 'date').text).toBe('2022-06-01');
+    expect(col(t, rows[182].values, 'Incomplete RTT pathways - No. within 18 weeks')).toBe(4184599);
     expect(col(t, rows[0].values, 'Year')).toBe('2007/08');
     expect(col(t, rows[11].values, 'Year')).toBe('2007/08'); // row 22, inside B11:B22
     expect(col(t, rows[12].values, 'Year')).toBe('2008/09'); // row 23
@@ -52,12 +61,13 @@ describe('RTT overview time series (xlsx)', () => {
     const [a, b] = await Promise.all([describeFile(jun22), describeFile(jul23)]);
     const t = b.tables[0];
     expect(t.headerRows).toEqual([10, 11]);
-    expect([t.firstDataRow, t.lastDataRow, t.rowCount]).toEqual([12, 215, 204]);
+    expect([t.firstDataRow, t.lastDataRow, t.rowCount]).toEqual([12, 207, 196]);
+    expect(t.omittedRows).toEqual([{ reason: 'placeholder: a label and no value in any measure column', rows: [208, 209, 210, 211, 212, 213, 214, 215] }]);
     const names = t.columns.map((c) => c.name);
-    expect(names).toContain('No. > 65 weeks with estimates for missing data');
+    expect(names).toContain('Incomplete RTT pathways - No. > 65 weeks with estimates for missing data');
     expect(names).toContain('Non-Admitted RTT pathways - No. within 18 weeks');
-    // Every Jun22 group+leaf name that is grouped also exists in Jul23.
-    for (const n of a.tables[0].columns.map((c) => c.name).filter((n) => n.includes(' - ') && !n.startsWith('Incomplete'))) expect(names).toContain(n);
+    // Every Jun22 group+leaf name also exists in Jul23 (each group now heads all of its columns).
+    for (const n of a.tables[0].columns.map((c) => c.name).filter((n) => n.includes(' - '))) expect(names).toContain(n);
     expect(new Set(names).size).toBe(names.length);
   });
 });

@@ -32,8 +32,13 @@ describe('RTT non-admitted provider workbook (large xlsx)', () => {
     expect(rows).toHaveLength(3600);
     expect(rows[0].values.slice(0, 6)).toEqual(['Y56', 'R1H', 'BARTS HEALTH NHS TRUST', 'C_100', 'General Surgery Service', 29]);
     const last = rows[rows.length - 1];
-    expect(last).toMatchObject({ row: 3614, isTotal: true });
+    // Each provider's block of 24 treatment functions closes with a C_999 "Total" row: a subtotal of the table.
+    expect(last).toMatchObject({ row: 3614, isTotal: true, kind: 'subtotal' });
     expect(col(p, last.values, 'Treatment Function Code')).toBe('C_999');
+    expect(col(p, last.values, 'Treatment Function')).toBe('Total');
     expect(rows.filter((r) => r.isTotal)).toHaveLength(150);
+    expect(rows.filter((r) => r.kind === 'subtotal').map((r) => col(p, r.values, 'Treatment Function Code'))).toEqual(new Array(150).fill('C_999'));
+    expect(rows.filter((r) => col(p, r.values, 'Treatment Function Code') !== 'C_999').every((r) => r.kind === 'detail')).toBe(true);
+    expect(p.rowKinds).toEqual({ detail: 3450, total: 0, subtotal: 150, derived: 0 });
   });
 });

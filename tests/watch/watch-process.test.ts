@@ -1,7 +1,7 @@
 /**
  * `pipeline.ts watch` as a real process with plain output: the one-line summary after each build, what a
- * save is said to change, a real Ctrl-C (SIGINT) ending it with exit 130, and a `build` started meanwhile
- * waiting for the watch's workspace lock instead of racing it.
+ * save is said to change, a real Ctrl-C (SIGINT) ending it with exit 130, `status` and `build -n` answering at
+ * once while it runs, and a `build` started meanwhile waiting for the watch's workspace lock instead of racing it.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,6 +36,15 @@ describe.each(testBackends())('watch as a process (%s)', (backend) => {
     const w = startCli(['watch', '-C', ws], env);
     await w.until(/^built 7, up to date 0, failed 0, skipped 0 \(\d+\.\ds\)$/m, w.stdout);
     expect(w.stdout()).toMatch(/^\d\d:\d\d:\d\d Watching config\/publications\.yaml, files\/oaps-open-data-oct-2016\.csv: each save builds what it made stale \(debounce 100 ms\)\. Ctrl-C to stop\.$/m);
+
+    // Readers answer at once while the watch holds the workspace (and, embedded, the database), and say so.
+    for (const args of [['status'], ['build', '-n']]) {
+      const reader = startCli([...args, '-C', ws], env);
+      expect(await reader.code).toBe(0);
+      expect(reader.stdout() + reader.stderr()).toMatch(/a watch is in progress in this workspace \(pid \d+/);
+      expect(reader.stderr()).not.toContain('Waiting');
+      expect(reader.stdout(), reader.stderr()).toMatch(args[0] === 'status' ? /1\/1 periods built/ : /Nothing to do/);
+    }
 
     // A build started meanwhile waits for the watch, saying who holds the workspace.
     const other = startCli(['build', '-C', ws], env);

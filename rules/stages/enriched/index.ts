@@ -1,18 +1,21 @@
 /**
  * enriched: draft → `manifests/enriched/<pub>/<period>.yaml`: snake_case table and column names with
- * descriptions, derived deterministically (no LLM, no drift) from file names, sheets, captions and headers.
+ * descriptions, derived deterministically (no drift) from file names, sheets, captions and headers, and described
+ * in the publisher's words: captions, contents lines, notes and definitions (./describe.ts).
  * The previous configured period's enriched manifest is the reference: a table whose name changed between
  * editions (`Time Series 1718.csv` → `Time Series Hip and Knee Replacement 1819.csv`) but whose columns
  * match keeps the name it had, so it lands in the same database table. Column drift against the reference
  * is recorded.
  */
-import { columnNames, columnSimilarity, tableName } from '../../lib/naming.ts';
-import { comparePeriods } from '../../lib/periods.ts';
-import type { PipelineConfig } from '../../lib/config/types.ts';
-import type { Stage } from '../stage.ts';
-import { ManifestStore } from '../stores/manifest.ts';
-import { isConfigured, publication, splitId } from '../workspace.ts';
-import type { DraftBody, DraftFile, DraftTable } from './draft.ts';
+import { columnNames, tableName, type DerivedName } from '../../../lib/naming/index.ts';
+import { comparePeriods } from '../../../lib/periods.ts';
+import type { PipelineConfig } from '../../../lib/config/types.ts';
+import type { Stage } from '../../stage.ts';
+import { ManifestStore } from '../../stores/manifest.ts';
+import { isConfigured, publication, splitId } from '../../workspace.ts';
+import type { DraftBody, DraftFile, DraftTable } from '../draft.ts';
+import { columnDescription, tableDescription, type DescribeContext } from './describe.ts';
+import { keepNames } from './references.ts';
 
 export interface EnrichedColumn {
   name: string;
@@ -22,6 +25,12 @@ export interface EnrichedColumn {
   raw_header: string;
   type: string;
   description: string;
+  /** Special values loaded as NULL in this period's file, and how often (`"*": 12`). */
+  markers?: Record<string, number>;
+  /** Marks taken off figures (`r`, `[note 4]`) and kept in _markers, and how often. */
+  annotations?: Record<string, number>;
+  /** The name today's rules give the column, when it kept another one (see `rename`). */
+  derived_name?: string;
 }
 export interface EnrichedTable {
   name: string;
@@ -33,22 +42,26 @@ export interface EnrichedTable {
   columns: EnrichedColumn[];
   /** How this table's columns differ from the same table in the reference period. */
   drift?: { reference_period: string; added: string[]; removed: string[] };
-  /** How the name was chosen: derived from names here, or kept from the reference period's table. */
-  identity: { method: 'derived' | 'reference'; derived_name: string; reference_period?: string; similarity?: number };
+  /**
+   * How the name was chosen: derived from names here (and, when it had to be shortened, how), or kept from this
+   * period's earlier manifest (`kept`) or from the reference period's table (`reference`).
+   */
+  identity: { method: 'derived' | 'kept' | 'reference'; derived_name: string; reference_period?: string; similarity?: number; shortened?: string[] };
 }
 export interface EnrichedBody { publication: string; period: string; reference_period?: string; tables: EnrichedTable[] }
 
-/** Columns must overlap at least this much (Jaccard, year tokens ignored) to inherit a reference name. */
-export const REFERENCE_MATCH = 0.6;
 
 export const enriched: Stage<EnrichedBody> = {
   name: 'enriched',
+  // 3: readable names that fit by abbreviation (no hash); names already chosen are kept (the period's own and the reference's).
+  // 4: descriptions from captions, contents, notes and definitions, with the grain; markers as their own field.
+  version: '4',
   grain: 'period',
   rule(ws) {
     const store = new ManifestStore<EnrichedBody>(ws, 'enriched');
     return {
       name: 'enriched',
-      version: '2',
+      version: enriched.version,
       store,
       exists: (id) => isConfigured(ws.rawConfig, id),
       staticInputs: (id) => [`draft:${id}`],
@@ -57,7 +70,7 @@ export const enriched: Stage<EnrichedBody> = {
         const draft = await ctx.need<DraftBody>(`draft:${ctx.id}`);
         const prev = await ctx.need<string | null>(`config:${ctx.id}#previous`);
         const reference = prev ? await ctx.needOptional<EnrichedBody>(`enriched:${code}/${prev}`) : undefined;
-        const body = enrich(draft, reference);
+        const body = enrich(draft, reference, await ctx.previous<EnrichedBody>());
         const kept = body.tables.filter((t) => t.identity.method === 'reference').length;
         const { output, value } = await store.write(ctx.id, ctx.provenance(), body);
         return { output, value, summary: `${plural(body.tables.length, 'table')} named${kept ? `, ${kept} by reference to ${prev}` : ''}`, stats: { tables: body.tables.length } };
@@ -73,11 +86,17 @@ export function previousPeriod(config: PipelineConfig, code: string, period: str
   return i > 0 ? periods[i - 1].label : undefined;
 }
 
-/** Names every table of a draft manifest, reusing reference names where the table is recognisably the same. */
-export function enrich(draft: DraftBody, reference?: EnrichedBody): EnrichedBody {
+/**
+ * Names every table of a draft manifest. Names already chosen are kept: first those this period's own earlier
+ * manifest gave (so better naming rules never rename a loaded table: `rename` does that, on request), then those of
+ * the previous period's manifest where the table is recognisably the same (same name, or columns that match).
+ */
+export function enrich(draft: DraftBody, reference?: EnrichedBody, own?: EnrichedBody): EnrichedBody {
   const tables: EnrichedTable[] = [];
+  const ctx: DescribeContext = { draft };
+  const filesWithTables = draft.files.filter((f) => f.tables.length > 0).length;
   for (const file of draft.files) {
-    const sheetsWithTables = new Set(file.tables.map((t) => t.sheet ?? '')).size;
+    const sheetsWithTables = new Set(file.tables.map((t) => `${t.member ?? ''}\u0000${t.sheet ?? ''}`)).size;
     for (const t of file.tables) {
       const inSheet = file.tables.filter((o) => (o.sheet ?? '') === (t.sheet ?? '') && (o.member ?? '') === (t.member ?? ''));
       const derived = tableName({
@@ -86,25 +105,36 @@ export function enrich(draft: DraftBody, reference?: EnrichedBody): EnrichedBody
         member: t.member,
         sheet: t.sheet,
         caption: t.caption,
+        title: t.metadata.Title ?? t.metadata.title,
         indexInSheet: inSheet.indexOf(t) + 1,
         tablesInSheet: inSheet.length,
         sheetsWithTables,
+        filesWithTables,
       });
-      tables.push(describeTable(file, t, derived));
+      tables.push(describeTable(ctx, file, t, derived));
     }
   }
-  if (reference) matchReference(tables, reference);
+  uniqueTableNames(tables);
+  keepNames(tables, own, reference);
   return { publication: draft.publication, period: draft.period, ...(reference ? { reference_period: reference.period } : {}), tables };
 }
 
-function describeTable(file: DraftFile, t: DraftTable, derived: string): EnrichedTable {
+/** Two tables of a period that would get one name are numbered (`_2`), in file order. */
+function uniqueTableNames(tables: EnrichedTable[]): void {
+  const used = new Set<string>();
+  for (const t of tables) {
+    let name = t.name;
+    for (let n = 2; used.has(name); n++) name = `${t.name}_${n}`;
+    if (name !== t.name) t.identity.derived_name = t.name = name;
+    used.add(name);
+  }
+}
+
+function describeTable(ctx: DescribeContext, file: DraftFile, t: DraftTable, derived: DerivedName): EnrichedTable {
   const names = columnNames(t.columns.map((c) => c.header));
-  const where = [t.member, t.sheet !== undefined ? `sheet "${t.sheet.trim()}"` : undefined].filter(Boolean).join(', ');
-  const title = t.caption || t.metadata.Title || t.metadata.title;
-  const description = `${title ? `${title}. ` : ''}From ${file.name}${where ? ` (${where})` : ''}.`;
   return {
-    name: derived,
-    description,
+    name: derived.name,
+    description: tableDescription(ctx, file, t),
     source: { url: file.url, file: file.name, table_key: t.key, ...(t.sheet !== undefined ? { sheet: t.sheet } : {}), ...(t.member ? { member: t.member } : {}) },
     ...(t.caption ? { caption: t.caption } : {}),
     metadata: t.metadata,
@@ -116,48 +146,12 @@ function describeTable(file: DraftFile, t: DraftTable, derived: string): Enriche
       header: c.header,
       raw_header: c.raw_header,
       type: c.type,
-      description: columnDescription(c.raw_header, c.markers),
+      description: columnDescription(file, c),
+      ...(Object.keys(c.markers).length ? { markers: { ...c.markers } } : {}),
+      ...(c.annotations && Object.keys(c.annotations).length ? { annotations: { ...c.annotations } } : {}),
     })),
-    identity: { method: 'derived', derived_name: derived },
+    identity: { method: 'derived', derived_name: derived.name, ...(derived.shortened ? { shortened: derived.shortened } : {}) },
   };
-}
-
-function columnDescription(raw: string, markers: Record<string, number>): string {
-  const m = Object.entries(markers);
-  const header = raw.replace(/\s+/g, ' ').trim();
-  return `Published as "${header}".${m.length ? ` Special values loaded as NULL with the marker kept in _markers: ${m.map(([k, n]) => `"${k}" ×${n}`).join(', ')}.` : ''}`;
-}
-
-/** Keeps reference names: same derived name first, else the best column match above {@link REFERENCE_MATCH}. */
-function matchReference(tables: EnrichedTable[], reference: EnrichedBody): void {
-  const refNames = new Set(reference.tables.map((t) => t.name));
-  const taken = new Set(tables.filter((t) => refNames.has(t.name)).map((t) => t.name));
-  for (const t of tables) {
-    const same = reference.tables.find((r) => r.name === t.name);
-    if (same) {
-      t.drift = drift(t, same, reference.period);
-      continue;
-    }
-    let best: { ref: EnrichedTable; score: number } | undefined;
-    for (const r of reference.tables) {
-      if (taken.has(r.name) || (r.source.sheet ?? '') !== (t.source.sheet ?? '')) continue;
-      const score = columnSimilarity(t.columns.map((c) => c.name), r.columns.map((c) => c.name));
-      if (score >= REFERENCE_MATCH && (!best || score > best.score)) best = { ref: r, score };
-    }
-    if (!best) continue;
-    taken.add(best.ref.name);
-    t.identity = { method: 'reference', derived_name: t.name, reference_period: reference.period, similarity: Math.round(best.score * 1000) / 1000 };
-    t.name = best.ref.name;
-    t.drift = drift(t, best.ref, reference.period);
-  }
-}
-
-function drift(t: EnrichedTable, ref: EnrichedTable, period: string): EnrichedTable['drift'] | undefined {
-  const now = new Set(t.columns.map((c) => c.name));
-  const before = new Set(ref.columns.map((c) => c.name));
-  const added = [...now].filter((c) => !before.has(c));
-  const removed = [...before].filter((c) => !now.has(c));
-  return added.length || removed.length ? { reference_period: period, added, removed } : undefined;
 }
 
 export const plural = (n: number, word: string) => `${n.toLocaleString('en-GB')} ${word}${n === 1 ? '' : 's'}`;

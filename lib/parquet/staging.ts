@@ -1,0 +1,140 @@
+/**
+ * A staging table → Parquet in bulk: the database writes the rows slice by slice as COPY text (lib/db/export.ts, the
+ * columns that are constant per slice left out), DuckDB reads that text and writes the Parquet file, putting each
+ * slice's constants back from a list indexed by the slice number. No row passes through JavaScript.
+ *
+ * The file: zstd, row groups of ~100k rows (parquetCopyOptions), rows in `_period_start, _period, _source_key,
+ * _source_row` order, so the min/max statistics DuckDB writes for every column of every row group let readers
+ * (DuckDB, Polars, Arrow) skip the row groups of other periods.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { hashFile, publishAtomic, tempPathFor } from '../atomic.ts';
+import { exportSlices, SLICE_CONSTANTS, type SliceProvenance } from '../db/export.ts';
+import type { Db } from '../db/types.ts';
+import { NUMERIC_ERROR, numericExpression } from './csv.ts';
+import { duckdbErrorText, parquetCopyOptions, sqlIdent, sqlString, withDuckDB } from './duckdb.ts';
+import { DUCKDB_TYPE, validateColumns, type ParquetColumn, type ParquetWriteResult } from './types.ts';
+
+/** Options of {@link stagingToParquet}. */
+export interface StagingToParquetOptions {
+  db: Db;
+  /** The staging table (unqualified name). */
+  table: string;
+  /** Output columns in order: provenance columns (`_publication` … `_markers`) and data columns, with their types. */
+  columns: ParquetColumn[];
+  /** Final Parquet path; written atomically. */
+  outPath: string;
+  /** Key/value metadata stored in the Parquet footer (keys are written sorted). */
+  kv: Record<string, string>;
+  /** Folder for the intermediate text (removed before returning). */
+  tmpDir: string;
+  signal?: AbortSignal;
+}
+
+const CONSTANT_FIELD = new Map(SLICE_CONSTANTS);
+/** The provenance columns that vary by row, in the order lib/db's export writes them after the slice number. */
+const ROW_PROVENANCE = new Set(['_source_row', '_row_kind', '_markers']);
+
+/**
+ * Longest CSV line DuckDB accepts, first try and retry. Its read buffer must exceed the limit, and that buffer is
+ * most of its memory here: 64 MB lines cost ~190 MB of RSS, 8 MB lines ~90 MB (1M rows, 20 columns).
+ */
+const SHORT_LINES = 8 * 1024 * 1024;
+const LONG_LINES = 64 * 1024 * 1024;
+
+/**
+ * Writes every row of `staging.<table>` to `outPath` as Parquet, in the order above, casting each column to its
+ * declared type (numeric to a checked DOUBLE, see csv.ts). Identical table contents give byte-identical files.
+ * @throws Error naming the column, slice (period, file) and source row of a numeric value a DOUBLE would round
+ */
+export async function stagingToParquet(opts: StagingToParquetOptions): Promise<ParquetWriteResult> {
+  const { db, table, columns, outPath, kv, signal } = opts;
+  validateColumns(columns, `stagingToParquet ${table} → ${outPath}`);
+  const copyOptions = parquetCopyOptions(kv);
+  signal?.throwIfAborted();
+  const perRow = columns.filter((c) => !CONSTANT_FIELD.has(c.name) && !ROW_PROVENANCE.has(c.name));
+  await mkdir(opts.tmpDir, { recursive: true });
+  const text = tempPathFor(join(opts.tmpDir, `${table}.csv`));
+  try {
+    const { slices } = await exportSlices(db, table, perRow.map((c) => c.name), text);
+    signal?.throwIfAborted();
+    // The slice number's column in the text: `_slice`, or more underscores if a data column (renamed by an override) has that name.
+    let slice = '_slice';
+    while (columns.some((c) => c.name.toLowerCase() === slice)) slice = `_${slice}`;
+    const inCsv: ParquetColumn[] = [{ name: slice, type: 'integer' }, ...[...ROW_PROVENANCE].map((name) => ({ name, type: name === '_source_row' ? 'integer' as const : 'text' as const })), ...perRow];
+    return await withDuckDB(async (conn) => {
+      // DuckDB cannot be cancelled through a promise; interrupt() makes the running statement fail promptly.
+      const onAbort = () => conn.interrupt();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await publishAtomic(outPath, async (temp) => {
+          const select = columns.map((c) => outputExpression(c, slices, slice)).join(', ');
+          const copy = (maxLine: number) => conn.runAndReadAll(`COPY (SELECT ${select} FROM ${readText(text, inCsv, maxLine)}) TO ${sqlString(temp)} (${copyOptions})`);
+          try {
+            // DuckDB's read buffer is twice the longest line allowed; rows of 8 MB are rare enough to pay a retry.
+            const reader = await copy(SHORT_LINES).catch((error: Error) => {
+              if (!/maximum line size/i.test(error.message)) throw error;
+              return copy(LONG_LINES);
+            });
+            const rows = Number(reader.getRows()[0]?.[0] ?? 0);
+            return { rows, ...(await hashFile(temp)) };
+          } catch (error) {
+            signal?.throwIfAborted();
+            throw await explain(conn, error, text, inCsv, slices, outPath);
+          }
+        }, signal);
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    });
+  } finally {
+    await rm(text, { force: true });
+  }
+}
+
+/** The SELECT expression of one output column: a slice constant from its list, or the CSV field cast to its type. */
+function outputExpression(c: ParquetColumn, slices: SliceProvenance[], slice: string): string {
+  const field = CONSTANT_FIELD.get(c.name);
+  if (field === undefined) return c.type === 'numeric' ? numericExpression(c.name) : sqlIdent(c.name);
+  const type = DUCKDB_TYPE[c.type];
+  const values = slices.map((s) => (s[field] === null ? 'NULL' : `CAST(${sqlString(s[field] as string)} AS ${type})`));
+  // One slice (a table of one period): a plain constant, which DuckDB writes a fifth faster than a list lookup.
+  const value = values.length === 1 ? values[0] : values.length ? `[${values.join(', ')}][${sqlIdent(slice)}]` : 'NULL';
+  return `CAST(${value} AS ${type}) AS ${sqlIdent(c.name)}`;
+}
+
+/** `read_csv` of lib/db's export text: no header, explicit types (numeric read as text, cast by its check). */
+function readText(path: string, columns: ParquetColumn[], maxLine = LONG_LINES): string {
+  const spec = columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.type === 'numeric' ? 'VARCHAR' : DUCKDB_TYPE[c.type])}`).join(', ');
+  // PostgreSQL's CSV conventions: only an unquoted empty field is NULL, "" is the empty string; no sniffing.
+  return (
+    `read_csv(${sqlString(path)}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
+    `nullstr = '', allow_quoted_nulls = false, strict_mode = true, encoding = 'utf-8', ` +
+    `max_line_size = ${maxLine}, buffer_size = ${2 * maxLine}, columns = {${spec}})`
+  );
+}
+
+/** A failed conversion as the user should read it; a numeric value a DOUBLE would round is traced to its slice and row. */
+async function explain(conn: DuckDBConnection, error: unknown, path: string, columns: ParquetColumn[], slices: SliceProvenance[], outPath: string): Promise<Error> {
+  const raw = error instanceof Error ? error.message : String(error);
+  const at = raw.indexOf(NUMERIC_ERROR);
+  const rest = at < 0 ? '' : raw.slice(at + NUMERIC_ERROR.length);
+  const column = columns.find((c) => c.type === 'numeric' && rest.startsWith(`${c.name}:`));
+  if (!column) return new Error(`Cannot write ${outPath}: ${duckdbErrorText(error)}.`);
+  const tail = rest.slice(column.name.length + 1);
+  const kind = tail.startsWith('nan:') ? 'nan' : 'lossy';
+  const value = tail.slice(kind.length + 1);
+  let where = '';
+  try {
+    const found = (await conn.runAndReadAll(`SELECT ${sqlIdent(columns[0]!.name)}, _source_row FROM ${readText(path, columns)} WHERE ${sqlIdent(column.name)} = ${sqlString(value)} LIMIT 1`)).getRows()[0];
+    const s = found && slices[Number(found[0]) - 1];
+    if (s) where = ` in period ${s.period} from ${s.sourceFile}${s.sheet ? ` sheet "${s.sheet}"` : ''}, source row ${Number(found[1])}`;
+  } catch {
+    // the message is useful without the row
+  }
+  const problem = kind === 'nan' ? 'is not a number' : 'has more significant digits than a DOUBLE keeps and would be stored rounded';
+  const advice = kind === 'nan' ? 'Fix the value or declare the column as text.' : 'Round it upstream or declare the column as text.';
+  return new Error(`Cannot write ${outPath}: column "${column.name}"${where}: ${JSON.stringify(value)} ${problem}. ${advice}`);
+}

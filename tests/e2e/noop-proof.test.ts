@@ -1,0 +1,74 @@
+/**
+ * The proof that there is nothing to do (rules/noop-proof.ts): a build of a selection that found everything up
+ * to date lets the next one answer by `stat` alone, reporting exactly what the engine would; the smallest change
+ * to anything the decision read (a manifest edited in place with its size and mtime restored, a local file, the
+ * config, the database) sends the build back to the engine.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb } from '../../lib/db/index.ts';
+import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
+import { oapsWorkspace, ran, runCli } from './cli-rig.ts';
+
+describe.each(testBackends())('the proof that nothing is to do (%s)', (backend) => {
+  let ws: string;
+  let db: TestDb;
+  let env: Record<string, string | undefined>;
+  const build = (...args: string[]) => runCli(['build', '-C', ws, '--json', ...args], env);
+  const proofs = async () => Object.keys(JSON.parse(await readFile(join(ws, '.cache/noop-proof.json'), 'utf8')).proofs).length;
+  const upToDate = (events: Record<string, unknown>[]) => events.filter((e) => e.event === 'target-end' && e.outcome === 'up-to-date').map((e) => e.key).sort();
+
+  beforeAll(async () => {
+    ws = await oapsWorkspace(`proof-${backend}-`);
+    db = await makeTestDb(backend, ws);
+    env = { DATABASE_URL: db.databaseUrl };
+    expect((await build()).code).toBe(0);
+  });
+  afterAll(async () => {
+    await db?.cleanup();
+    if (ws) await rm(ws, { recursive: true, force: true });
+  });
+
+  it('a no-op records a proof; the next one replays exactly the same targets, up to date', async () => {
+    const engine = await build();
+    expect(ran(engine)).toEqual([]);
+    expect(await proofs()).toBe(1);
+    const before = (await stat(join(ws, '.cache/build-log.json'))).mtimeMs;
+    const proven = await build();
+    expect(proven.code).toBe(0);
+    expect(upToDate(proven.events)).toEqual(upToDate(engine.events));
+    expect(proven.events.at(-1)).toMatchObject({ event: 'summary', ran: 0, upToDate: upToDate(engine.events).length });
+    expect((await stat(join(ws, '.cache/build-log.json'))).mtimeMs).toBe(before); // answered without the build log
+  });
+
+  it('a manifest edited in place, its size and mtime restored, is not vouched for', async () => {
+    const path = join(ws, 'manifests/draft/oaps/2016-10.yaml');
+    const text = await readFile(path, 'utf8');
+    execFileSync('cp', ['-p', path, join(ws, 'ref')]);
+    await new Promise((r) => setTimeout(r, 30));
+    await writeFile(path, text.replace(/row_count: (\d)/, (_, d) => `row_count: ${(Number(d) + 1) % 10}`));
+    execFileSync('touch', ['-r', join(ws, 'ref'), path]);
+    expect(ran(await build())).toEqual(['draft:oaps/2016-10']);
+    expect(ran(await build())).toEqual([]);
+  });
+
+  it('a changed database is not vouched for', async () => {
+    expect(ran(await build())).toEqual([]); // proven
+    const d = await openDb({ workspace: ws, databaseUrl: env.DATABASE_URL });
+    await d.exec(`DELETE FROM staging.oaps_open_data WHERE _period = '2016-12' AND _source_row < 5`);
+    await d.close();
+    expect(ran(await build())).toEqual(['loaded:oaps/2016-12']);
+  });
+
+  it('another selection, a dry run, or --refresh has its own proof (or none)', async () => {
+    expect(ran(await build('oaps/2016-10'))).toEqual([]);
+    expect(ran(await build('oaps/2016-10'))).toEqual([]);
+    const plan = await runCli(['build', '-n', '-C', ws], env);
+    expect(plan.stdout).toContain('Nothing to do');
+    expect(await proofs()).toBeGreaterThanOrEqual(2);
+    // --refresh asks again whatever a proof says.
+    expect(ran(await build('--refresh'))).toEqual(['download:oaps/2016-10', 'download:oaps/2016-12']);
+  });
+});
