@@ -22,7 +22,8 @@ interface Case { route: (s: TestServer) => Promise<void>; message?: string | Reg
 let ws: string;
 let server: TestServer;
 let first: CliRun;
-const web: WebDeps = { sleep: async () => undefined, timeouts: { idleTimeoutMs: 250, timeoutMs: 5000, noticeMs: 100 } };
+// Silence is given up after 1 s, not 30 s: long enough that a busy machine's pauses are not mistaken for one.
+const web: WebDeps = { sleep: async () => undefined, timeouts: { idleTimeoutMs: 1000, timeoutMs: 10_000, noticeMs: 100 } };
 const csv = () => readFile(SAMPLES.pcnMar2020.path);
 
 const CASES: Record<string, Case> = {
@@ -32,8 +33,8 @@ const CASES: Record<string, Case> = {
   f500_then_ok: { route: async (s) => s.set('/f500_then_ok.csv', [fault.status(500), { body: await csv() }]) },
   reset: { route: async (s) => s.set('/reset.csv', fault.resetMidBody(await csv(), 5000)), message: /connection lost mid-download: .+\) after 4 attempts/, recorded: false },
   short: { route: async (s) => s.set('/short.csv', fault.shortBody(await csv(), 1000)), message: /connection lost mid-download: .+\) after 4 attempts/, recorded: false },
-  stall_headers: { route: async (s) => s.set('/stall_headers.csv', fault.stallAfterHeaders(await csv(), 100)), message: 'the server stopped sending: nothing for 250 ms after 100 bytes', recorded: false },
-  stall_before: { route: async (s) => s.set('/stall_before.csv', fault.stallBeforeHeaders()), message: 'no response from the server within 250 ms', recorded: false },
+  stall_headers: { route: async (s) => s.set('/stall_headers.csv', fault.stallAfterHeaders(await csv(), 100)), message: 'the server stopped sending: nothing for 1 s after 100 bytes', recorded: false },
+  stall_before: { route: async (s) => s.set('/stall_before.csv', fault.stallBeforeHeaders()), message: 'no response from the server within 1 s', recorded: false },
   trickle: { route: async (s) => s.set('/trickle.csv', fault.trickle((await csv()).subarray(0, 2000), 200, 50)) },
   redirect_loop: { route: async (s) => (s.set('/redirect_loop.csv', fault.redirect('/loop2.csv')), s.set('/loop2.csv', fault.redirect('/redirect_loop.csv'))), message: 'redirects in a loop', recorded: true },
   redirect_scheme: { route: async (s) => s.set('/redirect_scheme.csv', fault.redirect('file:///etc/passwd')), message: 'redirects to file:///etc/passwd: only http(s) redirects are followed', recorded: true },
@@ -90,9 +91,10 @@ describe('each fault through a build: its message, and whether the failure ledge
   });
 
   it('says what it waits for without -v: retries, silent servers, ignored links', async () => {
-    expect(notices(first, 'f500_then_ok')).toEqual([`HTTP 500 Internal Server Error from ${server.url}/f500_then_ok.csv: trying again in 1 s (attempt 2)`]);
+    // Which other notices a slow moment adds (a wait, progress) depends on the machine: only these are certain.
+    expect(notices(first, 'f500_then_ok')).toContain(`HTTP 500 Internal Server Error from ${server.url}/f500_then_ok.csv: trying again in 1 s (attempt 2)`);
     expect(notices(first, 'stall_before').some((n) => n.startsWith(`waiting for ${server.url}/stall_before.csv to answer: `))).toBe(true);
-    expect(notices(first, 'page_file')).toEqual([expect.stringMatching(/^ignored 1 link of the remote page that leave http\(s\), which a remote page may not follow: file:\/\/\/.*secret\.csv$/)]);
+    expect(notices(first, 'page_file')).toContainEqual(expect.stringMatching(/^ignored 1 link of the remote page that leave http\(s\), which a remote page may not follow: file:\/\/\/.*secret\.csv$/));
     // The plain reporter prints notices too (only with -v before).
     await CASES.f500_then_ok!.route(server);
     const plain = await runCli(['build', '-C', ws, '--refresh', 'f500_then_ok:download'], {}, undefined, undefined, web);

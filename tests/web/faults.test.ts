@@ -2,7 +2,7 @@
  * The fault matrix (issue 14): every way a server has been seen to fail, served for real by the test
  * server, each with the message the user gets and whether the failure is kept in the failure ledger
  * (`transient: false`) or tried again by the next build (`transient: true`). Time limits are shortened
- * (a stall is given up after 150 ms, not 30 s) and waits between attempts are recorded, not slept, so the
+ * (a stall is given up after 300 ms, not 30 s) and waits between attempts are recorded, not slept, so the
  * whole matrix takes about a second. Nothing partial is ever left in downloads/.
  */
 import { copyFile, readFile } from 'node:fs/promises';
@@ -15,7 +15,7 @@ import { listFiles, SAMPLES, testDeps, withServerAndWorkspace } from './helpers.
 const t = withServerAndWorkspace();
 
 /** Short limits: what takes 30 s against a real site takes a fraction of a second here. */
-const FAST = { idleTimeoutMs: 150, timeoutMs: 3000, noticeMs: 50, retries: 2 } satisfies Partial<FetchOptions>;
+const FAST = { idleTimeoutMs: 1000, timeoutMs: 5000, noticeMs: 50, retries: 2 } satisfies Partial<FetchOptions>;
 
 async function get(path: string, extra: Partial<FetchOptions> = {}): Promise<{ result?: FetchResult; err?: DownloadError; notices: string[]; sleeps: number[] }> {
   const deps = testDeps();
