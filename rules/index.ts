@@ -21,6 +21,8 @@ export { localPath } from '../lib/web/source.ts';
 export { proveNothingToDo, recordNothingToDo, type Selection } from './noop-proof.ts';
 /** The server's registry digest (see lib/db/changes.ts), loaded only for a server. */
 export const registryDigest = async (...args: Parameters<typeof import('../lib/db/changes.ts').registryDigest>) => (await import('../lib/db/changes.ts')).registryDigest(...args);
+export { timeoutsFromEnv } from '../lib/web/options.ts';
+export { collectStaleTemp } from './temp.ts';
 export { STAGES, type Stage };
 
 export interface OpenOptions {
