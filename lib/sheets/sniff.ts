@@ -8,7 +8,7 @@ import { listZip, type ZipEntry } from './zip.ts';
 
 /** What a blob of bytes is. */
 export type Sniffed =
-  | { format: 'xlsx' | 'xlsm' | 'ods' }
+  | { format: 'xlsx' | 'xlsm' | 'ods'; entries: ZipEntry[] }
   | { format: 'zip'; entries: ZipEntry[] }
   | { format: 'xls' }
   | { format: 'csv'; misnamed?: string };
@@ -108,9 +108,9 @@ export async function sniff(blob: Blob, name: string, loc: SheetLocation): Promi
     }
     const names = new Set(entries.map((e) => e.name));
     if (names.has('xl/workbook.xml') || names.has('xl/workbook.bin')) {
-      return { format: names.has('xl/vbaProject.bin') || extension(name) === 'xlsm' ? 'xlsm' : 'xlsx' };
+      return { format: names.has('xl/vbaProject.bin') || extension(name) === 'xlsm' ? 'xlsm' : 'xlsx', entries };
     }
-    if (names.has('content.xml') && names.has('mimetype')) return { format: 'ods' };
+    if (names.has('content.xml') && names.has('mimetype')) return { format: 'ods', entries };
     if (names.has('[Content_Types].xml') && names.has('word/document.xml')) {
       throw new SheetError('File is a Word document, not a spreadsheet', loc, 'Pick the spreadsheet link on the publication page instead.');
     }

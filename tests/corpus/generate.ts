@@ -98,8 +98,8 @@ export async function generateCorpus(dir: string, seed = 14): Promise<Case[]> {
   }
   // Cut inside the container: a whole zip around a truncated sheet (a writer that died, re-zipped by a tool).
   const half = (f: Record<string, Uint8Array>, path: string) => void (f[path] = f[path]!.subarray(0, Math.floor(f[path]!.length / 2)));
-  await put({ name: 'cut-member.ods', expect: 'error', hole: 4, why: 'content.xml cut in half inside an intact ODS container' }, rezip(ods, (f) => half(f, 'content.xml')));
-  await put({ name: 'cut-member.xlsx', expect: 'error', hole: 4, why: 'the sheet XML cut in half inside an intact xlsx container' }, rezip(sample.xlsx, (f) => half(f, Object.keys(f).find((k) => /^xl\/worksheets\/sheet\d+\.xml$/.test(k))!)));
+  await put({ name: 'cut-member.ods', expect: 'error', why: 'content.xml cut in half inside an intact ODS container' }, rezip(ods, (f) => half(f, 'content.xml')));
+  await put({ name: 'cut-member.xlsx', expect: 'error', why: 'the sheet XML cut in half inside an intact xlsx container' }, rezip(sample.xlsx, (f) => half(f, Object.keys(f).find((k) => /^xl\/worksheets\/sheet\d+\.xml$/.test(k))!)));
 
   // Hostile names: SQL, paths, markup and the pipeline's own provenance column names, as headers and sheet names.
   const hostileHeaders = ['"; DROP TABLE staging.x; --', '_source_file', '_publication', '', 'a', 'a', 'A', 'select', 'x'.repeat(1000), '2020', 'line\nbreak', 'ünïcödé ✓', '  spaces  ', '=cmd|\' /C calc\'!A0'];
@@ -125,27 +125,27 @@ export async function generateCorpus(dir: string, seed = 14): Promise<Case[]> {
 
   // Zip slip: member names that climb out of any folder they might be extracted to.
   const csvRows = new Uint8Array(Buffer.from('Code,Value\nA1,1\nA2,2\n'));
-  await put({ name: 'zip-slip.zip', expect: 'either', members: 4, finding: 'zip members whose path has a part starting with "." (here "..") are dropped without a reason (lib/sheets/extract.ts ignoredMember)', why: 'members named ../../evil.csv, /etc/evil.csv, ..\\..\\win.csv, a/../../b.csv' }, zipSync({ '../../evil.csv': csvRows, '/etc/evil.csv': csvRows, '..\\..\\win.csv': csvRows, 'a/../../b.csv': csvRows }));
+  await put({ name: 'zip-slip.zip', expect: 'either', members: 4, why: 'members named ../../evil.csv, /etc/evil.csv, ..\\..\\win.csv, a/../../b.csv' }, zipSync({ '../../evil.csv': csvRows, '/etc/evil.csv': csvRows, '..\\..\\win.csv': csvRows, 'a/../../b.csv': csvRows }));
   await put({ name: 'nested.zip', expect: 'either', why: 'a zip in a zip in a zip in a zip' }, zipSync({ 'l1.zip': zipSync({ 'l2.zip': zipSync({ 'l3.zip': zipSync({ 'deep.csv': csvRows }) }) }) }));
-  await put({ name: 'empty.zip', expect: 'error', hole: 4, why: 'a zip with no members: no table and no reason' }, zipSync({}));
+  await put({ name: 'empty.zip', expect: 'error', why: 'a zip with no members: no table and no reason' }, zipSync({}));
   await put({ name: 'pdf-only.zip', expect: 'either', members: 1, why: 'a zip holding only a PDF: no table, with the reason' }, zipSync({ 'notes.pdf': strToU8('%PDF-1.4\n%%EOF\n') }));
 
   // DOCTYPE and entity tricks in workbook XML (hole 4: must be refused, saying so).
   const doctype = (decl: string, use: string) => (t: string) => t.replace(/^(<\?xml[^>]*\?>\s*)?/, (m) => `${m}${decl}`).replace('North', use);
-  await put({ name: 'doctype-sheet.xlsx', expect: 'error', hole: 4, why: 'sheet XML with an internal DOCTYPE' }, rezip(book({ Data: TABLE }), (f) => xml(f, 'xl/worksheets/sheet1.xml', doctype('<!DOCTYPE worksheet [<!ENTITY n "North">]>', 'North'))));
+  await put({ name: 'doctype-sheet.xlsx', expect: 'error', why: 'sheet XML with an internal DOCTYPE' }, rezip(book({ Data: TABLE }), (f) => xml(f, 'xl/worksheets/sheet1.xml', doctype('<!DOCTYPE worksheet [<!ENTITY n "North">]>', 'North'))));
   const laughs = ['<!ENTITY l0 "lol">', ...Array.from({ length: 9 }, (_, i) => `<!ENTITY l${i + 1} "${`&l${i};`.repeat(10)}">`)].join('');
-  await put({ name: 'billion-laughs.xlsx', expect: 'error', hole: 4, why: 'shared strings with nested entities (a billion laughs)' }, rezip(book({ Data: TABLE }), (f) => xml(f, 'xl/sharedStrings.xml', doctype(`<!DOCTYPE sst [${laughs}]>`, '&l9;'))));
-  await put({ name: 'xxe.xlsx', expect: 'error', hole: 4, why: 'an external entity naming /etc/passwd in the shared strings' }, rezip(book({ Data: TABLE }), (f) => xml(f, 'xl/sharedStrings.xml', doctype('<!DOCTYPE sst [<!ENTITY e SYSTEM "file:///etc/passwd">]>', '&e;'))));
-  await put({ name: 'doctype-content.ods', expect: 'error', hole: 4, why: 'ODS content.xml with a DOCTYPE' }, rezip(book({ Data: TABLE }, 'ods'), (f) => xml(f, 'content.xml', doctype('<!DOCTYPE office:document-content [<!ENTITY n "North">]>', 'North'))));
+  await put({ name: 'billion-laughs.xlsx', expect: 'error', why: 'shared strings with nested entities (a billion laughs)' }, rezip(book({ Data: TABLE }), (f) => xml(f, 'xl/sharedStrings.xml', doctype(`<!DOCTYPE sst [${laughs}]>`, '&l9;'))));
+  await put({ name: 'xxe.xlsx', expect: 'error', why: 'an external entity naming /etc/passwd in the shared strings' }, rezip(book({ Data: TABLE }), (f) => xml(f, 'xl/sharedStrings.xml', doctype('<!DOCTYPE sst [<!ENTITY e SYSTEM "file:///etc/passwd">]>', '&e;'))));
+  await put({ name: 'doctype-content.ods', expect: 'error', why: 'ODS content.xml with a DOCTYPE' }, rezip(book({ Data: TABLE }, 'ods'), (f) => xml(f, 'content.xml', doctype('<!DOCTYPE office:document-content [<!ENTITY n "North">]>', 'North'))));
 
   // Zip bombs inside workbook containers (hole 3: the .zip limits must apply to .xlsx and .ods too).
   const pad = ' '.repeat(24 * 1024 * 1024);
-  await put({ name: 'bomb-sheet.xlsx', expect: 'error', hole: 3, why: 'sheet XML inflating to 24 MiB at over 1000:1' }, rezip(book({ Data: TABLE }), (f) => xml(f, 'xl/worksheets/sheet1.xml', (t) => t.replace('<sheetData>', `<sheetData>${pad}`))));
-  await put({ name: 'bomb-content.ods', expect: 'error', hole: 3, why: 'ODS content.xml inflating to 24 MiB at over 1000:1' }, rezip(book({ Data: TABLE }, 'ods'), (f) => xml(f, 'content.xml', (t) => t.replace('<office:spreadsheet>', `<office:spreadsheet>${pad}`))));
+  await put({ name: 'bomb-sheet.xlsx', expect: 'error', why: 'sheet XML inflating to 24 MiB at over 1000:1' }, rezip(book({ Data: TABLE }), (f) => xml(f, 'xl/worksheets/sheet1.xml', (t) => t.replace('<sheetData>', `<sheetData>${pad}`))));
+  await put({ name: 'bomb-content.ods', expect: 'error', why: 'ODS content.xml inflating to 24 MiB at over 1000:1' }, rezip(book({ Data: TABLE }, 'ods'), (f) => xml(f, 'content.xml', (t) => t.replace('<office:spreadsheet>', `<office:spreadsheet>${pad}`))));
 
   // One-column CSVs (hole 5: valid, refused as having no header row).
-  await put({ name: 'one-column.csv', expect: 'tables', hole: 5, why: 'value\\n1\\n2\\n3' }, 'value\n1\n2\n3\n');
-  await put({ name: 'one-column-text.csv', expect: 'tables', hole: 5, why: 'a one-column list of names, CRLF' }, 'name\r\nalpha\r\nbeta\r\ngamma\r\n');
+  await put({ name: 'one-column.csv', expect: 'tables', why: 'value\\n1\\n2\\n3' }, 'value\n1\n2\n3\n');
+  await put({ name: 'one-column-text.csv', expect: 'tables', why: 'a one-column list of names, CRLF' }, 'name\r\nalpha\r\nbeta\r\ngamma\r\n');
 
   // Files that are not what their name says, or nothing at all.
   await put({ name: 'empty.csv', expect: 'error', why: '0 bytes' }, '');
