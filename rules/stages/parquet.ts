@@ -12,6 +12,7 @@ import type { LoadRow } from '../../lib/db/registry.ts';
 import type { ParquetInfo } from '../../lib/parquet/index.ts';
 import type { Stage } from '../stage.ts';
 import { splitId, type Workspace } from '../workspace.ts';
+import { PipelineError } from '../../lib/failure.ts';
 import { comparePeriodLabels } from '../../lib/periods.ts';
 import { tablesOf, type CanonicalBody } from './canonical.ts';
 import { columnDocs, KV_COLUMN_PREFIX, PROVENANCE_COLUMNS, tableDoc, type CanonicalByPeriod, type ColumnDoc } from './table-doc.ts';
@@ -111,7 +112,13 @@ export const parquet: Stage<ParquetValue> = {
 async function exportTable(ws: Workspace, ctx: RunContext) {
   const [code, table] = splitId(ctx.id);
   const loads = await ctx.need<LoadRow[]>(`loads:${ctx.id}`);
-  if (loads.length === 0) throw new Error(`table ${table} has no rows loaded in the database`);
+  if (loads.length === 0) {
+    throw new PipelineError({
+      kind: 'input',
+      message: `table ${table} has no rows loaded in the database: every period that feeds it failed to load`,
+      hint: 'see the loaded targets that failed above; once one loads, the Parquet file is written',
+    });
+  }
   const name = await ctx.need<string>(`config:${code}#name`);
   const described = await canonicalsOf(ctx, code, table, loads);
   const { writeFileAtomic } = await import('../../lib/atomic.ts');
