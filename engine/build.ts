@@ -258,7 +258,7 @@ export class BuildSession {
   #context(rule: Rule, key: TargetKey, id: string, inputs: Record<TargetKey, Digest>, busy: { ms: number; since: number }): RunContext {
     const { signal } = this.opts;
     const declared = new Set(Object.keys(inputs));
-    const need = async <V>(dep: TargetKey): Promise<V> => {
+    const settle = async (dep: TargetKey): Promise<TargetResult> => {
       let res = this.#settled.get(dep);
       if (!res) {
         // Give the slot back while waiting, so a rule waiting on its inputs never starves them of slots.
@@ -271,6 +271,10 @@ export class BuildSession {
           busy.since = this.opts.now().getTime();
         }
       }
+      return res;
+    };
+    const need = async <V>(dep: TargetKey): Promise<V> => {
+      const res = await settle(dep);
       if (res.digest === undefined || isBad(res)) throw new InputFailedError(dep);
       inputs[dep] = res.digest;
       declared.add(dep);
@@ -289,6 +293,9 @@ export class BuildSession {
           inputs[dep] = UNAVAILABLE;
           return undefined;
         }
+      },
+      after: async (dep) => {
+        await settle(dep);
       },
       digestOf: (dep) => {
         if (!(dep in inputs)) throw new Error(`${key} asked for the digest of ${dep}, which it did not need`);

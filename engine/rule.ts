@@ -72,6 +72,11 @@ export interface RunContext {
    * rebuilt once that input builds.
    */
   needOptional<V = unknown>(key: TargetKey): Promise<V | undefined>;
+  /**
+   * An order-only prerequisite (Make's `| prereq`, Ninja's `||`): brings `key` up to date before this rule goes
+   * on, but records nothing: a change to it does not make this target stale, and its failure does not block it.
+   */
+  after(key: TargetKey): Promise<void>;
   /** The digest recorded for an input already needed. */
   digestOf(key: TargetKey): Digest;
   /**

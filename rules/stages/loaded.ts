@@ -57,9 +57,10 @@ async function load(ws: Workspace, ctx: RunContext) {
 async function loadPeriod(ws: Workspace, ctx: RunContext) {
   const [code, period] = splitId(ctx.id);
   // Periods of a publication load in period order, so a table fed by several periods gets its columns in the same
-  // order whatever is built first, with any -j (issue 14, hole 2): the previous period's load is an input.
+  // order whatever is built first, with any -j (issue 14, hole 2). The previous period's load comes first but is
+  // not an input: a change to its rows leaves this period's rows as they are.
   const previous = await ctx.need<string | null>(`config:${ctx.id}#previous`);
-  if (previous) await ctx.needOptional(`loaded:${code}/${previous}`);
+  if (previous) await ctx.after(`loaded:${code}/${previous}`);
   const canonical = await ctx.need<CanonicalBody>(`canonical:${ctx.id}`);
   const canonicalSha = ctx.digestOf(`canonical:${ctx.id}`);
   const download = await ctx.need<DownloadBody>(`download:${ctx.id}`);
