@@ -115,4 +115,10 @@ export function addTotals(t: LlmTotals, c: Consultation): LlmTotals {
   };
 }
 
+export function sumTotals(a: LlmTotals, b: LlmTotals): LlmTotals {
+  const out = { ...a };
+  for (const k of Object.keys(out) as (keyof LlmTotals)[]) out[k] += b[k];
+  return out;
+}
+
 export const noTotals = (): LlmTotals => ({ answers: 0, unused: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0, cost: 0, unpriced: 0 });
