@@ -98,7 +98,7 @@ async function once(settings: LlmSettings & { key: Secret }, body: string, deps:
   const latencyMs = Math.max(0, Math.round(deps.clock() - started));
   if (res.status === 401 || res.status === 403) {
     // What a server says about a refused key may quote part of it: not repeated.
-    throw new LlmFailure('auth', `${where} refused the API key (${res.status} ${res.statusText || 'Unauthorized'})`, `check ${ENV.key} (and that ${ENV.baseUrl} is the server the key belongs to)`);
+    throw new LlmFailure('auth', `${where} refused the API key (${res.status} ${res.statusText || 'Unauthorized'})`, `check ${ENV.key}, and that ${ENV.baseUrl} is the server it belongs to`);
   }
   const said = () => serverMessage(text, settings.key);
   if (res.status === 429) throw new Retryable('rate limited (429)', retryAfterMs(res.headers.get('retry-after'), new Date(deps.clock())));

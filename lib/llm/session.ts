@@ -50,6 +50,6 @@ export class LlmSession {
   warning(err: LlmFailure): string {
     if (this.#warned) return 'the model was not asked (see the first warning)';
     this.#warned = true;
-    return `the model could not be asked: ${err.message}${err.hint ? ` (${err.hint})` : ''}; the deterministic names are used and the next build asks again`;
+    return `the model could not be asked: ${err.message}${err.hint ? `; ${err.hint}` : ''}; deterministic names used, the next build asks again`;
   }
 }
