@@ -90,13 +90,13 @@ export const enriched: Stage<EnrichedBody> = {
         const summary = [
           `${plural(body.tables.length, 'table')} named`,
           ...(kept ? [`${kept} by reference to ${prev}`] : []),
-          ...(described ? [`${described} described by the model${model.asked ? ` (${plural(model.asked, 'request')} sent)` : ''}`] : []),
+          ...(described || model.asked ? [`${described} described by the model${model.asked ? ` (${model.asked} asked now)` : ''}`] : []),
         ].join(', ');
         return {
           output,
           value,
           summary: `${summary}${model.warning ? `; ${model.warning}` : ''}`,
-          stats: { tables: body.tables.length, model_described: described, model_requests: model.asked },
+          stats: { tables: body.tables.length, model_described: described, model_asked: model.asked },
         };
       },
     };

@@ -28,7 +28,7 @@ export interface ModelPart {
   answers: Map<number, ModelAnswer>;
   /** Inputs recorded as this run left them: an answer it kept (its file's digest), one it could not get ({@link UNAVAILABLE}). */
   recorded: Record<string, string>;
-  /** Requests sent by this run. */
+  /** Tables this run asked the model about (each one request, or two with the retry). */
   asked: number;
   /** Why the model could not be asked, once per build. */
   warning?: string;
