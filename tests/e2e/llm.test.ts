@@ -114,6 +114,7 @@ describe('the model step, end to end', () => {
   it('turning the model on later asks about a table already loaded, and describes it without renaming it', async () => {
     const ws = await workspace('llm-later-', OAPS.slice(0, 1));
     expect((await runCli(['build', '-C', ws])).code).toBe(0);
+    expect(ran(await runCli(['build', '-C', ws, '--json']))).toEqual([]); // a no-op, proven: the proof must not hide the model
     const plan = await runCli(['build', '-n', '-C', ws, '--json'], env());
     expect(plan.events.find((e) => e.event === 'target-end' && e.key === 'enriched:oaps/2016-10')).toMatchObject({ outcome: 'would-run', reason: { kind: 'input-changed', input: 'llm:model' } });
 
@@ -192,5 +193,17 @@ describe('the model step, end to end', () => {
 
     const deflated = fake.requests.find((r) => r.table.current_name === 'gp_earnings_1b_gpms_contractor_real_terms')!;
     expect(deflated.table.families.map((f) => f.headers[0])).toEqual(['2002/03 | GDP', '2002/03 | RPI', '2002/03 | CPI']);
+  });
+
+  it('clean lists the answers of a publication no longer configured, and never calls the folder unknown', async () => {
+    const ws = await workspace('llm-clean-', OAPS.slice(0, 1));
+    expect((await runCli(['build', 'oaps:enriched', '-C', ws], env())).code).toBe(0);
+    const [answer] = await readdir(join(ws, 'manifests/llm/oaps'));
+    const manifests = async () => ((await runCli(['clean', '-C', ws, '--json'])).events.find((e) => e.event === 'clean') as { stores: Record<string, { kinds: Record<string, { id: string }[]>; unknown: { id: string }[] }> }).stores.manifests;
+    expect(await manifests()).toMatchObject({ kinds: {}, unknown: [] });
+    await writeFile(join(ws, 'config/publications.yaml'), `publications:\n${GP}\n`);
+    expect((await manifests()).kinds['llm answers']).toEqual([expect.objectContaining({ id: `manifests/llm/oaps/${answer}` })]);
+    expect((await runCli(['clean', '--execute', '-C', ws])).code).toBe(0);
+    expect(await readdir(join(ws, 'manifests/llm')).catch(() => [])).toEqual([]);
   });
 });
