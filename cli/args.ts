@@ -35,6 +35,7 @@ export const COMMAND_OPTIONS = {
   explain: {},
   clean: { execute: { type: 'boolean' }, skip: { type: 'string' }, 'include-unregistered': { type: 'boolean' } },
   watch: { debounce: { type: 'string' } },
+  rename: { plan: { type: 'boolean' }, execute: { type: 'boolean' } },
 } as const;
 
 export type Command = keyof typeof COMMAND_OPTIONS;

@@ -31,6 +31,7 @@ Commands:
   explain TARGET       why a target would run, or what was checked to call it up to date
   clean                list what the config no longer produces (dry run); --execute removes it
   watch [TARGET...]    build, then rebuild what each save of the config (or a local file it names) made stale
+  rename [PUB...]      list tables and columns today's naming rules would name otherwise; --execute renames them
 
 ${GLOBAL}`,
   build: `Usage: npx tsx pipeline.ts build [options] [TARGET...]
@@ -88,6 +89,26 @@ Examples:
   npx tsx pipeline.ts clean -C examples/offline --json
 
 Exit codes: 0 (also when orphans were found by a dry run), 1 a removal failed, 2 usage error.
+
+${GLOBAL}`,
+  rename: `Usage: npx tsx pipeline.ts rename [options] [PUB...]
+
+A table or column keeps the name it was first loaded under, even when the naming rules improve, so that
+queries and dashboards keep working. This lists (--plan, the default) each table of PUB (default: every
+publication) whose newest period would now be named otherwise, with its columns, and what blocks a rename
+(a config override that names the table, a name already taken).
+
+  --plan      list old → new names; change nothing (the default)
+  --execute   rename them: in the database in place (ALTER TABLE … RENAME: no row copied, reloaded or
+              dropped, registry rows moved, one transaction), in the enriched manifests, then build the
+              publications so canonical manifests, Parquet files and the catalog take the new names; the
+              Parquet and metadata files under the old names are removed
+
+Examples:
+  npx tsx pipeline.ts rename                  what would be renamed, everywhere
+  npx tsx pipeline.ts rename gp_earnings --execute
+
+Exit codes: 0 (also when a plan lists renames), 1 the rename or the build after it failed, 2 usage error.
 
 ${GLOBAL}`,
   watch: `Usage: npx tsx pipeline.ts watch [options] [TARGET...]

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { llmSettings } from '../lib/llm/settings.ts';
 import { acquireLock, lockHolder, tryAcquireLock, type Lock, type LockHolder } from '../lib/lock.ts';
-import { DatabaseBusy, openPipeline, type Pipeline, type Stage } from '../rules/index.ts';
+import { collectStaleTemp, DatabaseBusy, openPipeline, timeoutsFromEnv, type Pipeline, type Stage } from '../rules/index.ts';
 import type { GlobalOptions } from './args.ts';
 import type { Io } from './io.ts';
 
@@ -54,6 +54,15 @@ export async function withPipeline<T>(
     return got;
   };
   try {
+    if (lock && opts.command !== 'clean') {
+      // A writer collects what killed writers left; everywhere only when it took over a dead one's lock.
+      // (`clean --execute` lists them among the rest and removes exactly its list.)
+      const { removed } = await collectStaleTemp(g.dir, { everywhere: lock.replaced !== undefined });
+      if (removed.length) {
+        const who = lock.replaced ? `a ${lock.replaced.command ?? 'run'} that did not finish (pid ${lock.replaced.pid ?? '?'})` : 'runs that did not finish';
+        io.stderr.write(`Removed ${removed.length} temporary file${removed.length === 1 ? '' : 's'} left by ${who}: ${removed.slice(0, 3).join(', ')}${removed.length > 3 ? ', …' : ''}\n`);
+      }
+    }
     const early = await opts.before?.(busy);
     if (early !== undefined) return early;
     const pipeline = await openPipeline({
@@ -61,7 +70,8 @@ export async function withPipeline<T>(
       configFile: g.config,
       databaseUrl: io.env.DATABASE_URL || undefined,
       refresh: opts.refresh,
-      web: io.web,
+      // NHS_PIPELINE_HTTP_* limits, unless the caller (a test) brings its own.
+      web: { ...io.web, timeouts: { ...timeoutsFromEnv(io.env), ...io.web?.timeouts } },
       now: io.now,
       checkReads: io.env.NHS_PIPELINE_CHECK_READS === '1',
       ...(embedded ? { claimDatabase } : {}),

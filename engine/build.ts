@@ -179,13 +179,17 @@ export class BuildSession {
     if (this.opts.signal.aborted) return this.#end({ key, outcome: 'cancelled' });
     const found = await rule.store.find(id);
     const record = found?.record;
-    const decision = await decide(rule, found, (k) => this.#wait(key, k), this.opts.force?.(key));
+    const decision = await decide(rule, found, (k) => this.#wait(key, k), this.opts.force?.(key), new Set(rule.staticInputs?.(id) ?? []));
     if ('block' in decision) return this.#end({ key, outcome: 'skipped', reason: decision.block });
     if (!decision.reason) return this.#end({ key, outcome: 'up-to-date', digest: record!.output });
 
     let reason: StaleReason = decision.reason;
     const failure = await this.opts.ledger?.read(key);
-    if (failure && (await failureStillHolds(rule, failure, (k) => this.#wait(key, k)))) {
+    const holds = failure ? await failureStillHolds(rule, failure, (k) => this.#wait(key, k)) : false;
+    if (typeof holds === 'object' && !this.opts.retryFailed) {
+      // Dry run: it failed with these inputs, and one of them is yet to be rebuilt. It runs only if that changes.
+      reason = { kind: 'input-will-rebuild', input: holds.pending };
+    } else if (failure && holds) {
       if (!this.opts.retryFailed) {
         const block: BlockReason = { kind: 'previous-failure', error: failure.error, at: failure.at, attempts: failure.attempts };
         const error = { kind: failure.kind ?? 'input', transient: false, message: failure.error, ...(failure.hint ? { hint: failure.hint } : {}) };
@@ -292,7 +296,7 @@ export class BuildSession {
       },
       provenance: () => ({ rule: rule.name, version: rule.version, inputs: { ...inputs } }),
       previous: <V>() => runUnchecked(() => (rule.store.read(id) as Promise<V>).catch(() => undefined)),
-      log: (message) => this.#emit({ type: 'target-log', key, message }),
+      log: (message, level) => this.#emit({ type: 'target-log', key, message, ...(level ? { level } : {}) }),
     };
   }
 

@@ -81,8 +81,11 @@ export interface RunContext {
   previous<V = unknown>(): Promise<V | undefined>;
   /** The provenance to embed in the outputs: rule, version and the inputs needed so far. */
   provenance(): Omit<TargetRecord, 'output'>;
-  /** A progress note for reporters. */
-  log(message: string): void;
+  /**
+   * A progress note for reporters, shown with `-v`; a `notice` is shown always (a wait the user would
+   * otherwise take for a hang, a link refused).
+   */
+  log(message: string, level?: 'notice'): void;
 }
 
 /** What a successful run returns. */

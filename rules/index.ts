@@ -22,6 +22,8 @@ export { localPath } from '../lib/web/source.ts';
 export { proveNothingToDo, recordNothingToDo, type Selection } from './noop-proof.ts';
 /** The server's registry digest (see lib/db/changes.ts), loaded only for a server. */
 export const registryDigest = async (...args: Parameters<typeof import('../lib/db/changes.ts').registryDigest>) => (await import('../lib/db/changes.ts')).registryDigest(...args);
+export { timeoutsFromEnv } from '../lib/web/options.ts';
+export { collectStaleTemp } from './temp.ts';
 export { STAGES, type Stage };
 
 export interface OpenOptions {
@@ -85,3 +87,6 @@ export const findOrphans = lazy(() => import('./clean/plan.ts'), 'findOrphans');
 export const removeOrphans = lazy(() => import('./clean/plan.ts'), 'removeOrphans');
 /** A build lock left by a process that no longer runs. */
 export const peekStaleLock = lazy(() => import('./clean/plan.ts'), 'peekStaleLock');
+export const planRename = lazy(() => import('./rename.ts'), 'planRename');
+export const executeRename = lazy(() => import('./rename.ts'), 'executeRename');
+export type { TableRename } from './rename.ts';

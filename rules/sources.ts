@@ -9,6 +9,7 @@
  * | `config:pub/period#previous` | the configured period before it (the naming reference), or null |
  * | `config:pub#include_sheets`  | sheets to force in                      |
  * | `config:pub#overrides`       | table overrides                         |
+ * | `config:pub#family`          | whether files of one schema are one table (`family:`) |
  * | `config:pub#name`            | the publication's name                  |
  * | `file:<path>`                | the file's absolute path (digest: its SHA-256) |
  * | `loads:pub/table`            | the table's slices in the registry      |
@@ -86,6 +87,7 @@ function configSource(config: PipelineConfig, id: string): Source {
   if (setting === 'include_sheets') return { digest: digestOf(pub.overrides.includeSheets), value: pub.overrides.includeSheets };
   if (setting === 'overrides') return { digest: digestOf(pub.overrides.tables), value: pub.overrides.tables };
   if (setting === 'name') return { digest: digestOf({ name: pub.name }), value: pub.name };
+  if (setting === 'family') return { digest: digestOf({ family: pub.family ?? null }), value: pub.family ?? {} };
   if (setting === 'previous') {
     // Which period is the naming reference: adding an earlier period changes it for the next one.
     const previous = previousPeriod(config, pubCode, period) ?? null;

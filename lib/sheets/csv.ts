@@ -56,7 +56,11 @@ async function* csvBatches(source: ByteSource, decoder: ChunkDecoder, loc: Sheet
   /** Carries `text` into the next piece unparsed; a record open past the limit is an error naming its line. */
   function carry(text: string, what: string): undefined {
     partial = text;
-    if (partial.length > MAX_OPEN_RECORD) throw quoteError(line, `${what} after ${MAX_OPEN_RECORD / 1024 / 1024} MB of text: a quoted field never closes, or this is not a CSV file`, loc);
+    if (partial.length > MAX_OPEN_RECORD) {
+      // Without a quote in it, a record that never ends is a line that never ends: no quote to blame.
+      if (!partial.includes('"')) throw longLineError(line, loc);
+      throw quoteError(line, `${what} after ${MAX_OPEN_RECORD / 1024 / 1024} MB of text: a quoted field never closes, or this is not a CSV file`, loc);
+    }
     return undefined;
   }
   function batch(text: string, last: boolean): CsvBatch | undefined {
@@ -105,6 +109,9 @@ async function* csvBatches(source: ByteSource, decoder: ChunkDecoder, loc: Sheet
     // strings split from them) in its large-object space, which makes decoding alone 20 times slower.
     for (let at = 0; at < chunk.length; at += PIECE) {
       const text = decoder.decode(chunk.subarray(at, at + PIECE), { stream: true });
+      // Text never holds a NUL; PostgreSQL refuses one in any value. Say where it is, now.
+      const nul = text.indexOf('\u0000');
+      if (nul >= 0) throw nulError(partial + text, partial.length + nul, line, loc);
       const b = text ? batch(text, false) : undefined;
       if (b) yield b;
     }
@@ -112,6 +119,26 @@ async function* csvBatches(source: ByteSource, decoder: ChunkDecoder, loc: Sheet
   const rest = decoder.decode();
   const b = rest || partial ? batch(rest, true) : undefined;
   if (b) yield b;
+}
+
+function longLineError(line: number, loc: SheetLocation): SheetError {
+  return new SheetError(
+    `CSV line ${line} runs on for more than ${MAX_OPEN_RECORD / 1024 / 1024} MB without a line break`,
+    { ...loc, cell: `${line}:1` },
+    'This is not a CSV file of rows, or its line breaks were lost; open it in a text editor and check that it is the file the publisher links.',
+  );
+}
+
+/** A NUL at `at` in `text`, whose first character is on line `line0`: where it is, as line and column. */
+function nulError(text: string, at: number, line0: number, loc: SheetLocation): SheetError {
+  const before = text.lastIndexOf('\n', at - 1);
+  const line = line0 + countLf(text, at);
+  const col = at - before;
+  return new SheetError(
+    `CSV line ${line}, column ${col} holds a NUL byte, which text never contains`,
+    { ...loc, cell: `${line}:${col}` },
+    'The file is damaged or not plain text (binary data, or UTF-16 without its byte-order mark); download it again, or remove the NUL bytes.',
+  );
 }
 
 function quoteError(line: number, what: string, loc: SheetLocation): SheetError {

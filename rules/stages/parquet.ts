@@ -118,7 +118,7 @@ async function exportTable(ws: Workspace, ctx: RunContext) {
   const { stagingColumns } = await import('../../lib/db/registry.ts');
   const { renderTableMarkdown, stagingToParquet } = await import('../../lib/parquet/index.ts');
   const db = await ws.db();
-  const columns = await stagingColumns(db, table);
+  const columns = inFirstSeenOrder(await stagingColumns(db, table), described);
   const docs = columnDocs(columns, described);
   const doc = tableDoc(code, name, table, docs, loads, described, PROVENANCE_COLUMNS.map(({ name, description }) => ({ name, description })));
   const markdown = renderTableMarkdown(doc);
@@ -140,6 +140,17 @@ async function exportTable(ws: Workspace, ctx: RunContext) {
 }
 
 const rowsOf = (loads: LoadRow[]) => loads.reduce((n, l) => n + l.rowCount, 0);
+
+/**
+ * The table's columns in the order the periods first publish them (oldest period first, then its column order), not
+ * the database's, which follows whichever period created or widened the table: the same inputs give the same file.
+ */
+function inFirstSeenOrder<C extends { name: string }>(columns: C[], described: CanonicalByPeriod): C[] {
+  const rank = new Map<string, number>();
+  for (const { table } of described) for (const c of table.columns) if (!rank.has(c.name)) rank.set(c.name, rank.size);
+  const at = (c: C, i: number) => rank.get(c.name) ?? rank.size + i;
+  return columns.map((c, i) => ({ c, k: at(c, i) })).sort((a, b) => a.k - b.k).map((x) => x.c);
+}
 
 /** The table's canonical description in every period loaded into it, oldest first (each manifest read is an input). */
 async function canonicalsOf(ctx: RunContext, code: string, table: string, loads: LoadRow[]): Promise<CanonicalByPeriod> {

@@ -17,6 +17,7 @@ import type { Stage } from '../../stage.ts';
 import { ManifestStore } from '../../stores/manifest.ts';
 import { isConfigured, publication, splitId } from '../../workspace.ts';
 import type { DraftBody, DraftFile, DraftTable } from '../draft.ts';
+import type { DraftFamily } from '../families.ts';
 import { columnDescription, tableDescription, type DescribeContext } from './describe.ts';
 import { applyAnswer, carryDescriptions, consultModel, draftTables, type ModelAnswer } from './llm.ts';
 import { keepNames } from './references.ts';
@@ -33,6 +34,8 @@ export interface EnrichedColumn {
   markers?: Record<string, number>;
   /** Marks taken off figures (`r`, `[note 4]`) and kept in _markers, and how often. */
   annotations?: Record<string, number>;
+  /** The name today's rules give the column, when it kept another one (see `rename`). */
+  derived_name?: string;
 }
 export interface EnrichedTable {
   name: string;
@@ -42,6 +45,8 @@ export interface EnrichedTable {
   metadata: Record<string, string>;
   row_count: number;
   columns: EnrichedColumn[];
+  /** For a member of a family (files of one schema, ../families.ts): its name pattern, the key column and its key. */
+  family?: { pattern: string; column: string; key: string };
   /** How this table's columns differ from the same table in the reference period. */
   drift?: { reference_period: string; added: string[]; removed: string[] };
   /**
@@ -63,8 +68,9 @@ export const enriched: Stage<EnrichedBody> = {
   name: 'enriched',
   // 3: readable names that fit by abbreviation (no hash); names already chosen are kept (the period's own and the reference's).
   // 4: descriptions from captions, contents, notes and definitions, with the grain; markers as their own field.
-  // 5: the model names and describes tables no name was chosen for, when configured; its answers are inputs.
-  version: '5',
+  // 5: a family's members share its name and carry its key as their first column.
+  // 6: the model names and describes tables no name was chosen for, when configured; its answers are inputs.
+  version: '6',
   grain: 'period',
   rule(ws) {
     const store = new ManifestStore<EnrichedBody>(ws, 'enriched');
@@ -134,6 +140,11 @@ export function deriveTables(draft: DraftBody): EnrichedTable[] {
   for (const file of draft.files) {
     const sheetsWithTables = new Set(file.tables.map((t) => `${t.member ?? ''}\u0000${t.sheet ?? ''}`)).size;
     for (const t of file.tables) {
+      const family = familyOf(draft, file, t);
+      if (family) {
+        tables.push(familyMember(ctx, draft.publication, file, t, family));
+        continue;
+      }
       const inSheet = file.tables.filter((o) => (o.sheet ?? '') === (t.sheet ?? '') && (o.member ?? '') === (t.member ?? ''));
       const derived = tableName({
         publication: draft.publication,
@@ -154,15 +165,44 @@ export function deriveTables(draft: DraftBody): EnrichedTable[] {
   return tables;
 }
 
-/** Two tables of a period that would get one name are numbered (`_2`), in file order. */
+/** Two tables of a period that would get one name are numbered (`_2`), in file order; members of one family share theirs. */
 function uniqueTableNames(tables: EnrichedTable[]): void {
-  const used = new Set<string>();
+  const used = new Map<string, string | undefined>();
   for (const t of tables) {
     let name = t.name;
-    for (let n = 2; used.has(name); n++) name = `${t.name}_${n}`;
+    const family = t.family?.pattern;
+    for (let n = 2; used.has(name) && !(family && used.get(name) === family); n++) name = `${t.name}_${n}`;
     if (name !== t.name) t.identity.derived_name = t.name = name;
-    used.add(name);
+    used.set(name, family);
   }
+}
+
+function familyOf(draft: DraftBody, file: DraftFile, t: DraftTable): { family: DraftFamily; key: string } | undefined {
+  for (const family of draft.families ?? []) {
+    const m = family.members.find((x) => x.url === file.url && x.table_key === t.key);
+    if (m) return { family, key: m.key };
+  }
+  return undefined;
+}
+
+/** A member of a family: the family's name (from its name pattern), and the key as its first column. */
+function familyMember(ctx: DescribeContext, publication: string, file: DraftFile, t: DraftTable, { family, key }: { family: DraftFamily; key: string }): EnrichedTable {
+  const common = family.pattern.replace('*', ' ');
+  const derived = tableName({ publication, fileName: common, indexInSheet: 1, tablesInSheet: 1, sheetsWithTables: 1, filesWithTables: 1 });
+  const table = describeTable(ctx, file, t, derived);
+  const column: EnrichedColumn = {
+    name: family.column,
+    index: t.columns.length,
+    source_column: '',
+    header: `(${family.by} name)`,
+    raw_header: family.pattern,
+    type: 'text',
+    description: `Which ${family.by} of the family ${family.pattern} the row comes from: the part of its name that \`*\` stands for.`,
+  };
+  const columns = [column, ...table.columns.filter((c) => c.name !== family.column)];
+  const per = family.column.replace(/_/g, ' ');
+  const description = /One row per /.test(table.description) ? table.description.replace('One row per ', `One row per ${per}, `) : `${table.description} One row per ${per}.`.trim();
+  return { ...table, description, columns, family: { pattern: family.pattern, column: family.column, key } };
 }
 
 function describeTable(ctx: DescribeContext, file: DraftFile, t: DraftTable, derived: DerivedName): EnrichedTable {

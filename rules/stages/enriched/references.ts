@@ -17,6 +17,8 @@ export function keepNames(tables: EnrichedTable[], own: EnrichedBody | undefined
     for (const t of tables) {
       const same = own.tables.find((o) => sourceId(o) === sourceId(t));
       if (!same || same.name === t.name) continue;
+      // A family member's name is the family's: a table that left (or joined) a family does not keep (or take) it.
+      if ((same.family?.pattern ?? null) !== (t.family?.pattern ?? null)) continue;
       adopt(t, same, { method: 'kept', derived_name: t.name, ...(t.identity.shortened ? { shortened: t.identity.shortened } : {}) });
       kept.add(t);
     }
@@ -33,6 +35,7 @@ function adopt(t: EnrichedTable, from: EnrichedTable, identity: EnrichedTable['i
   t.name = from.name;
   const byHeader = new Map(from.columns.map((c) => [headerKey(c.header), c.name]));
   const used = new Set<string>();
+  const derived = new Map(t.columns.map((c) => [c, c.derived_name ?? c.name]));
   for (const c of t.columns) {
     const name = byHeader.get(headerKey(c.header));
     if (name && !used.has(name)) c.name = name;
@@ -45,6 +48,9 @@ function adopt(t: EnrichedTable, from: EnrichedTable, identity: EnrichedTable['i
     for (let n = 2; seen.has(name); n++) name = `${c.name}_${n}`;
     c.name = name;
     seen.add(name);
+    // What today's rules would call it, when that is not its name: `rename` offers the change.
+    if (derived.get(c) !== c.name) c.derived_name = derived.get(c);
+    else delete c.derived_name;
   }
 }
 
