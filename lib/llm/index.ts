@@ -4,7 +4,7 @@
  */
 export { ATTEMPTS, chat, defaultChatDeps, LlmFailure, type ChatDeps, type ChatReply, type LlmFailureKind } from './client.ts';
 export { addTotals, consult, noTotals, sumTotals, usableAnswer, type Attempt, type Consultation, type LlmTotals } from './consult.ts';
-export { columnEntries, MIN_FAMILY, shapeOf, type ColumnEntries, type Family, type Single } from './families.ts';
+export { columnEntries, MIN_SERIES, shapeOf, type ColumnEntries, type Series, type Single } from './series.ts';
 export { MAX_ENTRIES, retryBody, requestSha256, sendable, tableRequest, type ChatBody, type TableForModel, type TableRequest } from './prompt.ts';
 export { ANSWER_SCHEMA, checkAnswer, parseAnswer, SCHEMA_VERSION, type Answer } from './schema.ts';
 export { LlmSession } from './session.ts';

@@ -1,10 +1,10 @@
 /**
- * The request for one table: what the model is shown (the table compact: families as one entry, samples and the
+ * The request for one table: what the model is shown (the table compact: series as one entry, samples and the
  * publisher's words cut short), what it is asked for (./schema.ts), and the request's SHA-256, which is the key
  * its answer is kept under. Same table, model and schema version: same bytes, same key.
  */
 import { createHash } from 'node:crypto';
-import { columnEntries, type ColumnEntries } from './families.ts';
+import { columnEntries, type ColumnEntries } from './series.ts';
 import { ANSWER_SCHEMA, SCHEMA_VERSION } from './schema.ts';
 
 /** A table as the model is shown it; names and descriptions are the deterministic ones. */
@@ -20,7 +20,7 @@ export interface TableForModel {
   columns: { header: string; type: string; samples: string[]; name: string; description: string }[];
 }
 
-/** Tables with more entries than this (columns alone plus families) are not sent: their prompt and answer would be too long. */
+/** Tables with more entries than this (columns alone plus series) are not sent: their prompt and answer would be too long. */
 export const MAX_ENTRIES = 150;
 
 export interface ChatMessage { role: 'system' | 'user' | 'assistant'; content: string }
@@ -43,7 +43,7 @@ const samples = (xs: string[]) => xs.slice(0, 3).map((s) => cut(s, 40));
 /** Whether a table can be sent at all. */
 export const sendable = (t: TableForModel) => {
   const e = columnEntries(t.columns.map((c) => c.header));
-  return t.columns.length > 0 && e.singles.length + e.families.length <= MAX_ENTRIES;
+  return t.columns.length > 0 && e.singles.length + e.series.length <= MAX_ENTRIES;
 };
 
 export function tableRequest(t: TableForModel, model: string): TableRequest {
@@ -61,7 +61,7 @@ export function tableRequest(t: TableForModel, model: string): TableRequest {
       const c = t.columns[index];
       return { id, header: c.header, type: c.type, samples: samples(c.samples), current_name: c.name, publisher_description: cut(c.description, 300) };
     }),
-    families: entries.families.map(({ id, members }) => {
+    series: entries.series.map(({ id, members }) => {
       const first = t.columns[members[0]];
       const headers = members.length > 4 ? [...members.slice(0, 3).map((i) => t.columns[i].header), '…', t.columns[members[members.length - 1]].header] : members.map((i) => t.columns[i].header);
       return { id, count: members.length, headers, type: first.type, samples: samples(first.samples), publisher_description: cut(first.description, 300) };
@@ -96,14 +96,14 @@ function instructions(publication: string): string {
   return [
     'You name and describe tables of NHS England statistics for a PostgreSQL warehouse used by analysts.',
     'You are given one table as JSON: the file it comes from, what the publisher says about it, and its columns, each with an id, its header, its type, sample values, and the name and description derived from it so far.',
-    'Columns whose headers differ only in a number (weeks, years, bands) are given once, as a family.',
+    'Columns whose headers differ only in a number (weeks, years, bands) are given once, as a series.',
     '',
-    'Answer with one JSON object and nothing else: {"table_name", "description", "grain", "columns": [{"id", "name", "description"}], "families": [{"id", "description"}]}.',
+    'Answer with one JSON object and nothing else: {"table_name", "description", "grain", "columns": [{"id", "name", "description"}], "series": [{"id", "description"}]}.',
     '',
     'Rules:',
     `- table_name: lowercase snake_case, at most 63 bytes, starting with "${publication}_". It says what the table holds, keeps the table's number when it has one (such as 1a or e1), and has no dates, periods, file names or ids, so it fits every edition.`,
     '- columns: exactly one entry for each column id given, with the same ids, and no other. name: lowercase snake_case, at most 63 bytes, starting with a letter, each name used once in the table. description: what the column holds in one or two sentences, keeping the publisher\'s facts (units, notes, definitions).',
-    '- families: exactly one entry for each family id given (an empty array when none). description: what each member column holds; each member keeps its own header and name.',
+    '- series: exactly one entry for each series id given (an empty array when none). description: what each member column holds; each member keeps its own header and name.',
     '- description: what the table holds, in one to three plain sentences, saying nothing the input does not support.',
     '- grain: what one row is, starting "One row per".',
   ].join('\n');

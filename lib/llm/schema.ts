@@ -12,7 +12,7 @@ export interface Answer {
   /** `One row per …`. */
   grain: string;
   columns: { id: string; name: string; description: string }[];
-  families: { id: string; description: string }[];
+  series: { id: string; description: string }[];
 }
 
 type Schema =
@@ -38,9 +38,9 @@ export const ANSWER_SCHEMA: Schema = {
         additionalProperties: false,
       },
     },
-    families: {
+    series: {
       type: 'array',
-      description: 'one entry per family id given (empty when none)',
+      description: 'one entry per series id given (empty when none)',
       items: {
         type: 'object',
         properties: { id: text(8, 'the id given'), description: text(800, 'what each member column holds') },
@@ -49,7 +49,7 @@ export const ANSWER_SCHEMA: Schema = {
       },
     },
   },
-  required: ['table_name', 'description', 'grain', 'columns', 'families'],
+  required: ['table_name', 'description', 'grain', 'columns', 'series'],
   additionalProperties: false,
 };
 

@@ -1,7 +1,7 @@
 /**
  * An answer held to the rules of derived names (lib/naming): snake_case, at most 63 bytes, no hash or upload id,
  * the table's name starting with its publication's code and taken by no other table, and exactly the columns and
- * families that were sent, each column named once. A model that invents a column or drops one is wrong, not
+ * series that were sent, each column named once. A model that invents a column or drops one is wrong, not
  * helpful: its answer is not used.
  */
 import { MAX_IDENT } from '../naming/index.ts';
@@ -10,10 +10,10 @@ import type { Answer } from './schema.ts';
 /** What an answer must agree with. */
 export interface Expected {
   publication: string;
-  /** Ids of the columns sent one by one, and of the families. */
+  /** Ids of the columns sent one by one, and of the series. */
   columns: readonly string[];
-  families: readonly string[];
-  /** Names the members of families keep: no column sent alone may take one. */
+  series: readonly string[];
+  /** Names the members of series keep: no column sent alone may take one. */
   memberNames: readonly string[];
   /** Names of the period's other tables and of the reference period's tables. */
   takenTables: ReadonlySet<string>;
@@ -43,13 +43,13 @@ export function namingProblems(answer: Answer, expected: Expected): string[] {
   if (!/^one row per\s+\S/i.test(answer.grain.trim())) problems.push(`grain must start with "One row per" and say what a row is`);
 
   problems.push(...idProblems('columns', answer.columns.map((c) => c.id), expected.columns));
-  problems.push(...idProblems('families', answer.families.map((f) => f.id), expected.families));
+  problems.push(...idProblems('series', answer.series.map((f) => f.id), expected.series));
   const members = new Set(expected.memberNames);
   const seen = new Map<string, string>();
   for (const c of answer.columns) {
     const why = identifierProblem(c.name);
     if (why) problems.push(`column ${c.id}: name "${c.name}" ${why}`);
-    else if (members.has(c.name)) problems.push(`column ${c.id}: name "${c.name}" is the name of a family member column; choose another`);
+    else if (members.has(c.name)) problems.push(`column ${c.id}: name "${c.name}" is the name of a series member column; choose another`);
     else if (seen.has(c.name)) problems.push(`columns ${seen.get(c.name)} and ${c.id} are both named "${c.name}"; each column needs its own name`);
     seen.set(c.name, seen.get(c.name) ?? c.id);
   }

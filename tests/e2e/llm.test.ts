@@ -3,7 +3,7 @@
  * counted: the first period asks, the periods after it ask nothing (the reference names them), a rebuild asks
  * nothing, and a clone of config and manifests without a key names the same, byte for byte. Turning the model on
  * later asks about tables already built without renaming them; a refused key or a model that invents columns never
- * fails a build; a wide table is sent as families and expanded after.
+ * fails a build; a wide table is sent as series and expanded after.
  */
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -174,7 +174,7 @@ describe('the model step, end to end', () => {
     expect(await enriched(ws, 'oaps', '2016-10')).toEqual([t]);
   });
 
-  it('a wide table is sent as families and expanded after: members keep their names and get the family description', async () => {
+  it('a wide table is sent as series and expanded after: members keep their names and get the series description', async () => {
     const ws = await workspace('llm-wide-', [], GP);
     await writeFile(join(ws, 'config/publications.yaml'), `publications:\n${GP}\n`);
     const res = await runCli(['build', 'gp_earnings:enriched', '-C', ws], env());
@@ -185,14 +185,14 @@ describe('the model step, end to end', () => {
 
     const sent = fake.requests.find((r) => r.table.current_name === 'gp_earnings_1a_contractor_earn_by_country')!;
     const t1a = tables.find((t) => t.identity.derived_name === 'gp_earnings_m_1a_contractor_earn_by_country')!;
-    expect(sent.table.columns.length + sent.table.families.reduce((n, f) => n + f.count, 0)).toBe(t1a.columns.length);
-    expect(sent.table.families).toEqual([expect.objectContaining({ id: 'f1', headers: ['2002/03', '2003/04', '2004/05', '…', '2022/23'] })]);
+    expect(sent.table.columns.length + sent.table.series.reduce((n, f) => n + f.count, 0)).toBe(t1a.columns.length);
+    expect(sent.table.series).toEqual([expect.objectContaining({ id: 's1', headers: ['2002/03', '2003/04', '2004/05', '…', '2022/23'] })]);
     const year = t1a.columns.find((c) => c.header === '2010/11')!;
-    expect(year).toMatchObject({ name: 'c_2010_11', description: `2010/11: One of ${sent.table.families[0].count} numbered columns.` });
+    expect(year).toMatchObject({ name: 'c_2010_11', description: `2010/11: One of ${sent.table.series[0].count} numbered columns.` });
     expect(t1a.columns.find((c) => c.header === 'Country')).toMatchObject({ name: 'm_country', description: 'The model on Country.' });
 
     const deflated = fake.requests.find((r) => r.table.current_name === 'gp_earnings_1b_gpms_contractor_real_terms')!;
-    expect(deflated.table.families.map((f) => f.headers[0])).toEqual(['2002/03 | GDP', '2002/03 | RPI', '2002/03 | CPI']);
+    expect(deflated.table.series.map((f) => f.headers[0])).toEqual(['2002/03 | GDP', '2002/03 | RPI', '2002/03 | CPI']);
   });
 
   it('clean lists the answers of a publication no longer configured, and never calls the folder unknown', async () => {

@@ -1,6 +1,6 @@
 /**
  * What an answer must be (the schema, the naming rules, exactly the columns sent), how wide tables are shown
- * (numbered families), what a request's key depends on, and the settings read from the environment.
+ * (numbered series), what a request's key depends on, and the settings read from the environment.
  */
 import { describe, expect, it } from 'vitest';
 import { columnEntries, identifierProblem, llmSettings, namingProblems, parseAnswer, tableRequest, type Answer, type Expected, type TableForModel } from '../../lib/llm/index.ts';
@@ -11,41 +11,41 @@ const answer = (over: Partial<Answer> = {}): Answer => ({
   description: 'Placements.',
   grain: 'One row per question and breakdown.',
   columns: [{ id: 'c1', name: 'question', description: 'Q.' }, { id: 'c2', name: 'value', description: 'V.' }],
-  families: [],
+  series: [],
   ...over,
 });
-const expected: Expected = { publication: 'oaps', columns: ['c1', 'c2'], families: [], memberNames: [], takenTables: new Set(['oaps_other']) };
+const expected: Expected = { publication: 'oaps', columns: ['c1', 'c2'], series: [], memberNames: [], takenTables: new Set(['oaps_other']) };
 
-describe('numbered column families', () => {
-  it("RTT's weekly bands are one family; the columns around them stay alone", () => {
+describe('numbered column series', () => {
+  it("RTT's weekly bands are one series; the columns around them stay alone", () => {
     const headers = ['Region Code', 'Provider Code', 'Treatment Function', ...Array.from({ length: 104 }, (_, i) => `>${i}-${i + 1}`), '104 plus', 'Total'];
     const e = columnEntries(headers);
     expect(e.singles.map((s) => s.id)).toEqual(['c1', 'c2', 'c3', 'c108', 'c109']);
-    expect(e.families).toEqual([{ id: 'f1', members: Array.from({ length: 104 }, (_, i) => i + 3), shape: '>#-#' }]);
+    expect(e.series).toEqual([{ id: 's1', members: Array.from({ length: 104 }, (_, i) => i + 3), shape: '>#-#' }]);
   });
 
-  it('GP earnings: years are a family; years by deflator are three, interleaved', () => {
-    expect(columnEntries(['Country', 'Category', '2002/03', '2003/04', '2004/05']).families.map((f) => f.members)).toEqual([[2, 3, 4]]);
+  it('GP earnings: years are a series; years by deflator are three, interleaved', () => {
+    expect(columnEntries(['Country', 'Category', '2002/03', '2003/04', '2004/05']).series.map((f) => f.members)).toEqual([[2, 3, 4]]);
     const headers = ['Country', ...['2002/03', '2003/04', '2004/05'].flatMap((y) => [`${y} - GDP`, `${y} - RPI`, `${y} - CPI`])];
-    expect(columnEntries(headers).families.map((f) => [f.id, f.shape, f.members])).toEqual([
-      ['f1', '#/# - GDP', [1, 4, 7]],
-      ['f2', '#/# - RPI', [2, 5, 8]],
-      ['f3', '#/# - CPI', [3, 6, 9]],
+    expect(columnEntries(headers).series.map((f) => [f.id, f.shape, f.members])).toEqual([
+      ['s1', '#/# - GDP', [1, 4, 7]],
+      ['s2', '#/# - RPI', [2, 5, 8]],
+      ['s3', '#/# - CPI', [3, 6, 9]],
     ]);
   });
 
   it('two numbered columns are just columns', () => {
-    expect(columnEntries(['Breakdown1', 'Breakdown1Code', 'Breakdown2', 'Breakdown2Code']).families).toEqual([]);
+    expect(columnEntries(['Breakdown1', 'Breakdown1Code', 'Breakdown2', 'Breakdown2Code']).series).toEqual([]);
   });
 
-  it('a family is sent as one entry, with its first headers, its last and its count', () => {
+  it('a series is sent as one entry, with its first headers, its last and its count', () => {
     const t: TableForModel = {
       publication: 'rtt', file: 'f.xlsx', name: 'rtt_provider', description: 'd', rows: 1,
       columns: ['Provider', ...Array.from({ length: 52 }, (_, i) => `>${i}-${i + 1}`)].map((h) => ({ header: h, type: 'integer', samples: ['1'], name: h, description: `${h}.` })),
     };
     const shown = JSON.parse(tableRequest(t, 'm').body.messages[1].content);
     expect(shown.columns).toHaveLength(1);
-    expect(shown.families).toEqual([{ id: 'f1', count: 52, headers: ['>0-1', '>1-2', '>2-3', '…', '>51-52'], type: 'integer', samples: ['1'], publisher_description: '>0-1.' }]);
+    expect(shown.series).toEqual([{ id: 's1', count: 52, headers: ['>0-1', '>1-2', '>2-3', '…', '>51-52'], type: 'integer', samples: ['1'], publisher_description: '>0-1.' }]);
   });
 });
 
@@ -83,8 +83,8 @@ describe('an answer', () => {
     expect(namingProblems(answer({ columns: cols.slice(0, 1) }), expected)).toEqual(['columns is missing c2', 'answer exactly these columns: c1, c2']);
     expect(namingProblems(answer({ columns: [cols[0], { ...cols[1], name: 'question' }] }), expected)).toEqual(['columns c1 and c2 are both named "question"; each column needs its own name']);
     expect(namingProblems(answer({ columns: [cols[0], { ...cols[1], name: '2nd' }] }), expected)[0]).toMatch(/column c2: name "2nd" is not snake_case/);
-    expect(namingProblems(answer(), { ...expected, memberNames: ['value'] })).toEqual(['column c2: name "value" is the name of a family member column; choose another']);
-    expect(namingProblems(answer(), { ...expected, families: ['f1'] })).toEqual(['families is missing f1', 'answer exactly these families: f1']);
+    expect(namingProblems(answer(), { ...expected, memberNames: ['value'] })).toEqual(['column c2: name "value" is the name of a series member column; choose another']);
+    expect(namingProblems(answer(), { ...expected, series: ['s1'] })).toEqual(['series is missing s1', 'answer exactly these series: s1']);
   });
 
   it('identifiers: snake_case, 63 bytes, no hash', () => {

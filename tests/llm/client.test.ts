@@ -17,7 +17,7 @@ const table: TableForModel = {
   rows: 10,
   columns: ['Question', 'Breakdown1', 'value'].map((h, i) => ({ header: h, type: i === 2 ? 'numeric' : 'text', samples: ['a'], name: h.toLowerCase(), description: `${h}.` })),
 };
-const expected: Expected = { publication: 'oaps', columns: ['c1', 'c2', 'c3'], families: [], memberNames: [], takenTables: new Set(['oaps_other']) };
+const expected: Expected = { publication: 'oaps', columns: ['c1', 'c2', 'c3'], series: [], memberNames: [], takenTables: new Set(['oaps_other']) };
 
 describe('the model client', () => {
   let fake: FakeLlm;
@@ -144,7 +144,7 @@ describe('the model client', () => {
     const seen: Record<string, string>[] = [];
     const fetch = (async (_url: string, init: RequestInit) => {
       seen.push(init.headers as Record<string, string>);
-      return new Response(JSON.stringify({ choices: [{ message: { content: JSON.stringify(goodAnswer({ publication: 'oaps', current_name: 'oaps_open_data', columns: [{ id: 'c1', header: 'Question', current_name: 'question' }, { id: 'c2', header: 'Breakdown1', current_name: 'breakdown1' }, { id: 'c3', header: 'value', current_name: 'value' }], families: [] })) }, finish_reason: 'stop' }] }));
+      return new Response(JSON.stringify({ choices: [{ message: { content: JSON.stringify(goodAnswer({ publication: 'oaps', current_name: 'oaps_open_data', columns: [{ id: 'c1', header: 'Question', current_name: 'question' }, { id: 'c2', header: 'Breakdown1', current_name: 'breakdown1' }, { id: 'c3', header: 'value', current_name: 'value' }], series: [] })) }, finish_reason: 'stop' }] }));
     }) as typeof globalThis.fetch;
     const s = llmSettings({ NHS_PIPELINE_LLM_BASE_URL: 'https://example.openai.azure.com/openai/v1', NHS_PIPELINE_LLM_MODEL: 'my-deployment', NHS_PIPELINE_LLM_API_KEY: KEY });
     const c = await consult(tableRequest(table, 'my-deployment'), expected, s as typeof s & { key: NonNullable<typeof s.key> }, { ...defaultChatDeps(), fetch }, new AbortController().signal);

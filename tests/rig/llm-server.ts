@@ -18,7 +18,7 @@ export interface ShownTable {
   publication: string;
   current_name: string;
   columns: { id: string; header: string; current_name: string }[];
-  families: { id: string; count: number; headers: string[] }[];
+  series: { id: string; count: number; headers: string[] }[];
 }
 
 /** How to answer one request. */
@@ -100,6 +100,6 @@ export function goodAnswer(t: ShownTable) {
     description: `What ${t.current_name} holds, in the model's words`,
     grain: 'One row per thing counted',
     columns: t.columns.map((c) => ({ id: c.id, name: fit(`m_${c.current_name}`), description: `The model on ${c.header}` })),
-    families: t.families.map((f) => ({ id: f.id, description: `One of ${f.count} numbered columns` })),
+    series: t.series.map((f) => ({ id: f.id, description: `One of ${f.count} numbered columns` })),
   };
 }

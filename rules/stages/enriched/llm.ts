@@ -58,8 +58,8 @@ export async function consultModel(ctx: RunContext, ws: Workspace, draft: DraftB
     const expected = (req: TableRequest): Expected => ({
       publication: pub,
       columns: req.entries.singles.map((s) => s.id),
-      families: req.entries.families.map((f) => f.id),
-      memberNames: req.entries.families.flatMap((f) => f.members.map((m) => t.columns[m].name)),
+      series: req.entries.series.map((f) => f.id),
+      memberNames: req.entries.series.flatMap((f) => f.members.map((m) => t.columns[m].name)),
       takenTables: new Set([...referenceNames, ...others, ...given]),
     });
     let found: { c: Consultation; req: TableRequest } | undefined;
@@ -134,8 +134,8 @@ function tableForModel(draft: DraftBody, file: DraftFile, t: DraftTable, e: Enri
 
 /**
  * Puts the model's answer on a table named deterministically: its name and description (with the grain, and what
- * its rows are, which the model is not asked), its columns' names and descriptions; members of a family keep
- * their names and get the family's description after their own header. The table says which answer it used.
+ * its rows are, which the model is not asked), its columns' names and descriptions; members of a series keep
+ * their names and get the series' description after their own header. The table says which answer it used.
  */
 export function applyAnswer(t: EnrichedTable, m: ModelAnswer, d: DraftTable): void {
   const a = m.answer;
@@ -149,8 +149,8 @@ export function applyAnswer(t: EnrichedTable, m: ModelAnswer, d: DraftTable): vo
     t.columns[s.index].name = given.name;
     t.columns[s.index].description = sentence(given.description.trim());
   }
-  for (const f of m.entries.families) {
-    const given = a.families.find((x) => x.id === f.id)!;
+  for (const f of m.entries.series) {
+    const given = a.series.find((x) => x.id === f.id)!;
     for (const i of f.members) t.columns[i].description = `${t.columns[i].header}: ${sentence(given.description.trim())}`;
   }
   t.identity = { method: 'llm', derived_name: a.table_name };
@@ -158,8 +158,8 @@ export function applyAnswer(t: EnrichedTable, m: ModelAnswer, d: DraftTable): vo
 
 /**
  * A table named by the reference period keeps the model's words the reference table had: its description (with
- * what this period's rows are) and, by header, its columns'; a new member of a family (next year's column) gets
- * the family's description after its own header.
+ * what this period's rows are) and, by header, its columns'; a new member of a series (next year's column) gets
+ * the series' description after its own header.
  */
 export function carryDescriptions(tables: EnrichedTable[], reference: EnrichedBody, drafts: DraftTable[]): void {
   tables.forEach((t, i) => {
