@@ -46,10 +46,10 @@ export class LlmSession {
     return p;
   }
 
-  /** What to tell the user about a failure: all of it the first time, a pointer to it after. */
-  warning(err: LlmFailure): string {
-    if (this.#warned) return 'the model was not asked (see the first warning)';
+  /** What to tell the user about a failure, and whether this is the first time (then say all of it, once). */
+  warning(err: LlmFailure): { text: string; first: boolean } {
+    const first = !this.#warned;
     this.#warned = true;
-    return `the model could not be asked: ${err.message}${err.hint ? `; ${err.hint}` : ''}; deterministic names used, the next build asks again`;
+    return { text: `the model could not be asked: ${err.message}${err.hint ? `; ${err.hint}` : ''}; deterministic names used, the next build asks again`, first };
   }
 }

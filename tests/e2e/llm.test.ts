@@ -92,6 +92,8 @@ describe('the model step, end to end', () => {
     expect(again.code).toBe(0);
     expect(ran(again)).toEqual([]);
     expect(fake.requests).toHaveLength(1);
+    // The names the model gave are today's names: `rename` has nothing to undo.
+    expect((await runCli(['rename', '-C', ws, '--json'])).events.find((e) => e.event === 'rename-plan')).toMatchObject({ renames: [] });
 
     // A clone: the config and the committed manifests (answers included), no key, no model, no cache, no database.
     const clone = await tempDir('llm-clone-');
@@ -126,6 +128,9 @@ describe('the model step, end to end', () => {
     expect(t.columns.find((c) => c.header === 'Question')).toMatchObject({ name: 'question', description: 'The model on Question.' });
     const status = await runCli(['status', '-C', ws, '--json']);
     expect((status.events[0].publications as { tables: { table: string }[] }[])[0].tables.map((x) => x.table)).toEqual(['oaps_open_data']);
+    // The model's names are offered, never taken unasked: `rename` lists them.
+    const plan2 = (await runCli(['rename', '-C', ws, '--json'])).events.find((e) => e.event === 'rename-plan') as { renames: { from: string; to: string; columns: { from: string; to: string }[] }[] };
+    expect(plan2.renames).toEqual([expect.objectContaining({ from: 'oaps_open_data', to: 'oaps_m_open_data', columns: expect.arrayContaining([{ from: 'question', to: 'm_question' }]) })]);
     expect(ran(await runCli(['build', '-C', ws, '--json'], env()))).toEqual([]);
     expect(fake.requests).toHaveLength(1);
   });
@@ -138,7 +143,7 @@ describe('the model step, end to end', () => {
     // One request for 59 tables: after a refused key, nothing more is asked in this build, and it is said once.
     expect(fake.requests).toHaveLength(1);
     expect(res.stdout.match(/the model could not be asked: 127\.0\.0\.1:\d+ refused the API key \(401 Unauthorized\); check NHS_PIPELINE_LLM_API_KEY, and that NHS_PIPELINE_LLM_BASE_URL is the server it belongs to; deterministic names used, the next build asks again/g)).toHaveLength(1);
-    expect(res.stdout).toMatch(/the model was not asked \(see the first warning\)/);
+    expect(res.stdout).toMatch(/✔ enriched gp_earnings\/FY2022-23 .*; the model was not asked \(see its notice\)/);
     expect(`${res.stdout}${res.stderr}`).not.toContain(KEY);
     for (const [path, bytes] of await files(ws)) expect(bytes.includes(KEY), path).toBe(false);
     const [t] = await enriched(ws, 'oaps', '2016-10');

@@ -30,7 +30,7 @@ export interface ModelPart {
   recorded: Record<string, string>;
   /** Tables this run asked the model about (each one request, or two with the retry). */
   asked: number;
-  /** Why the model could not be asked, once per build. */
+  /** Set when the model could not be asked (why is said once per build, as a notice). */
   warning?: string;
 }
 
@@ -83,9 +83,9 @@ export async function consultModel(ctx: RunContext, ws: Workspace, draft: DraftB
         if (!(err instanceof LlmFailure)) throw err;
         // Not kept: the next build asks again.
         part.recorded[key] = UNAVAILABLE;
-        const warning = ws.llm.warning(err);
-        part.warning ??= warning;
-        ctx.log(warning);
+        const { text, first } = ws.llm.warning(err);
+        part.warning ??= 'the model was not asked (see its notice)';
+        ctx.log(text, first ? 'notice' : undefined);
       }
     } else if (!found && !offRecorded) {
       // Nothing may be asked now: recorded, so that the first build with a model and a key asks.
@@ -102,14 +102,16 @@ export async function consultModel(ctx: RunContext, ws: Workspace, draft: DraftB
 
 /**
  * Positions of the tables no name was chosen for: those the reference period does not name (by a match or by the
- * same name) and this period's own manifest did not name otherwise, unless the model named them there.
+ * same name), that belong to no table family, and this period's own manifest did not name otherwise, unless the
+ * model named them there.
  */
 function candidates(derived: EnrichedTable[], reference: EnrichedBody | undefined, own: EnrichedBody | undefined): number[] {
   const probe = structuredClone(derived);
   keepNames(probe, own, reference);
   const referenceNames = new Set(reference?.tables.map((t) => t.name) ?? []);
   return probe.flatMap((p, i) => {
-    if (referenceNames.has(p.name)) return [];
+    // A member of a table family (files of one schema) is named by its family.
+    if (referenceNames.has(p.name) || derived[i].family) return [];
     if (p.identity.method === 'derived') return [i];
     const mine = p.identity.method === 'kept' ? own?.tables.find((o) => sourceId(o) === sourceId(derived[i])) : undefined;
     return mine?.llm ? [i] : [];
@@ -159,7 +161,8 @@ export function applyAnswer(t: EnrichedTable, m: ModelAnswer, d: DraftTable): vo
 /**
  * A table named by the reference period keeps the model's words the reference table had: its description (with
  * what this period's rows are) and, by header, its columns'; a new member of a series (next year's column) gets
- * the series' description after its own header.
+ * the series' description after its own header. The names the model proposed there stay the derived names, so
+ * `rename` does not offer to undo them.
  */
 export function carryDescriptions(tables: EnrichedTable[], reference: EnrichedBody, drafts: DraftTable[]): void {
   tables.forEach((t, i) => {
@@ -167,11 +170,16 @@ export function carryDescriptions(tables: EnrichedTable[], reference: EnrichedBo
     if (!ref?.llm?.used || !ref.llm.description) return;
     t.llm = { ...ref.llm };
     t.description = [ref.llm.description, rowKindsSentence(drafts[i])].filter(Boolean).join(' ');
-    const byHeader = new Map(ref.columns.map((c) => [headerKey(c.header), c.description]));
+    // What today's rules would call it (`rename`) is what they, with the model, called it there.
+    t.identity = { ...t.identity, derived_name: ref.identity.derived_name };
+    const byHeader = new Map(ref.columns.map((c) => [headerKey(c.header), c]));
     for (const c of t.columns) {
       const same = byHeader.get(headerKey(c.header));
-      if (same !== undefined) {
-        c.description = same;
+      if (same) {
+        c.description = same.description;
+        const proposal = same.derived_name ?? same.name;
+        if (proposal !== c.name) c.derived_name = proposal;
+        else delete c.derived_name;
         continue;
       }
       const sibling = ref.columns.find((r) => shapeOf(r.header) === shapeOf(c.header) && /\d/.test(r.header) && r.description.startsWith(`${r.header}: `));
