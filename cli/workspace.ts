@@ -5,6 +5,7 @@
  * the lock only when it is free, and otherwise answer from the build log, saying a build is in progress.
  */
 import { join } from 'node:path';
+import { llmSettings } from '../lib/llm/settings.ts';
 import { acquireLock, lockHolder, tryAcquireLock, type Lock, type LockHolder } from '../lib/lock.ts';
 import { collectStaleTemp, DatabaseBusy, openPipeline, timeoutsFromEnv, type Pipeline, type Stage } from '../rules/index.ts';
 import type { GlobalOptions } from './args.ts';
@@ -76,6 +77,7 @@ export async function withPipeline<T>(
       ...(embedded ? { claimDatabase } : {}),
       // A reader beside a running build leaves the build log to the build, which owns what is in it now.
       saveLog: !busy,
+      llm: llmSettings(io.env),
     }, opts.stages);
     try {
       return await fn({ pipeline, busy });

@@ -6,6 +6,9 @@
  * editions (`Time Series 1718.csv` → `Time Series Hip and Knee Replacement 1819.csv`) but whose columns
  * match keeps the name it had, so it lands in the same database table. Column drift against the reference
  * is recorded.
+ *
+ * With a model configured (lib/llm), tables no name was chosen for are named and described by it, and its answers
+ * kept as inputs (./llm.ts): deterministic still, since the same request always finds the same answer.
  */
 import { columnNames, tableName, type DerivedName } from '../../../lib/naming/index.ts';
 import { comparePeriods } from '../../../lib/periods.ts';
@@ -16,6 +19,7 @@ import { isConfigured, publication, splitId } from '../../workspace.ts';
 import type { DraftBody, DraftFile, DraftTable } from '../draft.ts';
 import type { DraftFamily } from '../families.ts';
 import { columnDescription, tableDescription, type DescribeContext } from './describe.ts';
+import { applyAnswer, carryDescriptions, consultModel, draftTables, type ModelAnswer } from './llm.ts';
 import { keepNames } from './references.ts';
 
 export interface EnrichedColumn {
@@ -46,10 +50,16 @@ export interface EnrichedTable {
   /** How this table's columns differ from the same table in the reference period. */
   drift?: { reference_period: string; added: string[]; removed: string[] };
   /**
-   * How the name was chosen: derived from names here (and, when it had to be shortened, how), or kept from this
-   * period's earlier manifest (`kept`) or from the reference period's table (`reference`).
+   * How the name was chosen: derived from names here (and, when it had to be shortened, how), proposed by the
+   * model (`llm`), or kept from this period's earlier manifest (`kept`) or from the reference period's table
+   * (`reference`).
    */
-  identity: { method: 'derived' | 'kept' | 'reference'; derived_name: string; reference_period?: string; similarity?: number; shortened?: string[] };
+  identity: { method: 'derived' | 'llm' | 'kept' | 'reference'; derived_name: string; reference_period?: string; similarity?: number; shortened?: string[] };
+  /**
+   * The model's answer this table was asked for (`manifests/llm/<pub>/<request>.json`; carried from the reference
+   * period's table when the name came from there), whether it was used, and then its description and grain.
+   */
+  llm?: { model: string; request: string; used: boolean; description?: string };
 }
 export interface EnrichedBody { publication: string; period: string; reference_period?: string; tables: EnrichedTable[] }
 
@@ -59,7 +69,8 @@ export const enriched: Stage<EnrichedBody> = {
   // 3: readable names that fit by abbreviation (no hash); names already chosen are kept (the period's own and the reference's).
   // 4: descriptions from captions, contents, notes and definitions, with the grain; markers as their own field.
   // 5: a family's members share its name and carry its key as their first column.
-  version: '5',
+  // 6: the model names and describes tables no name was chosen for, when configured; its answers are inputs.
+  version: '6',
   grain: 'period',
   rule(ws) {
     const store = new ManifestStore<EnrichedBody>(ws, 'enriched');
@@ -74,10 +85,25 @@ export const enriched: Stage<EnrichedBody> = {
         const draft = await ctx.need<DraftBody>(`draft:${ctx.id}`);
         const prev = await ctx.need<string | null>(`config:${ctx.id}#previous`);
         const reference = prev ? await ctx.needOptional<EnrichedBody>(`enriched:${code}/${prev}`) : undefined;
-        const body = enrich(draft, reference, await ctx.previous<EnrichedBody>());
+        const own = await ctx.previous<EnrichedBody>();
+        const model = await consultModel(ctx, ws, draft, deriveTables(draft), reference, own);
+        const body = enrich(draft, reference, own, model.answers);
         const kept = body.tables.filter((t) => t.identity.method === 'reference').length;
-        const { output, value } = await store.write(ctx.id, ctx.provenance(), body);
-        return { output, value, summary: `${plural(body.tables.length, 'table')} named${kept ? `, ${kept} by reference to ${prev}` : ''}`, stats: { tables: body.tables.length } };
+        const described = body.tables.filter((t) => t.llm?.used).length;
+        const provenance = ctx.provenance();
+        Object.assign(provenance.inputs, model.recorded);
+        const { output, value } = await store.write(ctx.id, provenance, body);
+        const summary = [
+          `${plural(body.tables.length, 'table')} named`,
+          ...(kept ? [`${kept} by reference to ${prev}`] : []),
+          ...(described || model.asked ? [`${described} described by the model${model.asked ? ` (${model.asked} asked now)` : ''}`] : []),
+        ].join(', ');
+        return {
+          output,
+          value,
+          summary: `${summary}${model.warning ? `; ${model.warning}` : ''}`,
+          stats: { tables: body.tables.length, model_described: described, model_asked: model.asked },
+        };
       },
     };
   },
@@ -91,11 +117,23 @@ export function previousPeriod(config: PipelineConfig, code: string, period: str
 }
 
 /**
- * Names every table of a draft manifest. Names already chosen are kept: first those this period's own earlier
- * manifest gave (so better naming rules never rename a loaded table: `rename` does that, on request), then those of
- * the previous period's manifest where the table is recognisably the same (same name, or columns that match).
+ * Names every table of a draft manifest: deterministically, or by the model's answers (by table position). Names
+ * already chosen are kept: first those this period's own earlier manifest gave (so better naming rules, or a model,
+ * never rename a loaded table: `rename` does that, on request), then those of the previous period's manifest where
+ * the table is recognisably the same (same name, or columns that match); a table named by the reference keeps the
+ * model's descriptions the reference had.
  */
-export function enrich(draft: DraftBody, reference?: EnrichedBody, own?: EnrichedBody): EnrichedBody {
+export function enrich(draft: DraftBody, reference?: EnrichedBody, own?: EnrichedBody, model?: ReadonlyMap<number, ModelAnswer>): EnrichedBody {
+  const tables = deriveTables(draft);
+  const drafts = draftTables(draft).map((d) => d.table);
+  for (const [i, m] of model ?? []) applyAnswer(tables[i], m, drafts[i]);
+  keepNames(tables, own, reference);
+  if (reference) carryDescriptions(tables, reference, drafts);
+  return { publication: draft.publication, period: draft.period, ...(reference ? { reference_period: reference.period } : {}), tables };
+}
+
+/** Every table of a draft named and described by the deterministic rules alone, in draft order. */
+export function deriveTables(draft: DraftBody): EnrichedTable[] {
   const tables: EnrichedTable[] = [];
   const ctx: DescribeContext = { draft };
   const filesWithTables = draft.files.filter((f) => f.tables.length > 0).length;
@@ -124,8 +162,7 @@ export function enrich(draft: DraftBody, reference?: EnrichedBody, own?: Enriche
     }
   }
   uniqueTableNames(tables);
-  keepNames(tables, own, reference);
-  return { publication: draft.publication, period: draft.period, ...(reference ? { reference_period: reference.period } : {}), tables };
+  return tables;
 }
 
 /** Two tables of a period that would get one name are numbered (`_2`), in file order; members of one family share theirs. */
