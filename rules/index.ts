@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { BuildLog } from '../lib/build-log.ts';
+import type { ChatDeps, LlmSettings } from '../lib/llm/index.ts';
 import type { WebDeps } from '../lib/web/options.ts';
 import { loadConfigLogged } from './config.ts';
 import type { Stage } from './stage.ts';
@@ -21,6 +22,8 @@ export { localPath } from '../lib/web/source.ts';
 export { proveNothingToDo, recordNothingToDo, type Selection } from './noop-proof.ts';
 /** The server's registry digest (see lib/db/changes.ts), loaded only for a server. */
 export const registryDigest = async (...args: Parameters<typeof import('../lib/db/changes.ts').registryDigest>) => (await import('../lib/db/changes.ts')).registryDigest(...args);
+export { timeoutsFromEnv } from '../lib/web/options.ts';
+export { collectStaleTemp } from './temp.ts';
 export { STAGES, type Stage };
 
 export interface OpenOptions {
@@ -30,6 +33,9 @@ export interface OpenOptions {
   databaseUrl?: string;
   refresh?: boolean;
   web?: WebDeps;
+  /** The language model's settings (off when undefined), and its client's side effects (tests). */
+  llm?: LlmSettings;
+  llmDeps?: ChatDeps;
   now: () => Date;
   /** Fail rules that read config or artifacts they did not declare (tests turn it on). */
   checkReads?: boolean;

@@ -1,5 +1,6 @@
 /** `build [TARGET...]`: bring targets up to date, or with -n print the plan. */
 import type { Summary } from '../../engine/index.ts';
+import { llmSettings, settingsIdentity } from '../../lib/llm/settings.ts';
 import type { LockHolder } from '../../lib/lock.ts';
 import { archivedAway, buildPipeline, proveNothingToDo, recordNothingToDo, registryDigest, selectTargets, type PeriodTarget, type Pipeline } from '../../rules/index.ts';
 import type { Stage } from '../../rules/index.ts';
@@ -13,7 +14,7 @@ export async function buildCommand(io: Io, p: Parsed, stages?: readonly Stage[])
   const retryFailed = Boolean(p.options['retry-failed']);
   const refresh = Boolean(p.options.refresh);
   // A proof that nothing changed since a build of the same selection decided nothing was to do (rules/noop-proof.ts).
-  const selection = { root: p.global.dir, args: p.positionals, dryRun, configFile: p.global.config, database: databaseIdentity(io.env.DATABASE_URL) };
+  const selection = { root: p.global.dir, args: p.positionals, dryRun, configFile: p.global.config, database: databaseIdentity(io.env.DATABASE_URL), llm: settingsIdentity(llmSettings(io.env)) };
   const provable = !refresh && !retryFailed && !stages;
   const before = async (busy: LockHolder | undefined) => {
     if (!provable || busy) return undefined;

@@ -4,6 +4,7 @@
  * and period from the database registry, never from a counter kept on the side. `--check` exits 1 when
  * anything is stale, pending or failed, for CI gates.
  */
+import type { LlmTotals } from '../../lib/llm/index.ts';
 import { workspaceStatus, type PeriodState, type PublicationStatus } from '../../rules/index.ts';
 import type { Stage } from '../../rules/index.ts';
 import type { Parsed } from '../args.ts';
@@ -20,6 +21,7 @@ export async function statusCommand(io: Io, p: Parsed, stages?: readonly Stage[]
     else {
       if (busy) io.stdout.write(`${busyNote(busy, pipeline.ws.embedded)}\n\n`);
       io.stdout.write(render(report, io));
+      if (status.llm) io.stdout.write(`Model, all publications: ${modelLine(status.llm)}\n`);
     }
     return p.options.check && unclean ? EXIT.failed : EXIT.ok;
   });
@@ -53,7 +55,16 @@ function render(report: PublicationStatus[], io: Io): string {
       const total = periods.reduce((n, x) => n + x.rows, 0);
       out.push(`  ${table}: ${total.toLocaleString('en-GB')} rows (${periods.map((x) => `${x.period} ${x.rows.toLocaleString('en-GB')}`).join(', ')})`);
     }
+    if (r.llm) out.push(`  model: ${modelLine(r.llm)}`);
     out.push('');
   }
   return out.join('\n');
+}
+
+/** `3 answers (1 not used), 12,345 prompt + 678 completion tokens, 4.2 s, cost 0.0123`. */
+function modelLine(t: LlmTotals): string {
+  const n = (x: number) => x.toLocaleString('en-GB');
+  const priced = t.answers - t.unpriced;
+  const cost = priced === 0 ? 'no prices set' : `cost ${Number(t.cost.toFixed(6))}${t.unpriced ? ` (${n(t.unpriced)} asked without prices)` : ''}`;
+  return `${n(t.answers)} answer${t.answers === 1 ? '' : 's'}${t.unused ? ` (${n(t.unused)} not used)` : ''}, ${n(t.promptTokens)} prompt + ${n(t.completionTokens)} completion tokens, ${(t.latencyMs / 1000).toFixed(1)} s, ${cost}`;
 }

@@ -5,10 +5,11 @@
 import type { Period } from '../periods.ts';
 
 /** Column types a user may force in an override (the pipeline's shared type vocabulary). */
-export type ColumnType = 'integer' | 'bigint' | 'numeric' | 'date' | 'boolean' | 'text';
+export type { ColumnType } from '../column-types.ts';
+import type { ColumnType } from '../column-types.ts';
 
 /** Every ColumnType, in widening order; used for validation and for "valid types are …" hints. */
-export const COLUMN_TYPES: readonly ColumnType[] = ['boolean', 'integer', 'bigint', 'numeric', 'date', 'text'];
+export { COLUMN_TYPES } from '../column-types.ts';
 
 /** A position in a config file: 1-based line and column. Line 0 means "the file as a whole" (e.g. it is missing). */
 export interface Loc {
@@ -35,12 +36,24 @@ export interface ColumnOverride {
   description?: string;
 }
 
+/** `unpivot:` of a table override (lib/config/unpivot.ts). */
+export interface UnpivotSetting {
+  /** Pattern over generated column names with one `*`. */
+  columns: string;
+  /** Column receiving the part `*` matched. */
+  name: string;
+  /** Column receiving the cell. */
+  value: string;
+}
+
 /** The user's correction for one generated table; `columns` is keyed by the generated column name. */
 export interface TableOverride {
   name?: string;
   description?: string;
   /** True: do not load this table at all. */
   skip?: boolean;
+  /** Wide columns matching a pattern become rows (opt-in). */
+  unpivot?: UnpivotSetting;
   columns: Record<string, ColumnOverride>;
 }
 
@@ -50,6 +63,11 @@ export interface Overrides {
   includeSheets: string[];
   /** Keyed by the table name the enriched stage generated. */
   tables: Record<string, TableOverride>;
+  /**
+   * Where each override is written, keyed `table` or `table.column`, for the error when it names nothing. Kept apart
+   * from `tables` so that moving a line (a comment added above) does not change what the overrides say.
+   */
+  locations: Record<string, Loc>;
 }
 
 /** One release of a publication. */
@@ -70,6 +88,16 @@ export interface PeriodEntry {
   loc: Loc;
 }
 
+/** `family:` of a publication (lib/config/family.ts); absent: families are found by themselves. */
+export interface FamilySetting {
+  /** `family: false`: never merge. */
+  disabled?: boolean;
+  /** The key column's name (default `source_part`). */
+  column?: string;
+  /** A file (member, sheet) name pattern with one `*`, the key: every name that matches is one family. */
+  match?: string;
+}
+
 /** One configured publication. */
 export interface Publication {
   /** Lowercase snake_case, 2–31 characters; part of table and manifest paths. */
@@ -83,6 +111,8 @@ export interface Publication {
   filePatterns?: string[];
   /** `discover:` settings; absent: every edition from the first configured period on. */
   discover?: DiscoverSettings;
+  /** Whether files of one schema load into one table (absent: found by themselves). */
+  family?: FamilySetting;
   /** Where the publication's code key is. */
   loc: Loc;
 }

@@ -16,6 +16,7 @@
  * from the period column, else from the name.
  */
 import type { FileExtraction, TableInfo } from '../../lib/sheets/index.ts';
+import { PipelineError } from '../../lib/failure.ts';
 import { periodFromText } from '../../lib/period-text.ts';
 import { parsePeriod, periodContains, type Period } from '../../lib/periods.ts';
 import { blobFor, type FileRef } from '../blobs.ts';
@@ -23,6 +24,8 @@ import type { Stage } from '../stage.ts';
 import { ManifestStore } from '../stores/manifest.ts';
 import { isConfigured, splitId } from '../workspace.ts';
 import type { DownloadBody } from './download.ts';
+import { findFamilies, type DraftFamily } from './families.ts';
+import type { FamilySetting } from '../../lib/config/types.ts';
 
 /** Where a table's period was read from, in order of preference. */
 export type PeriodSource = 'metadata' | 'column' | 'name' | 'page' | 'config';
@@ -92,13 +95,16 @@ export interface DraftBody {
   /** The publication page the files were linked from, with its title. */
   page?: { url: string; title?: string };
   files: DraftFile[];
+  /** Files (members, sheets) of one schema whose names differ by a key: one table each family (./families.ts). */
+  families?: DraftFamily[];
 }
 
 export const draft: Stage<DraftBody> = {
   name: 'draft',
   // 3: row kinds, rows left out with their reason, annotations per column, every other cell with its role.
   // 4: the notes and definitions of the workbook; a title above a footnote sentence is the caption.
-  version: '4',
+  // 5: table families, under the publication's `family:` setting (an input).
+  version: '5',
   grain: 'period',
   rule(ws) {
     const store = new ManifestStore<DraftBody>(ws, 'draft');
@@ -112,6 +118,7 @@ export const draft: Stage<DraftBody> = {
         const [code, period] = splitId(ctx.id);
         const download = await ctx.need<DownloadBody>(`download:${ctx.id}`);
         const includeSheets = await ctx.need<string[]>(`config:${code}#include_sheets`);
+        const family = await ctx.need<FamilySetting>(`config:${code}#family`);
         const configured = parsePeriod(period);
         const page = download.kind === 'page' ? download.url : undefined;
         const files: DraftFile[] = [];
@@ -123,16 +130,28 @@ export const draft: Stage<DraftBody> = {
           files.push({ url, name, ...(linkText ? { link_text: linkText } : {}), ...rest });
         }
         const tables = files.reduce((n, f) => n + f.tables.length, 0);
+        if (tables === 0) throw noTables(ctx.id, files);
         const rows = files.reduce((n, f) => n + f.tables.reduce((m, t) => m + t.row_count, 0), 0);
         const disagree = files.reduce((n, f) => n + f.tables.filter((t) => t.warnings.some((w) => w.startsWith('period:'))).length, 0);
         const note = disagree ? `; ${disagree} table${disagree === 1 ? '' : 's'} name${disagree === 1 ? 's' : ''} another period than the config (see warnings)` : '';
         const pageInfo = page ? { page: { url: page, ...(download.title ? { title: download.title } : {}) } } : {};
-        const { output, value } = await store.write(ctx.id, ctx.provenance(), { publication: code, period, ...pageInfo, files });
+        const families = findFamilies(files, family);
+        const { output, value } = await store.write(ctx.id, ctx.provenance(), { publication: code, period, ...pageInfo, files, ...(families.length ? { families } : {}) });
         return { output, value, summary: `${tables} table${tables === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}${note}`, stats: { tables, rows } };
       },
     };
   },
 };
+
+/** A period whose files hold no table is an error, never a silent empty result: it says what each file held instead. */
+function noTables(id: string, files: DraftFile[]): PipelineError {
+  const why = files.map((f) => `${f.name}: ${f.skipped.length ? f.skipped.map((s) => `${s.member ? `${s.member} ` : ''}${s.sheet !== undefined ? `sheet "${s.sheet}" ` : ''}${s.reason}`).join('; ') : 'nothing'}`);
+  return new PipelineError({
+    kind: 'input',
+    message: `no table found in the ${files.length === 1 ? 'file' : `${files.length} files`} of ${id} (${why.join(' | ')})`,
+    hint: 'open the file: if its data sheet was skipped by name, list it under overrides.include_sheets in the config; if the file is not the data, point the period at the right link',
+  });
+}
 
 interface PeriodContext {
   page?: string;

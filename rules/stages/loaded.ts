@@ -16,10 +16,11 @@ import type { Db } from '../../lib/db/index.ts';
 import type { LoadRow } from '../../lib/db/registry.ts';
 import type { CanonicalBody, CanonicalTable } from './canonical.ts';
 import { PROVENANCE_COLUMNS } from './table-doc.ts';
+import { unpivotRows } from './unpivot.ts';
 import type { DownloadBody } from './download.ts';
 
 // 2: each row's kind in _row_kind; annotations taken off values (`r`, `[note 4]`) kept in _markers; COMMENT ON;
-//    a slice is compared with the table's load contract, not the whole canonical manifest.
+//    a slice is compared with the table's load contract, not the whole canonical manifest; periods load in order.
 const VERSION = '2';
 
 export const loaded: Stage = {
@@ -55,6 +56,11 @@ async function load(ws: Workspace, ctx: RunContext) {
 
 async function loadPeriod(ws: Workspace, ctx: RunContext) {
   const [code, period] = splitId(ctx.id);
+  // Periods of a publication load in period order, so a table fed by several periods gets its columns in the same
+  // order whatever is built first, with any -j (issue 14, hole 2). The previous period's load comes first but is
+  // not an input: a change to its rows leaves this period's rows as they are.
+  const previous = await ctx.need<string | null>(`config:${ctx.id}#previous`);
+  if (previous) await ctx.after(`loaded:${code}/${previous}`);
   const canonical = await ctx.need<CanonicalBody>(`canonical:${ctx.id}`);
   const canonicalSha = ctx.digestOf(`canonical:${ctx.id}`);
   const download = await ctx.need<DownloadBody>(`download:${ctx.id}`);
@@ -109,8 +115,10 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
       const types = new Map((await stagingColumns(tx, t.table)).map((c) => [c.name, c.type]));
       refuseNarrowingOverride(t, types, widerType);
       const where = { file: file.name, member: t.source.member, sheet: t.source.sheet };
+      const rows = readTableBatches({ path: blob, name: file.name, origin: file.url }, info, { signal: ctx.signal });
+      const keyed = t.family ? withKey(rows, info.columns.length, t.family.key) : rows;
       const copied = await loadSlice(tx, slice, {
-        batches: readTableBatches({ path: blob, name: file.name, origin: file.url }, info, { signal: ctx.signal }),
+        batches: t.unpivot ? unpivotRows(keyed, t.unpivot) : keyed,
         columns: t.columns.map((c) => ({ name: c.name, type: types.get(c.name) ?? (c.type as ColumnType), index: c.index, sourceColumn: c.source_column })),
         where,
       });
@@ -137,13 +145,27 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
   };
 }
 
+/** A family member's rows with its key after their published values (its column's index is past them). */
+async function* withKey<R extends { values: unknown[] }>(batches: AsyncIterable<R[]>, index: number, key: string): AsyncGenerator<R[]> {
+  for await (const batch of batches) {
+    for (const r of batch) r.values[index] = key;
+    yield batch;
+  }
+}
+
 /**
  * What a slice's rows depend on in the canonical manifest: the table's name, and each column's name, type and place
  * in the source. A new description (or anything else the rows do not depend on) reloads nothing; a `rename` that
  * renames a table in the database records the contract of its new name, so nothing reloads either.
  */
 export function loadContract(t: CanonicalTable): string {
-  return digestOf({ table: t.table, source: t.source.table_key, columns: t.columns.map((c) => [c.name, c.type, c.index, c.source_column]) });
+  return digestOf({
+    table: t.table,
+    source: t.source.table_key,
+    columns: t.columns.map((c) => [c.name, c.type, c.index, c.source_column]),
+    ...(t.family ? { family: t.family } : {}),
+    ...(t.unpivot ? { unpivot: t.unpivot } : {}),
+  });
 }
 
 /**

@@ -12,6 +12,7 @@ import type { LoadRow } from '../../lib/db/registry.ts';
 import type { ParquetInfo } from '../../lib/parquet/index.ts';
 import type { Stage } from '../stage.ts';
 import { splitId, type Workspace } from '../workspace.ts';
+import { PipelineError } from '../../lib/failure.ts';
 import { comparePeriodLabels } from '../../lib/periods.ts';
 import { tablesOf, type CanonicalBody } from './canonical.ts';
 import { columnDocs, KV_COLUMN_PREFIX, PROVENANCE_COLUMNS, tableDoc, type CanonicalByPeriod, type ColumnDoc } from './table-doc.ts';
@@ -111,14 +112,20 @@ export const parquet: Stage<ParquetValue> = {
 async function exportTable(ws: Workspace, ctx: RunContext) {
   const [code, table] = splitId(ctx.id);
   const loads = await ctx.need<LoadRow[]>(`loads:${ctx.id}`);
-  if (loads.length === 0) throw new Error(`table ${table} has no rows loaded in the database`);
+  if (loads.length === 0) {
+    throw new PipelineError({
+      kind: 'input',
+      message: `table ${table} has no rows loaded in the database: every period that feeds it failed to load`,
+      hint: 'see the loaded targets that failed above; once one loads, the Parquet file is written',
+    });
+  }
   const name = await ctx.need<string>(`config:${code}#name`);
   const described = await canonicalsOf(ctx, code, table, loads);
   const { writeFileAtomic } = await import('../../lib/atomic.ts');
   const { stagingColumns } = await import('../../lib/db/registry.ts');
   const { renderTableMarkdown, stagingToParquet } = await import('../../lib/parquet/index.ts');
   const db = await ws.db();
-  const columns = await stagingColumns(db, table);
+  const columns = inFirstSeenOrder(await stagingColumns(db, table), described);
   const docs = columnDocs(columns, described);
   const doc = tableDoc(code, name, table, docs, loads, described, PROVENANCE_COLUMNS.map(({ name, description }) => ({ name, description })));
   const markdown = renderTableMarkdown(doc);
@@ -140,6 +147,17 @@ async function exportTable(ws: Workspace, ctx: RunContext) {
 }
 
 const rowsOf = (loads: LoadRow[]) => loads.reduce((n, l) => n + l.rowCount, 0);
+
+/**
+ * The table's columns in the order the periods first publish them (oldest period first, then its column order), not
+ * the database's, which follows whichever period created or widened the table: the same inputs give the same file.
+ */
+function inFirstSeenOrder<C extends { name: string }>(columns: C[], described: CanonicalByPeriod): C[] {
+  const rank = new Map<string, number>();
+  for (const { table } of described) for (const c of table.columns) if (!rank.has(c.name)) rank.set(c.name, rank.size);
+  const at = (c: C, i: number) => rank.get(c.name) ?? rank.size + i;
+  return columns.map((c, i) => ({ c, k: at(c, i) })).sort((a, b) => a.k - b.k).map((x) => x.c);
+}
 
 /** The table's canonical description in every period loaded into it, oldest first (each manifest read is an input). */
 async function canonicalsOf(ctx: RunContext, code: string, table: string, loads: LoadRow[]): Promise<CanonicalByPeriod> {

@@ -30,7 +30,8 @@ export function plainText(t: string): string {
     .trim();
 }
 
-const sentence = (t: string) => (/[.!?]$/.test(t) ? t : `${t}.`);
+/** `t` ending in a full stop (or its own ! or ?). */
+export const sentence = (t: string) => (/[.!?]$/.test(t) ? t : `${t}.`);
 
 /** The notes a text refers to, as `Note 4: …` sentences, in the order referred to. */
 function resolvedNotes(text: string, notes: Note[]): string[] {
@@ -180,7 +181,8 @@ export function headerLabel(header: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-function rowKindsSentence(t: DraftTable): string | undefined {
+/** What a table's rows are when it holds totals or derived rows beside the detail rows. */
+export function rowKindsSentence(t: DraftTable): string | undefined {
   const k = t.row_kinds ?? {};
   const other = ['total', 'subtotal', 'derived'].filter((x) => (k[x] ?? 0) > 0);
   if (!other.length) return undefined;

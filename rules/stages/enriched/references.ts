@@ -17,6 +17,8 @@ export function keepNames(tables: EnrichedTable[], own: EnrichedBody | undefined
     for (const t of tables) {
       const same = own.tables.find((o) => sourceId(o) === sourceId(t));
       if (!same || same.name === t.name) continue;
+      // A family member's name is the family's: a table that left (or joined) a family does not keep (or take) it.
+      if ((same.family?.pattern ?? null) !== (t.family?.pattern ?? null)) continue;
       adopt(t, same, { method: 'kept', derived_name: t.name, ...(t.identity.shortened ? { shortened: t.identity.shortened } : {}) });
       kept.add(t);
     }
@@ -25,7 +27,7 @@ export function keepNames(tables: EnrichedTable[], own: EnrichedBody | undefined
 }
 
 /** Where a table is in its file, whatever the file's date or upload id: the same table of the same period's file. */
-const sourceId = (t: EnrichedTable) => `${nameStem(t.source.file)}\u0000${t.source.member ?? ''}\u0000${t.source.sheet ?? ''}\u0000${t.source.table_key}`;
+export const sourceId = (t: EnrichedTable) => `${nameStem(t.source.file)}\u0000${t.source.member ?? ''}\u0000${t.source.sheet ?? ''}\u0000${t.source.table_key}`;
 
 /** Takes `from`'s name, and its names for the columns whose headers are the same. */
 function adopt(t: EnrichedTable, from: EnrichedTable, identity: EnrichedTable['identity']): void {
@@ -52,7 +54,7 @@ function adopt(t: EnrichedTable, from: EnrichedTable, identity: EnrichedTable['i
   }
 }
 
-const headerKey = (h: string) => h.replace(/\s+/g, ' ').trim().toLowerCase();
+export const headerKey = (h: string) => h.replace(/\s+/g, ' ').trim().toLowerCase();
 
 /** Keeps reference names: same name first, else the best column match above {@link REFERENCE_MATCH}. */
 function matchReference(tables: EnrichedTable[], reference: EnrichedBody, kept: Set<EnrichedTable>): void {
