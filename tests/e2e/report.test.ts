@@ -17,6 +17,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const SAMPLES = join(import.meta.dirname, '../fixtures/nhs-samples');
 const SCREENSHOTS = join(import.meta.dirname, '../../.cache');
 const NAME = 'OAPs <script>window.__xss = 1</script> & "friends"';
+/** The broken file's name reaches the page inside its error message, in text and in an attribute. */
+const BROKEN = 'cut"><img src=x onerror="window.__xss = 2">.xlsx';
 
 interface Status {
   publications: {
@@ -54,13 +56,13 @@ describe.each(testBackends())('report: the status page in a browser (%s)', (back
     await copyFile(join(SAMPLES, 'out-of-area-placements/oaps-open-data-dec-2016.csv'), join(ws, 'dec.csv'));
     // A workbook cut short: its period fails at the draft stage, with an error and a hint.
     const xlsx = await readFile(join(SAMPLES, 'rtt-waiting-times/RTT-Overview-Timeseries-Jun22-XLS-77K-68395.xlsx'));
-    await writeFile(join(ws, 'cut.xlsx'), xlsx.subarray(0, Math.floor(xlsx.length / 2)));
-    const period = (label: string, path: string) => `      - period: ${label}\n        url: "${path}"`;
+    await writeFile(join(ws, BROKEN), xlsx.subarray(0, Math.floor(xlsx.length / 2)));
+    const period = (label: string, path: string) => `      - period: ${label}\n        url: '${path}'`;
     const config = (extra: string[]) =>
       ['publications:', '  oaps:', `    name: '${NAME}'`, '    periods:',
         period('2016-10', join(SAMPLES, 'out-of-area-placements/oaps-open-data-oct-2016.csv')),
         period('2016-12', join(ws, 'dec.csv')),
-        period('2017-01', join(ws, 'cut.xlsx')), ...extra].join('\n') + '\n';
+        period('2017-01', join(ws, BROKEN)), ...extra].join('\n') + '\n';
     await writeFile(join(ws, 'config/publications.yaml'), config([]));
     const build = await runCli(['build', '-C', ws], env);
     expect(build.code, build.stderr).toBe(1);
@@ -127,6 +129,7 @@ describe.each(testBackends())('report: the status page in a browser (%s)', (back
     await expect(card.count()).resolves.toBe(1);
     const text = await card.innerText();
     expect(text).toContain('oaps/2017-01');
+    expect(text).toContain(BROKEN);
     expect(text).toContain(failed.failure!.error);
     expect(failed.failure!.hint).toBeTruthy();
     expect(text).toContain(failed.failure!.hint!);
@@ -192,5 +195,12 @@ describe.each(testBackends())('report: the status page in a browser (%s)', (back
     expect(name).toBe(NAME);
     await expect(page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).resolves.toBeUndefined();
     await expect(page.locator('script').count()).resolves.toBe(1);
+  });
+
+  it('a file name with markup, inside an error message, is shown as text and never loads or runs', async () => {
+    await expect(page.locator('img').count()).resolves.toBe(0);
+    await expect(page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).resolves.toBeUndefined();
+    const title = await page.getByRole('link', { name: 'failed' }).locator('xpath=..').getAttribute('title');
+    expect(title).toContain(BROKEN);
   });
 });
