@@ -8,9 +8,8 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb } from '../../lib/db/index.ts';
 import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
-import { readParquet, runCli } from './cli-rig.ts';
+import { queryWorkspace, readParquet, runCli } from './cli-rig.ts';
 
 const AE = join(import.meta.dirname, '../fixtures/nhs-samples/ae-attendances-emergency-admissions');
 const TABLE = 'ae_attendances_activity';
@@ -27,14 +26,7 @@ describe.each(testBackends())('history of republished time series (%s)', (backen
         '      - period: 2024-03\n        url: ../files/Monthly-AE-Time-Series-March-2024.xls\n' +
         overrides,
     );
-  const query = async <T extends Record<string, unknown>>(sql: string) => {
-    const d = await openDb({ workspace: ws, databaseUrl: env.DATABASE_URL });
-    try {
-      return await d.query<T>(sql);
-    } finally {
-      await d.close();
-    }
-  };
+  const query = <T extends Record<string, unknown>>(sql: string) => queryWorkspace<T>(ws, env.DATABASE_URL, sql);
   const parquet = () => readParquet(join(ws, `output/parquet/${TABLE}.parquet`), ['_period', 'period', 'type_1_departments_major_ae']);
   const key = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
 
