@@ -103,3 +103,6 @@ export const credentialsFrom = lazy(() => import('../lib/remote/s3.ts'), 'creden
 /** Which of the given `pub/period` ids are archived (rows in the archive alone): a build leaves them alone. */
 export const archivedAway = lazy(() => import('./archive/record.ts'), 'archivedAway');
 export type { ArchiveReport, Restored } from './archive/index.ts';
+export { planShard, shardTargets, type ShardPlan } from './shard.ts';
+export { parseShard, type Shard } from '../lib/shard.ts';
+export { stageRank } from './stage.ts';

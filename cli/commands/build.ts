@@ -13,8 +13,10 @@ export async function buildCommand(io: Io, p: Parsed, stages?: readonly Stage[])
   const dryRun = Boolean(p.options['dry-run']);
   const retryFailed = Boolean(p.options['retry-failed']);
   const refresh = Boolean(p.options.refresh);
+  const shard = p.options.shard as string | undefined;
+  if (shard !== undefined) (await import('../shard.ts')).shardOption(shard);
   // A proof that nothing changed since a build of the same selection decided nothing was to do (rules/noop-proof.ts).
-  const selection = { root: p.global.dir, args: p.positionals, dryRun, configFile: p.global.config, database: databaseIdentity(io.env.DATABASE_URL), llm: settingsIdentity(llmSettings(io.env)) };
+  const selection = { root: p.global.dir, args: shard === undefined ? p.positionals : [...p.positionals, `--shard=${shard}`], dryRun, configFile: p.global.config, database: databaseIdentity(io.env.DATABASE_URL), llm: settingsIdentity(llmSettings(io.env)) };
   const provable = !refresh && !retryFailed && !stages;
   const before = async (busy: LockHolder | undefined) => {
     if (!provable || busy) return undefined;
@@ -22,7 +24,8 @@ export async function buildCommand(io: Io, p: Parsed, stages?: readonly Stage[])
     return keys && replayUpToDate(io, keys, { global: p.global, dryRun });
   };
   return withPipeline(io, p.global, { refresh, write: !dryRun, command: 'build', stages, before }, async ({ pipeline, busy }) => {
-    const targets = selectTargets(p.positionals, pipeline.ws.rawConfig, pipeline.stages);
+    const all = selectTargets(p.positionals, pipeline.ws.rawConfig, pipeline.stages);
+    const targets = shard === undefined ? all : await (await import('../shard.ts')).shardSelection(io, p.global.json, pipeline, all, shard);
     if (busy && !p.global.json) io.stderr.write(`${busyNote(busy, pipeline.ws.embedded)}\n`);
     const { code, summary, keys } = await reportedBuild(io, pipeline, targets, { global: p.global, dryRun, retryFailed });
     const nothing = summary.ran + summary['would-run'] + summary.failed + summary.skipped + summary.cancelled === 0;
