@@ -8,7 +8,7 @@ export const shardOption = (text: string | undefined) => (text === undefined ? u
 /** The targets of shard `text` among `targets` (each stopped at its last period stage), said once on stderr (or as a JSON event). */
 export async function shardSelection(io: Io, json: boolean, pipeline: Pipeline, targets: PeriodTarget[], text: string): Promise<PeriodTarget[]> {
   const shard = parseShard(text);
-  const plan = await planShard(pipeline.ws.rawConfig, pipeline.ws.paths.manifests, shard);
+  const plan = await planShard(pipeline.ws.rawConfig, pipeline.ws.paths, shard);
   const periodStages = pipeline.stages.filter((s) => s.grain === 'period').map((s) => s.name);
   const rank = (name: string) => stageRank(pipeline.stages, name);
   const last = selectableStages(pipeline.stages).filter((s) => periodStages.includes(s)).pop()!;
