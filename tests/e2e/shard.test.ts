@@ -105,3 +105,9 @@ describe.each(testBackends())('shards on %s', (backend) => {
     if (backend === 'postgres') for (const r of runs) expect(ran(r)).toEqual([]);
   });
 });
+
+it('a malformed --shard is a usage error (exit 2) before anything is opened', async () => {
+  const res = await runCli(['build', '-C', join(tmpdir(), 'no-such-workspace'), '--shard', '4/3']);
+  expect(res.code).toBe(2);
+  expect(res.stderr).toMatch(/--shard expects i\/n with 1 ≤ i ≤ n.*got "4\/3"/);
+});
