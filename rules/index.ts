@@ -106,3 +106,6 @@ export type { ArchiveReport, Restored } from './archive/index.ts';
 export { planShard, shardTargets, type ShardPlan } from './shard.ts';
 export { parseShard, type Shard } from '../lib/shard.ts';
 export { stageRank } from './stage.ts';
+/** `build --remote`: the remote artifact store as a build cache. */
+export const openArtifactCache = lazy(() => import('./remote-cache.ts'), 'openArtifactCache');
+export type { ArtifactCache } from './remote-cache.ts';
