@@ -23,8 +23,8 @@ import { ManifestStore, readManifestFile } from './stores/manifest.ts';
 
 interface Entry { format: 1; record: { rule: string; version: string; inputs: Record<string, string>; output: string }; sha256: string; size: number }
 
-/** The remote and a way to say, once per build, that it could not be used. */
-export interface ArtifactCache { remote: Remote; trouble(message: string): void }
+/** The remote (opened on first use: a build with nothing stale loads no S3 client) and a way to say it failed. */
+export interface ArtifactCache { url: string; remote(): Promise<Remote>; trouble(message: string): void; close(): void }
 
 export function withRemoteCache(rule: StageRule, cache: ArtifactCache): StageRule {
   const store = rule.store;
@@ -41,7 +41,7 @@ export function withRemoteCache(rule: StageRule, cache: ArtifactCache): StageRul
       const hit = await fetchEntry(cache, key);
       if (hit && (await agrees(ctx, hit.entry))) {
         const fetched = await adopt(cache, store, ctx.id, hit.entry);
-        if (fetched) return { ...fetched, summary: `fetched from ${cache.remote.url} (built elsewhere)`, stats: { fetchedFromRemote: 1 } };
+        if (fetched) return { ...fetched, summary: `fetched from ${cache.url} (built elsewhere)`, stats: { fetchedFromRemote: 1 } };
       }
       const out = await rule.run(ctx);
       await push(cache, key, store.path(ctx.id), out.output);
@@ -59,19 +59,24 @@ export async function openArtifactCache(
 ): Promise<ArtifactCache> {
   const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url.trim());
   if (!m) throw new PipelineError({ kind: 'usage', message: `--remote must be s3://<bucket>/<prefix>, found "${url}"`, hint: 'bucket names are 3-63 lowercase letters, digits, dots and hyphens, e.g. --remote s3://nhs-cache/pipeline' });
-  const { openRemote } = await import('../lib/remote/s3.ts');
   const settings = { url, bucket: m[1]!, prefix: (m[2] ?? '').replace(/^\/+|\/+$/g, ''), ...(where.endpoint ? { endpoint: where.endpoint } : {}), ...(where.region ? { region: where.region } : {}) };
-  return { remote: await openRemote(settings, credentials), trouble };
+  let opened: Promise<Remote> | undefined;
+  return {
+    url: `s3://${settings.bucket}${settings.prefix ? `/${settings.prefix}` : ''}`,
+    remote: () => (opened ??= import('../lib/remote/s3.ts').then(({ openRemote }) => openRemote(settings, credentials))),
+    trouble,
+    close: () => void opened?.then((r) => r.close(), () => undefined),
+  };
 }
 
 async function fetchEntry(cache: ArtifactCache, key: string): Promise<{ entry: Entry } | undefined> {
   try {
-    const bytes = await cache.remote.getBytes(key);
+    const bytes = await (await cache.remote()).getBytes(key);
     if (!bytes) return undefined;
     const entry = JSON.parse(Buffer.from(bytes).toString('utf8')) as Entry;
     return entry.format === 1 ? { entry } : undefined;
   } catch (err) {
-    cache.trouble(`the remote ${cache.remote.url} could not be read (${(err as Error).message}); building instead`);
+    cache.trouble(`the remote ${cache.url} could not be read (${(err as Error).message}); building instead`);
     return undefined;
   }
 }
@@ -92,9 +97,9 @@ async function adopt(cache: ArtifactCache, store: ManifestStore<object>, id: str
   const { contentKey, sha256Of } = await import('../lib/remote/content.ts');
   let bytes: Uint8Array | undefined;
   try {
-    bytes = await cache.remote.getBytes(contentKey(entry.sha256));
+    bytes = await (await cache.remote()).getBytes(contentKey(entry.sha256));
   } catch (err) {
-    cache.trouble(`the remote ${cache.remote.url} could not be read (${(err as Error).message}); building instead`);
+    cache.trouble(`the remote ${cache.url} could not be read (${(err as Error).message}); building instead`);
     return undefined;
   }
   if (!bytes || sha256Of(bytes) !== entry.sha256) return undefined;
@@ -112,12 +117,13 @@ async function push(cache: ArtifactCache, key: string, path: string, output: str
     const m = await readManifestFile<unknown>(path);
     if (!m || m.provenance.output !== output) return;
     const sha256 = sha256Of(bytes);
-    const there = await cache.remote.head(contentKey(sha256));
-    if (!there || there.size !== bytes.length) await cache.remote.putBytes(contentKey(sha256), bytes, { sha256, contentType: 'application/yaml' });
+    const remote = await cache.remote();
+    const there = await remote.head(contentKey(sha256));
+    if (!there || there.size !== bytes.length) await remote.putBytes(contentKey(sha256), bytes, { sha256, contentType: 'application/yaml' });
     const entry: Entry = { format: 1, record: m.provenance, sha256, size: bytes.length };
     const text = JSON.stringify(entry);
-    await cache.remote.putBytes(key, Buffer.from(text), { sha256: sha256Of(text), contentType: 'application/json' });
+    await remote.putBytes(key, Buffer.from(text), { sha256: sha256Of(text), contentType: 'application/json' });
   } catch (err) {
-    cache.trouble(`the remote ${cache.remote.url} could not be written (${(err as Error).message}); what was built stays local`);
+    cache.trouble(`the remote ${cache.url} could not be written (${(err as Error).message}); what was built stays local`);
   }
 }

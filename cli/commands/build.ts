@@ -16,7 +16,7 @@ export async function buildCommand(io: Io, p: Parsed, stages?: readonly Stage[])
   const shard = p.options.shard as string | undefined;
   if (shard !== undefined) (await import('../shard.ts')).shardOption(shard);
   const remoteUrl = p.options.remote as string | undefined;
-  const credentials = remoteUrl === undefined ? undefined : await (await import('../remote.ts')).remoteCredentials(io);
+  if (remoteUrl !== undefined) await (await import('../remote.ts')).checkRemoteCredentials(io, remoteUrl);
   // A proof that nothing changed since a build of the same selection decided nothing was to do (rules/noop-proof.ts).
   const selection = { root: p.global.dir, args: shard === undefined ? p.positionals : [...p.positionals, `--shard=${shard}`], dryRun, configFile: p.global.config, database: databaseIdentity(io.env.DATABASE_URL), llm: settingsIdentity(llmSettings(io.env)) };
   const provable = !refresh && !retryFailed && !stages;
@@ -29,8 +29,8 @@ export async function buildCommand(io: Io, p: Parsed, stages?: readonly Stage[])
     const all = selectTargets(p.positionals, pipeline.ws.rawConfig, pipeline.stages);
     const targets = shard === undefined ? all : await (await import('../shard.ts')).shardSelection(io, p.global.json, pipeline, all, shard);
     if (busy && !p.global.json) io.stderr.write(`${busyNote(busy, pipeline.ws.embedded)}\n`);
-    const remote = remoteUrl === undefined ? undefined : await (await import('../remote.ts')).openRemoteCache(io, remoteUrl, pipeline, credentials!);
-    const { code, summary, keys } = await reportedBuild(io, pipeline, targets, { global: p.global, dryRun, retryFailed, remote }).finally(() => remote?.remote.close());
+    const remote = dryRun ? undefined : await (await import('../remote.ts')).openRemoteCache(io, remoteUrl, pipeline);
+    const { code, summary, keys } = await reportedBuild(io, pipeline, targets, { global: p.global, dryRun, retryFailed, remote }).finally(() => remote?.close());
     const nothing = summary.ran + summary['would-run'] + summary.failed + summary.skipped + summary.cancelled === 0;
     if (provable && nothing && !busy && !pipeline.ws.dbOpened) await recordNothingToDo(pipeline.ws, selection, keys);
     else if (provable && nothing && !busy && !pipeline.ws.embedded) {

@@ -4,7 +4,7 @@
  * and the remote then builds no manifest and no load, and asks the publishing server for nothing: every manifest is
  * fetched, and the tables' Parquet is written from the database.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +73,18 @@ describe.skipIf(!process.env.DATABASE_URL)('a remote artifact store shared by sh
     // And now the clone is an ordinary workspace: a second build does nothing.
     const again = await runCli(['build', '-C', fresh, '--json', '--remote', remote()], env);
     expect(ranKeys(again.events)).toEqual([]);
+  });
+
+  it('`remote:` in the config does the same as --remote', async () => {
+    const fresh = await cloneOf(join(root, 'origin'), join(root, 'fresh-config'));
+    await appendFile(join(fresh, 'config/publications.yaml'), `remote:\n  url: ${remote()}\n  endpoint: ${s3.endpoint}\n`);
+    const asked = server.requests.length;
+    const { AWS_ENDPOINT_URL: _, ...withoutEndpoint } = env;
+    const res = await runCli(['build', '-C', fresh, '--json'], withoutEndpoint);
+    expect(res.code, res.stderr).toBe(0);
+    expect(server.requests.length).toBe(asked);
+    const fetched = res.events.filter((e) => e.event === 'target-end' && (e.stats as Record<string, number> | undefined)?.fetchedFromRemote === 1);
+    expect(fetched).toHaveLength(CODES.length * PERIODS.length * MANIFEST_STAGES.length);
   });
 
   it('without credentials --remote is a usage error naming the variables, before anything is built', async () => {
