@@ -157,7 +157,11 @@ export class BuildSession {
       return this.#end({ key, outcome: 'would-run', reason });
     }
     const notice = (message: string) => this.#emit({ type: 'target-log', key, message, level: 'notice' });
-    const claim = await rule.claim?.(id, { signal: this.opts.signal, notice });
+    const claim = await rule.claim?.(id, { signal: this.opts.signal, notice }).catch((err: unknown) => {
+      if (this.opts.signal.aborted) return 'cancelled' as const;
+      throw err;
+    });
+    if (claim === 'cancelled') return this.#end({ key, outcome: 'cancelled', reason });
     try {
       if (claim?.waited) {
         // Another process built it while this one waited: decide again on what its store holds now.

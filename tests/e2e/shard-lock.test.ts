@@ -111,4 +111,19 @@ describe.skipIf(!process.env.DATABASE_URL)('two machines, one PostgreSQL databas
     expect((await count(t1)) + (await count(t2))).toBe(csvOf('alpha', '2024-01').rows + 3);
     expect(await rows(`SELECT 1 FROM datawarp.periods WHERE publication = 'twin'`)).toHaveLength(1);
   });
+
+  it('Ctrl-C while waiting for another machine ends the build at once (exit 130), with nothing loaded', async () => {
+    const env = { DATABASE_URL: db.databaseUrl };
+    const holder = new pg.Client({ connectionString: db.databaseUrl });
+    holder.on('error', () => {});
+    await holder.connect();
+    await holder.query('SELECT pg_advisory_lock($1, hashtext($2))', [NAMESPACE, 'loaded:delta/2024-02']);
+    const waiting = startCli(['build', '-C', a, '--json', 'delta/2024-02:loaded'], env);
+    await waiting.until(WAIT, waiting.stdout);
+    waiting.kill('SIGINT');
+    expect(await waiting.code).toBe(130);
+    expect(outcomeOf({ events: eventsOf(waiting.stdout()) }, 'loaded:delta/2024-02')).toBe('cancelled');
+    expect(await rows(`SELECT 1 FROM datawarp.loads WHERE publication = 'delta'`)).toHaveLength(0);
+    await holder.end();
+  });
 });
