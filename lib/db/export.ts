@@ -70,7 +70,7 @@ function literal(v: string | null): string {
  * @throws DbError when some rows do not belong to a slice (their provenance differs within a slice), which
  *   this loader never writes
  */
-export async function exportSlices(db: Db, table: string, columns: string[], destPath: string): Promise<{ slices: SliceProvenance[]; rows: number }> {
+export async function exportSlices(db: Db, table: string, columns: string[], destPath: string, keep?: RowFilter): Promise<{ slices: SliceProvenance[]; rows: number }> {
   const file = await open(destPath, 'w');
   try {
     return await db.transaction(async (tx) => {
@@ -82,9 +82,10 @@ export async function exportSlices(db: Db, table: string, columns: string[], des
       let rows = 0;
       for (const [i, s] of slices.entries()) {
         const where = SLICE_WHERE.replace(/\$(\d)/g, (_, n: string) => literal(s[SLICE_CONSTANTS[Number(n) - 1]![1]] as string | null));
-        rows += await tx.copyTo(`SELECT ${i + 1}, ${select} FROM ${stagingName(table)} WHERE ${where} ORDER BY _source_row`, file.fd);
+        const kept = keep ? ` AND ${keepPredicate(table, keep)}` : '';
+        rows += await tx.copyTo(`SELECT ${i + 1}, ${select} FROM ${stagingName(table)} WHERE ${where}${kept} ORDER BY _source_row`, file.fd);
       }
-      const [{ n }] = await tx.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${stagingName(table)}`);
+      const [{ n }] = await tx.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${stagingName(table)}${keep ? ` WHERE ${keepPredicate(table, keep)}` : ''}`);
       if (Number(n) !== rows) {
         throw new DbError(
           `staging.${table} holds ${Number(n)} rows but its slices hold ${rows}: some rows carry provenance that differs within their slice`,
@@ -96,4 +97,23 @@ export async function exportSlices(db: Db, table: string, columns: string[], des
   } finally {
     await file.close();
   }
+}
+
+/** Which rows an export keeps (absent: all): of the rows sharing a value of `latestBy`, the newest edition's. */
+export interface RowFilter { latestBy: string }
+
+/**
+ * True for the rows of the newest edition (latest `_period_start`) of each value of the column, NULL a value like
+ * any other. A hashed subplan over one grouping of the table, not a lookup per row.
+ */
+function keepPredicate(table: string, keep: RowFilter): string {
+  const by = quoteIdent(keep.latestBy);
+  const k = `${by} IS NULL, coalesce(${by}::text, '')`;
+  return `(${k}, _period_start) IN (SELECT ${k}, max(_period_start) FROM ${stagingName(table)} GROUP BY 1, 2)`;
+}
+
+/** How many rows an export with `keep` leaves out (rows of older editions). */
+export async function rowsLeftOut(db: Db, table: string, keep: RowFilter): Promise<number> {
+  const [{ n }] = await db.query<{ n: number | string }>(`SELECT count(*) FILTER (WHERE NOT ${keepPredicate(table, keep)}) AS n FROM ${stagingName(table)}`);
+  return Number(n);
 }

@@ -11,7 +11,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { hashFile, publishAtomic, tempPathFor } from '../atomic.ts';
-import { exportSlices, SLICE_CONSTANTS, type SliceProvenance } from '../db/export.ts';
+import { exportSlices, SLICE_CONSTANTS, type RowFilter, type SliceProvenance } from '../db/export.ts';
 import type { Db } from '../db/types.ts';
 import { NUMERIC_ERROR, numericExpression } from './csv.ts';
 import { duckdbErrorText, parquetCopyOptions, sqlIdent, sqlString, withDuckDB } from './duckdb.ts';
@@ -30,6 +30,8 @@ export interface StagingToParquetOptions {
   kv: Record<string, string>;
   /** Folder for the intermediate text (removed before returning). */
   tmpDir: string;
+  /** Which rows to keep (`history: latest` of a table); absent: every row. */
+  keep?: RowFilter;
   signal?: AbortSignal;
 }
 
@@ -58,7 +60,7 @@ export async function stagingToParquet(opts: StagingToParquetOptions): Promise<P
   await mkdir(opts.tmpDir, { recursive: true });
   const text = tempPathFor(join(opts.tmpDir, `${table}.csv`));
   try {
-    const { slices } = await exportSlices(db, table, perRow.map((c) => c.name), text);
+    const { slices } = await exportSlices(db, table, perRow.map((c) => c.name), text, opts.keep);
     signal?.throwIfAborted();
     // The slice number's column in the text: `_slice`, or more underscores if a data column (renamed by an override) has that name.
     let slice = '_slice';
