@@ -164,6 +164,8 @@ export interface PipelineConfig {
   publications: Publication[];
   /** `archive:`, when configured. */
   archive?: ArchiveSettings;
+  /** `remote:`, the remote artifact store `build` fetches manifests from and pushes them to (same shape as `archive:`). */
+  remote?: ArchiveSettings;
   /** `retention:`, when configured (opt-in: without it nothing local is ever removed). */
   retention?: RetentionSettings;
   /** Problems that do not stop a build (e.g. a period URL that points at a PDF). */
