@@ -7,9 +7,12 @@
 import { credentialsFrom, openArtifactCache, type ArtifactCache, type Pipeline } from '../rules/index.ts';
 import type { Io } from './io.ts';
 
+/** Who needs the credentials, for the usage error: the remote, and where it was named (the URL holds no secret). */
+const needs = (url: string, fromOption: boolean) => `the remote (${fromOption ? `--remote ${url}` : `remote: ${url} in the config`})`;
+
 /** With `--remote`, reads the credentials before anything is opened: missing ones are a usage error (exit 2). */
 export async function checkRemoteCredentials(io: Io, url: string | undefined): Promise<void> {
-  if (url !== undefined) await credentialsFrom(io.env);
+  if (url !== undefined) await credentialsFrom(io.env, needs(url, true));
 }
 
 /** The build's remote, or undefined when neither `--remote` nor `remote:` names one. */
@@ -27,5 +30,5 @@ export async function openRemoteCache(io: Io, option: string | undefined, pipeli
     if (!said) io.stderr.write(`warning: ${message}\n`);
     said = true;
   };
-  return openArtifactCache(url, { endpoint, region }, await credentialsFrom(io.env), trouble);
+  return openArtifactCache(url, { endpoint, region }, await credentialsFrom(io.env, needs(url, option !== undefined)), trouble);
 }

@@ -33,14 +33,17 @@ export interface Remote {
   close(): void;
 }
 
-/** The credentials the environment gives, or a usage error saying which variables to set. */
-export function credentialsFrom(env: Record<string, string | undefined>): Credentials {
+/**
+ * The credentials the environment gives, or a usage error saying which variables to set and who needs them:
+ * `needs` names the command's store (`the archive`, or `the remote (--remote s3://…)`), never a secret.
+ */
+export function credentialsFrom(env: Record<string, string | undefined>, needs = 'the archive'): Credentials {
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
   if (!accessKeyId || !secretAccessKey) {
     throw new PipelineError({
       kind: 'usage',
-      message: `the archive needs credentials: ${[!accessKeyId && 'AWS_ACCESS_KEY_ID', !secretAccessKey && 'AWS_SECRET_ACCESS_KEY'].filter(Boolean).join(' and ')} ${!accessKeyId && !secretAccessKey ? 'are' : 'is'} not set`,
+      message: `${needs} needs credentials: ${[!accessKeyId && 'AWS_ACCESS_KEY_ID', !secretAccessKey && 'AWS_SECRET_ACCESS_KEY'].filter(Boolean).join(' and ')} ${!accessKeyId && !secretAccessKey ? 'are' : 'is'} not set`,
       hint: 'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (for R2: an R2 API token\'s access key id and secret; for MinIO: a user\'s access and secret key); they are never read from the config or printed',
     });
   }

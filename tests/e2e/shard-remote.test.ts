@@ -87,9 +87,25 @@ describe.skipIf(!process.env.DATABASE_URL)('a remote artifact store shared by sh
     expect(fetched).toHaveLength(CODES.length * PERIODS.length * MANIFEST_STAGES.length);
   });
 
-  it('without credentials --remote is a usage error naming the variables, before anything is built', async () => {
+  it('without credentials --remote is a usage error naming the remote and the variables, before anything is built', async () => {
     const res = await runCli(['build', '-C', join(root, 'origin'), '--remote', remote()], { DATABASE_URL: db.databaseUrl });
     expect(res.code).toBe(2);
-    expect(res.stderr).toContain('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set');
+    expect(res.stderr).toContain(`the remote (--remote ${remote()}) needs credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set`);
+    expect(res.stderr).not.toContain('the archive');
+  });
+
+  it('with half the credentials, the error names the remote and the missing variable, and never prints the secret', async () => {
+    const bare = await cloneOf(join(root, 'origin'), join(root, 'half'));
+    const half = { DATABASE_URL: db.databaseUrl, AWS_SECRET_ACCESS_KEY: SECRET };
+    const res = await runCli(['build', '-C', bare, '--remote', remote()], half);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(`the remote (--remote ${remote()}) needs credentials: AWS_ACCESS_KEY_ID is not set`);
+    expect(res.stdout + res.stderr).not.toContain(SECRET);
+    // Named by `remote:` in the config instead: the error says so.
+    await appendFile(join(bare, 'config/publications.yaml'), `remote:\n  url: ${remote()}\n  endpoint: ${s3.endpoint}\n`);
+    const config = await runCli(['build', '-C', bare], half);
+    expect(config.code).toBe(2);
+    expect(config.stderr).toContain(`the remote (remote: ${remote()} in the config) needs credentials: AWS_ACCESS_KEY_ID is not set`);
+    expect(config.stdout + config.stderr).not.toContain(SECRET);
   });
 });
