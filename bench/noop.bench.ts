@@ -15,11 +15,12 @@
  *
  * Timings are printed, never asserted; the run fails when a no-op runs a rule or a change runs more than its chain.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { generateWorkspace, serverDatabase, timed, type Run } from './generated.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -34,28 +35,6 @@ const { values } = parseArgs({
 const RUNS = Number(values.runs);
 const SIZES = values.periods!.split(',').map(Number);
 const BACKENDS = values.backend!.split(',') as ('pglite' | 'postgres')[];
-
-interface Run { ms: number; rssMb: number; stdout: string }
-
-/** Runs a command with GNU time around it when there is one (for the peak RSS), and times it. */
-function timed(cmd: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const gnuTime = spawnSync('/usr/bin/time', ['-f', '%M', 'true']).status === 0;
-  const [c, a] = gnuTime ? ['/usr/bin/time', ['-f', '__RSS__ %M', cmd, ...args]] : [cmd, args];
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(c, a, { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => {
-      const ms = performance.now() - t0;
-      const rss = /__RSS__ (\d+)/.exec(stderr);
-      if (code !== 0 && code !== null && !/^\s*__RSS__/.test(stderr.trim())) return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
-      resolve({ ms, rssMb: rss ? Number(rss[1]) / 1024 : NaN, stdout });
-    });
-  });
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
@@ -75,28 +54,6 @@ function ranOf(run: Run): { ran: string[]; ruleMs: number; targets: number } {
   return { ran: ends.filter((e) => e.outcome === 'ran').map((e) => e.key!), ruleMs: ends.reduce((n, e) => n + (e.ms ?? 0), 0), targets: ends.length };
 }
 
-/** A workspace of `periods` tiny CSV periods, 20 per publication. */
-async function generate(dir: string, periods: number): Promise<string[]> {
-  const pubs = Math.ceil(periods / 20);
-  const lines = ['publications:'];
-  const files: string[] = [];
-  await mkdir(join(dir, 'config'), { recursive: true });
-  await mkdir(join(dir, 'data'), { recursive: true });
-  for (let p = 0; p < pubs; p++) {
-    lines.push(`  pub_${p}:`, `    name: Generated publication ${p}`, '    periods:');
-    for (let m = 0; m < 20 && p * 20 + m < periods; m++) {
-      const period = `${2010 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
-      const file = join(dir, 'data', `pub_${p}_${period}.csv`);
-      const rows = ['org_code,org_name,attendances,rate'];
-      for (let r = 0; r < 5; r++) rows.push(`R${p}${m}${r},"Trust ${r}, NHS",${100 + r * m},${(r / 7).toFixed(4)}`);
-      await writeFile(file, rows.join('\n') + '\n');
-      files.push(file);
-      lines.push(`      - period: ${period}`, `        url: ../data/pub_${p}_${period}.csv`);
-    }
-  }
-  await writeFile(join(dir, 'config', 'publications.yaml'), lines.join('\n') + '\n');
-  return files;
-}
 
 /** The same-shaped graph for Ninja and Make: `items` inputs, each copied through 6 chained targets. */
 async function anchorGraph(dir: string, items: number): Promise<void> {
@@ -139,27 +96,6 @@ async function anchors(items: number): Promise<{ ninja?: number; make?: number }
   }
 }
 
-async function serverDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const url = process.env.DATABASE_URL;
-  if (!url) throw new Error('--backend postgres needs DATABASE_URL');
-  const { default: pg } = await import('pg');
-  const name = `nhs_bench_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 async function example(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'noop-example-'));
@@ -185,7 +121,7 @@ async function generated(periods: number, backend: 'pglite' | 'postgres', anchor
   const db = backend === 'postgres' ? await serverDatabase() : undefined;
   const env = { DATABASE_URL: db?.url ?? '' };
   try {
-    const files = await generate(dir, periods);
+    const files = await generateWorkspace(dir, periods);
     const first = await pipeline(['build', '-C', dir, '--json', '-j', '1'], env);
     const f = ranOf(first);
     const perTarget = (first.ms - f.ruleMs) / f.targets;
