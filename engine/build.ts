@@ -14,7 +14,7 @@ import type { BuildEvent, FailureInfo } from './events.ts';
 import { WaitGraph } from './graph.ts';
 import type { FailureRecord } from './ledger.ts';
 import { runChecked, runUnchecked } from './reads.ts';
-import { MISSING, PENDING, UNAVAILABLE, splitKey, type Rule, type RunContext, type TargetKey, type TargetRecord } from './rule.ts';
+import { MISSING, PENDING, UNAVAILABLE, splitKey, type Claim, type Rule, type RunContext, type TargetKey, type TargetRecord } from './rule.ts';
 import { CycleError, InputFailedError, type BuildOptions, type Summary, type TargetResult } from './session.ts';
 import { Slots } from './slots.ts';
 import type { BlockReason, StaleReason } from './stale.ts';
@@ -156,23 +156,7 @@ export class BuildSession {
       }
       return this.#end({ key, outcome: 'would-run', reason });
     }
-    const notice = (message: string) => this.#emit({ type: 'target-log', key, message, level: 'notice' });
-    const claim = await rule.claim?.(id, { signal: this.opts.signal, notice }).catch((err: unknown) => {
-      if (this.opts.signal.aborted) return 'cancelled' as const;
-      throw err;
-    });
-    if (claim === 'cancelled') return this.#end({ key, outcome: 'cancelled', reason });
-    try {
-      if (claim?.waited) {
-        // Another process built it while this one waited: decide again on what its store holds now.
-        const now = await rule.store.find(id);
-        const again = await decide(rule, now, (k) => this.#wait(key, k), this.opts.force?.(key), new Set(rule.staticInputs?.(id) ?? []));
-        if (!('block' in again) && !again.reason) return this.#end({ key, outcome: 'up-to-date', digest: now!.record.output });
-      }
-      return await this.#run(rule, key, id, record, reason, failure);
-    } finally {
-      await claim?.release();
-    }
+    return this.#run(rule, key, id, record, reason, failure);
   }
 
   async #run(rule: Rule, key: TargetKey, id: string, record: TargetRecord | undefined, reason: StaleReason, previous: FailureRecord | undefined): Promise<TargetResult> {
@@ -191,6 +175,28 @@ export class BuildSession {
       await this.#slots.acquire(signal);
     } catch {
       return this.#end({ key, outcome: 'cancelled', reason });
+    }
+    // The claim is taken only now, with the inputs up to date and a slot held: a build holds at most -j claims (each
+    // may be a server connection), never one per stale target while its inputs are still being built.
+    const notice = (message: string) => this.#emit({ type: 'target-log', key, message, level: 'notice' });
+    let claim: Claim | undefined;
+    try {
+      claim = await rule.claim?.(id, { signal, notice });
+      if (claim?.waited) {
+        // Another process built it while this one waited: decide again on what its store holds now.
+        const now = await rule.store.find(id);
+        const again = await decide(rule, now, (k) => this.#wait(key, k), this.opts.force?.(key), new Set(rule.staticInputs?.(id) ?? []));
+        if (!('block' in again) && !again.reason) {
+          await claim.release();
+          this.#slots.release();
+          return this.#end({ key, outcome: 'up-to-date', digest: now!.record.output });
+        }
+      }
+    } catch (err) {
+      await claim?.release();
+      this.#slots.release();
+      if (signal.aborted) return this.#end({ key, outcome: 'cancelled', reason });
+      throw err;
     }
     // The time a rule reports is its own: the time it held a slot, not the time it waited for its inputs.
     const busy = { ms: 0, since: this.opts.now().getTime() };
@@ -216,6 +222,7 @@ export class BuildSession {
       }
       return this.#end({ key, outcome: 'failed', reason, error }, busy);
     } finally {
+      await claim?.release();
       this.#slots.release();
     }
   }

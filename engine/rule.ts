@@ -127,7 +127,8 @@ export interface Rule<V = unknown> {
   run(ctx: RunContext): Promise<RunResult<V>>;
   /**
    * Claims a stale target before it runs, against other processes that may build it at the same time (a lock
-   * they share). Resolves once held, released when the target ends. When `waited`, another process had it: the
+   * they share). Taken once the target's static inputs are up to date and it holds a slot (so a build holds at most
+   * `-j` claims at once, plus those of running targets waiting on inputs they `need`), resolves once held, released when the target ends. When `waited`, another process had it: the
    * target is decided again on what its store holds now (usually up to date). `notice` tells the user of a wait.
    */
   claim?(id: string, opts: { signal: AbortSignal; notice(message: string): void }): Promise<Claim>;

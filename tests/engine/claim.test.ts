@@ -64,6 +64,30 @@ describe('claims', () => {
     expect(log).toEqual(['claim', 'run', 'release']);
   });
 
+  it('a build holds at most -j claims at once, each taken once its known inputs are built (a claim may be a connection)', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `f${i}`);
+    for (const n of names) await rig.write(`in/${n}.txt`, n);
+    const log: string[] = [];
+    let held = 0;
+    let most = 0;
+    const base = shout(log, 'none');
+    const rule: Rule = {
+      ...base,
+      // Its input is known up front (as `loaded`'s canonical manifest is): built before the claim is taken.
+      staticInputs: (id) => [`upper:${id}`],
+      async claim(id, opts) {
+        expect(rig.files.has(`out/${id}.upper`)).toBe(true);
+        most = Math.max(most, ++held);
+        const c = await base.claim!(id, opts);
+        return { waited: c.waited, release: async () => void (held--, await c.release()) };
+      },
+    };
+    const res = await rig.build(names.map((n) => `shout:${n}`), { rules: [rule], jobs: 2 });
+    expect(res.ran.filter((k) => k.startsWith('shout:'))).toHaveLength(12);
+    expect(most).toBeLessThanOrEqual(2);
+    expect(held).toBe(0);
+  });
+
   it('a dry run claims nothing', async () => {
     const log: string[] = [];
     const res = await rig.build(['shout:a'], { rules: [shout(log, 'none')], dryRun: true });
