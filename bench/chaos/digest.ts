@@ -63,7 +63,7 @@ async function listFiles(dir: string): Promise<string[]> {
   }
 }
 
-export async function digestWorkspace(ws: ChaosWorkspace): Promise<Outcome> {
+export async function digestWorkspace(ws: Pick<ChaosWorkspace, 'root' | 'databaseUrl'>): Promise<Outcome> {
   const { root } = ws;
   const rel = (p: string) => p.slice(root.length + 1);
   const out: Outcome = { files: {}, parquet: {}, tables: {}, temp: [] };
