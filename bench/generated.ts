@@ -23,7 +23,7 @@ export function timed(cmd: string, args: string[], env: Record<string, string | 
     child.on('close', (code) => {
       const ms = performance.now() - t0;
       const rss = /__RSS__ (\d+)/.exec(stderr);
-      if (code !== 0 && code !== null && !/^\s*__RSS__/.test(stderr.trim())) return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
+      if (code !== 0 && code !== null && !/^\s*__RSS__/.test(stderr.trim())) return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}${stdout.split('\n').find((l) => l.includes('"outcome":"failed"'))?.slice(0, 2000) ?? ''}`));
       resolve({ ms, rssMb: rss ? Number(rss[1]) / 1024 : NaN, stdout });
     });
   });
