@@ -4,8 +4,9 @@
  * Rows arrive in batches (one per parsed chunk of the source) and are written straight into binary COPY segments
  * (./binary.ts) by one writer per column, chosen once from the column's type (./cells.ts): no promise, object or
  * string per row or cell beyond the output bytes, except for the rare cells that go through `toPgText` (markers,
- * unusual number forms) and the markers object of a row that has some. The provenance columns are the same for
- * every row of a slice, so they are encoded once and travel as the driver prefers (see `DbTx.copyBinary`).
+ * unusual number forms) and the markers object of a row that has some. The period columns and `_slice` are the same
+ * for every row of a slice, so they are encoded once and travel as the driver prefers (see `DbTx.copyBinary`); the
+ * rest of the slice's provenance is its registry row (./slices.ts).
  *
  * Measured against the path it replaces (per-row async generators, `toPgText` on every cell, CSV lines): see
  * README "Database" and `npm run bench -- load`.
@@ -39,15 +40,15 @@ export interface SliceSource {
 const SEGMENT_BYTES = 256 * 1024;
 
 /**
- * Replace one slice with the rows of `source`: delete the slice's rows, COPY the new ones with their provenance,
- * and upsert its registry rows, all inside the caller's transaction. Values are those of lib/sheets `toPgText` for
+ * Replace one slice with the rows of `source`: upsert its registry rows, delete the slice's rows, COPY the new ones
+ * with their provenance and record the counts, all inside the caller's transaction. Values are those of lib/sheets `toPgText` for
  * each column's (staging) type; a value that does not fit throws its SheetError naming file, sheet and cell, and
  * the caller's transaction rolls back.
  * @returns rows copied and markers stored (one per marked cell)
  */
 export async function loadSlice(tx: DbTx, slice: Slice, source: SliceSource): Promise<{ rows: number; markers: number }> {
-  const table = await clearSlice(tx, slice);
-  const constants = provenanceOf(slice);
+  const { table, sliceId } = await clearSlice(tx, slice);
+  const constants = provenanceOf(slice, sliceId);
   const names = source.columns.map((c) => c.name);
   // _markers last: a row's markers are known once its cells are written.
   const columns = ['_source_row', '_row_kind', ...names, '_markers'];
@@ -93,21 +94,17 @@ export async function loadSlice(tx: DbTx, slice: Slice, source: SliceSource): Pr
   }
 
   const rows = await tx.copyBinary(table, constants, columns, encode);
-  await recordSlice(tx, slice, rows, markers);
+  await recordSlice(tx, sliceId, rows, markers);
   return { rows, markers };
 }
 
-/** The provenance columns with one value per slice (`_source_row` and `_markers` vary by row). */
-function provenanceOf(slice: Slice): CopyConstant[] {
+/** The provenance columns with one value per slice (`_source_row`, `_row_kind` and `_markers` vary by row). */
+function provenanceOf(slice: Slice, sliceId: number): CopyConstant[] {
   return [
-    { name: '_publication', type: 'text', value: slice.publication },
     { name: '_period', type: 'text', value: slice.period.label },
     { name: '_period_start', type: 'date', value: slice.period.start },
     { name: '_period_end', type: 'date', value: slice.period.end },
-    { name: '_source_key', type: 'text', value: slice.sourceKey },
-    { name: '_source_file', type: 'text', value: slice.sourceFile },
-    { name: '_source_sha256', type: 'text', value: slice.sourceSha256 },
-    { name: '_sheet', type: 'text', value: slice.sheet },
+    { name: '_slice', type: 'integer', value: String(sliceId) },
   ];
 }
 
@@ -117,6 +114,7 @@ function encodeConstants(constants: CopyConstant[]): Uint8Array {
   for (const c of constants) {
     if (c.value === null) w.nul();
     else if (c.type === 'date') w.date(isoDays(c.value, c.name));
+    else if (c.type === 'integer') w.int4(Number(c.value));
     else w.text(c.value);
   }
   return w.take();

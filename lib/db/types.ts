@@ -21,7 +21,7 @@ export type CopyRow = (string | null)[];
 export interface CopySegment { bytes: Uint8Array; rows: number }
 
 /** A column with one value for a whole copy, such as a slice's provenance. */
-export interface CopyConstant { name: string; type: 'text' | 'date'; value: string | null }
+export interface CopyConstant { name: string; type: 'text' | 'date' | 'integer'; value: string | null }
 
 /** Work inside one open transaction. Only use it while the transaction callback runs. */
 export interface DbTx {

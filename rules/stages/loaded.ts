@@ -16,7 +16,8 @@ import type { CanonicalBody, CanonicalTable } from './canonical.ts';
 import type { DownloadBody } from './download.ts';
 
 // 2: each row's kind in _row_kind; annotations taken off values (`r`, `[note 4]`) kept in _markers.
-const VERSION = '2';
+// 3: rows carry `_slice`, their slice's registry id, instead of its publication, source key, file, SHA-256 and sheet.
+const VERSION = '3';
 
 export const loaded: Stage = {
   name: 'loaded',

@@ -68,8 +68,9 @@ describe.each(testBackends())('loadSlice on %s', (backend) => {
       `SELECT count(*)::int AS rows, sum(n)::text AS total, count(n)::int AS filled, count(_markers)::int AS marked,
               count(DISTINCT code)::int AS codes, min(_source_row) AS first, max(_source_row) AS last, sum(length(note))::int AS chars,
               count(*) FILTER (WHERE _markers = '{"n": "*"}'::jsonb)::int AS starred
-         FROM staging.big WHERE _publication = 'pub' AND _period = '2024-04' AND _period_start = '2024-04-01' AND _period_end = '2024-04-30'
-          AND _source_key = 'https://e.org/a.csv#' AND _source_file = 'a.csv' AND _source_sha256 = $1 AND _sheet IS NULL`,
+         FROM staging.big JOIN datawarp.slices s ON s.slice_id = _slice
+        WHERE s.publication = 'pub' AND _period = '2024-04' AND _period_start = '2024-04-01' AND _period_end = '2024-04-30'
+          AND s.source_key = 'https://e.org/a.csv#' AND s.source_file = 'a.csv' AND s.source_sha256 = $1 AND s.sheet IS NULL`,
       ['f'.repeat(64)],
     );
     // Sum of 0..119999 without the multiples of 10.
@@ -129,7 +130,7 @@ describe.each(testBackends())('loadSlice on %s', (backend) => {
 
   it('stores a sheet name and dates from the period as given', async () => {
     await load('sheet', generated(5), { over: { sheet: "Table 1 'A&E'", period: { label: 'FY2024-25-Q1', start: '2024-04-01', end: '2024-06-30' } } });
-    expect(await db.query(`SELECT DISTINCT _sheet, _period, _period_start, _period_end FROM staging.sheet`)).toEqual([
+    expect(await db.query(`SELECT DISTINCT sheet AS _sheet, _period, _period_start, _period_end FROM staging.sheet JOIN datawarp.slices ON slice_id = _slice`)).toEqual([
       { _sheet: "Table 1 'A&E'", _period: 'FY2024-25-Q1', _period_start: '2024-04-01', _period_end: '2024-06-30' },
     ]);
   });
