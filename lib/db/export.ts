@@ -8,7 +8,6 @@
  *
  * Everything is read in one snapshot transaction, so a load committing meanwhile cannot tear the export.
  */
-import { open } from 'node:fs/promises';
 import { stagingName } from './staging.ts';
 import { DbError, quoteIdent, type Db, type DbTx } from './types.ts';
 
@@ -53,39 +52,42 @@ function literal(v: string | null): string {
   return `'${v.replace(/'/g, "''")}'`;
 }
 
+/** Where exportSlices writes, opened once the slices are known (a reader of the text may need them first). */
+export type ExportSink = (slices: SliceProvenance[]) => Promise<{ fd: number; close: () => Promise<void> }>;
+
 /**
- * Write the rows of `staging.<table>` to `destPath` as CSV lines `slice,_source_row,_row_kind,_markers,<columns…>`, slice
- * numbers counting from 1 in the returned order, rows in the Parquet order. The file is created (or truncated);
- * the caller removes it.
+ * Write the rows of `staging.<table>` as CSV lines `slice,_source_row,_row_kind,_markers,<columns…>`, slice numbers
+ * counting from 1 in the returned order, rows in the Parquet order, to the file `sink` opens (and the export closes).
  * @param columns the data columns to export, in order (provenance columns excluded)
- * @throws DbError when some rows do not belong to a slice (their provenance differs within a slice), which
- *   this loader never writes
+ * @throws DbError when some rows belong to no slice of the registry or carry another period than their slice's,
+ *   which this loader never writes
  */
-export async function exportSlices(db: Db, table: string, columns: string[], destPath: string): Promise<{ slices: SliceProvenance[]; rows: number }> {
-  const file = await open(destPath, 'w');
-  try {
-    return await db.transaction(async (tx) => {
-      // A slice's rows usually lie in _source_row order already: a sort that fits in memory sees that in one pass
-      // (an external one writes and merges runs). JIT compiling these plain scans costs more than it saves.
-      await tx.exec(`SET LOCAL work_mem = '256MB'; SET LOCAL jit = off`);
-      const slices = await listSlices(tx, table);
+export async function exportSlices(db: Db, table: string, columns: string[], sink: ExportSink): Promise<{ slices: SliceProvenance[]; rows: number }> {
+  return db.transaction(async (tx) => {
+    // A slice's rows usually lie in _source_row order already: a sort that fits in memory sees that in one pass
+    // (an external one writes and merges runs). JIT compiling these plain scans costs more than it saves.
+    await tx.exec(`SET LOCAL work_mem = '256MB'; SET LOCAL jit = off`);
+    const listed = await listSlices(tx, table);
+    const slices = listed.map(({ id: _, ...s }) => s);
+    const file = await sink(slices);
+    let rows = 0;
+    try {
       const select = ['_source_row', '_row_kind', '_markers::text', ...columns.map(quoteIdent)].join(', ');
-      let rows = 0;
-      for (const [i, s] of slices.entries()) {
+      for (const [i, s] of listed.entries()) {
         // Every constant the rows carry must be the slice's: a row that differs is not exported under the slice's name.
         const where = `_slice = ${s.id} AND _period = ${literal(s.period)} AND _period_start = ${literal(s.periodStart)}::date AND _period_end = ${literal(s.periodEnd)}::date`;
         rows += await tx.copyTo(`SELECT ${i + 1}, ${select} FROM ${stagingName(table)} WHERE ${where} ORDER BY _source_row`, file.fd);
       }
-      const [{ n }] = await tx.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${stagingName(table)}`);
-      if (Number(n) !== rows) {
-        throw new DbError(
-          `staging.${table} holds ${Number(n)} rows but its slices hold ${rows}: some rows belong to no slice of the registry (datawarp.slices), or carry a period that differs within their slice`,
-          'Rows written to the table outside nhs-pipeline? Delete them, or drop the table so every period is loaded again.',
-        );
-      }
-      return { slices: slices.map(({ id: _, ...s }) => s), rows };
-    }, { snapshot: true });
-  } finally {
-    await file.close();
-  }
+    } finally {
+      await file.close();
+    }
+    const [{ n }] = await tx.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${stagingName(table)}`);
+    if (Number(n) !== rows) {
+      throw new DbError(
+        `staging.${table} holds ${Number(n)} rows but its slices hold ${rows}: some rows belong to no slice of the registry (datawarp.slices), or carry a period that differs within their slice`,
+        'Rows written to the table outside nhs-pipeline? Delete them, or drop the table so every period is loaded again.',
+      );
+    }
+    return { slices, rows };
+  }, { snapshot: true });
 }

@@ -6,6 +6,7 @@
  */
 
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { writeSync } from 'node:fs';
 import { PipelineError } from '../failure.ts';
 
 /** Column types of data tables; widening order boolean < integer < bigint < numeric < text, date < text. */
@@ -163,4 +164,9 @@ export function assertNotInOwnTx(db: object, description: string, method: string
       'Inside a transaction callback, use the tx it was given (tx.query, tx.exec, tx.copyRows); this is a bug in the calling code.',
     );
   }
+}
+
+/** Writes all of `bytes[from, from + length)` to `fd`, however many writes a pipe takes (a signal may cut one short). */
+export function writeFully(fd: number, bytes: Uint8Array, from = 0, length = bytes.length - from): void {
+  for (let done = 0; done < length; ) done += writeSync(fd, bytes, from + done, length - done);
 }

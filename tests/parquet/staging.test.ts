@@ -1,8 +1,9 @@
 // stagingToParquet on every backend, read back with hyparquet: the same rows in the same order as the export it
 // replaced (db.exportCsv of the whole table + csvToParquet), for a table of many slices and one of a single slice;
 // row groups whose statistics let a reader skip other periods; a row longer than DuckDB's first line limit; errors.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +113,17 @@ describe.each(testBackends())('stagingToParquet on %s', (backend) => {
       expect(b.filter((r) => r._markers !== null).length).toBeGreaterThan(0);
     }
     expect(existsSync(path.join(dir, 'tmp')) ? (await import('node:fs')).readdirSync(path.join(dir, 'tmp')) : []).toEqual([]);
+  });
+
+  it('writes the same bytes through a pipe (export and DuckDB at once) as through a file, every time', async () => {
+    const write = async (name: string, throughFile: boolean) => {
+      const out = path.join(dir, name);
+      await stagingToParquet({ db, table: 'groups', columns: await columnsOf('groups'), outPath: out, kv: { k: 'v' }, tmpDir: path.join(dir, 'tmp'), throughFile });
+      return createHash('sha256').update(await readFile(out)).digest('hex');
+    };
+    const file = await write('bytes-file.parquet', true);
+    expect(await write('bytes-pipe.parquet', false)).toBe(file);
+    expect(await write('bytes-pipe2.parquet', false)).toBe(file);
   });
 
   it('writes row groups of ~100k rows whose min/max statistics separate the periods', async () => {
