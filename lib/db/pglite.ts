@@ -101,7 +101,7 @@ class PgliteDb implements Db {
             await ptx.exec(sql);
           },
           copyRows: (table, columns, rows) => copyPglite(ptx, check, table, columns, rows),
-          copyBinary: (table, constants, columns, encode) => copyBinaryPglite(ptx, check, table, constants, columns, encode(false)),
+          copyBinary: (table, constants, columns, encode) => copyBinaryPglite(ptx, check, table, constants, columns, encode({ constantsInRows: false, offThread: true })),
           copyTo: (sql, fd) => {
             check();
             return copyOutPglite(this.pg, `COPY (${sql}) TO STDOUT WITH (FORMAT csv)`, fd);

@@ -107,6 +107,7 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
       const where = { file: file.name, member: t.source.member, sheet: t.source.sheet };
       const copied = await loadSlice(tx, slice, {
         batches: readTableBatches({ path: blob, name: file.name, origin: file.url }, info, { signal: ctx.signal }),
+        read: { file: { path: blob, name: file.name, origin: file.url }, table: info },
         columns: t.columns.map((c) => ({ name: c.name, type: types.get(c.name) ?? (c.type as ColumnType), index: c.index, sourceColumn: c.source_column })),
         where,
       });
