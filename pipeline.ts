@@ -2,6 +2,9 @@
 /** Entry point: wires the real process (argv, stdio, env, clock, Ctrl-C) into the CLI and sets the exit code. */
 import { main } from './cli/main.ts';
 
+// The AWS SDK (the archive) warns on every run that versions after January 2027 need Node 22; this one is pinned.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const controller = new AbortController();
 let interrupts = 0;
 process.on('SIGINT', () => {

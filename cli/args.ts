@@ -34,7 +34,11 @@ export const COMMAND_OPTIONS = {
   status: { check: { type: 'boolean' } },
   explain: {},
   clean: { execute: { type: 'boolean' }, skip: { type: 'string' }, 'include-unregistered': { type: 'boolean' } },
-  watch: { debounce: { type: 'string' } },
+  watch: { debounce: { type: 'string' }, discover: { type: 'string' } },
+  rename: { plan: { type: 'boolean' }, execute: { type: 'boolean' } },
+  discover: { write: { type: 'boolean' } },
+  archive: { 'older-than': { type: 'string' }, sources: { type: 'boolean' } },
+  restore: {},
 } as const;
 
 export type Command = keyof typeof COMMAND_OPTIONS;

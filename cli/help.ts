@@ -31,6 +31,10 @@ Commands:
   explain TARGET       why a target would run, or what was checked to call it up to date
   clean                list what the config no longer produces (dry run); --execute removes it
   watch [TARGET...]    build, then rebuild what each save of the config (or a local file it names) made stale
+  rename [PUB...]      list tables and columns today's naming rules would name otherwise; --execute renames them
+  discover [PUB...]    the periods the publications' landing pages offer that the config does not list; --write adds them
+  archive [PUB...]     upload built periods (rows, manifests, sources) to object storage; apply local retention
+  restore PUB/PERIOD   bring an archived period back, every hash checked, and build it again
 
 ${GLOBAL}`,
   build: `Usage: npx tsx pipeline.ts build [options] [TARGET...]
@@ -90,6 +94,26 @@ Examples:
 Exit codes: 0 (also when orphans were found by a dry run), 1 a removal failed, 2 usage error.
 
 ${GLOBAL}`,
+  rename: `Usage: npx tsx pipeline.ts rename [options] [PUB...]
+
+A table or column keeps the name it was first loaded under, even when the naming rules improve, so that
+queries and dashboards keep working. This lists (--plan, the default) each table of PUB (default: every
+publication) whose newest period would now be named otherwise, with its columns, and what blocks a rename
+(a config override that names the table, a name already taken).
+
+  --plan      list old → new names; change nothing (the default)
+  --execute   rename them: in the database in place (ALTER TABLE … RENAME: no row copied, reloaded or
+              dropped, registry rows moved, one transaction), in the enriched manifests, then build the
+              publications so canonical manifests, Parquet files and the catalog take the new names; the
+              Parquet and metadata files under the old names are removed
+
+Examples:
+  npx tsx pipeline.ts rename                  what would be renamed, everywhere
+  npx tsx pipeline.ts rename gp_earnings --execute
+
+Exit codes: 0 (also when a plan lists renames), 1 the rename or the build after it failed, 2 usage error.
+
+${GLOBAL}`,
   watch: `Usage: npx tsx pipeline.ts watch [options] [TARGET...]
 
 Builds once, then watches the config file and every local file its period URLs name. After each save
@@ -109,6 +133,8 @@ local file rebuilds its period. A save that changes only comments or whitespace 
   back, exit code 130.
 
   --debounce MS      quiet time after the last save before building (default 100)
+  --discover EVERY   also run \`discover --write\` now and then every EVERY (30m, 6h, 1d) for the publications
+                     of the targets (default: all): new periods go into the config, and the save builds them
 
 After each build: the one-line summary (with --json: a {"event":"watch-cycle",...} line per cycle saying
 what changed, then the build's events and its {"event":"summary",...} line).
@@ -119,6 +145,82 @@ Examples:
   npx tsx pipeline.ts watch                        everything configured
   npx tsx pipeline.ts watch adhd                   only adhd's periods (new ones included)
   npx tsx pipeline.ts watch -C examples/offline --json --debounce 300
+
+${GLOBAL}`,
+  discover: `Usage: npx tsx pipeline.ts discover [options] [PUB...]
+
+Fetches the landing_page of PUB (default: every publication that has one), through the download layer (retries,
+per-host limits, conditional requests), and lists the periods it offers that the config does not list, each with
+the URL to build it from and the evidence: the link, its text, and how the period was read.
+
+Pages it understands:
+  - a series page linking one page per edition below it (digital.nhs.uk: …/mi-adhd/november-2025,
+    …/primary-care-network-workforce/31-october-2025, …/2023-24), "Latest" and "Past publications" alike;
+    a new edition page is proposed once it links data files (an announced release is not)
+  - a year page linking many months' files (england.nhs.uk: …/rtt-data-2025-26/), with the publication's
+    files: pattern saying which files are its own; the period is read from each file's name
+  - a work-area page linking one page per financial year, with files: (the year pages are read too)
+Periods are read from the link's address (its last part) or, failing that, its text, with the same parser as
+everywhere else (November 2025, nov25, 2025-11, 31-october-2025, FY2024-25-Q1, 2023-24), at the grain of the
+configured periods (a census day names its month for a monthly publication).
+
+Proposed: periods not configured, not in discover.exclude, and starting on or after discover.since (default:
+the first configured period, so gaps and new editions are found, not the whole back catalogue):
+  discover:
+    since: 2024-04
+    exclude: [2024-12]
+
+  --write    add the proposals to the config in period order, each written like its neighbours; every
+             comment, blank line and the rest of the file stay byte for byte; the result is validated
+             before it is written (atomically). Then \`build\` builds the new periods, and only them.
+
+Examples:
+  npx tsx pipeline.ts discover                  what is new, everywhere
+  npx tsx pipeline.ts discover adhd --write     add adhd's new periods to the config
+  npx tsx pipeline.ts discover --json           one {"event":"discover",...} line per publication, then a summary
+
+Exit codes: 0 (also when nothing is new), 1 a page could not be read or its layout yielded no periods (the
+message names what was looked for), 2 usage or config error.
+
+${GLOBAL}`,
+  archive: `Usage: npx tsx pipeline.ts archive [options] [PUB | PUB/PERIOD ...]
+
+Uploads each built period (default: every configured period) to the object storage the config names:
+its manifests, its rows (a Parquet file per table, cut from the database by period), and with --sources
+the downloaded files, stored once by content under objects/sha256/, listed with their SHA-256 in
+<pub>/<period>/manifest.json; plus a snapshot of the catalog, catalog/catalog_YYYYMMDD.parquet. What is
+there already is not sent again: a second run uploads nothing, an interrupted one resumes.
+
+  archive:
+    url: s3://my-bucket/nhs-pipeline
+    endpoint: https://<account id>.r2.cloudflarestorage.com   # R2; http://127.0.0.1:9000 for MinIO; none for AWS
+  retention:
+    keep_periods: 3        # optional: the newest 3 periods of each publication stay local
+
+With retention:, an archived period older than the newest keep_periods has its rows removed from the
+database (and so from the tables' Parquet files, rewritten at once) and its downloaded files removed;
+its manifests stay. \`status\` shows it as archived, a build leaves it alone, \`restore\` brings it back.
+
+  --older-than Nd   only periods that ended more than N days ago (e.g. 90d)
+  --sources         also upload the downloaded source files (so a restore never needs the NHS site)
+
+Credentials come from the environment only, and are never printed: AWS_ACCESS_KEY_ID and
+AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN if any).
+
+Exit codes: 0 done (periods not built are listed, not archived), 1 an upload or the build after retention
+failed (what was uploaded stays; run again to resume), 2 usage or config error, missing or refused credentials.
+
+${GLOBAL}`,
+  restore: `Usage: npx tsx pipeline.ts restore [options] PUB/PERIOD...
+
+Downloads the period's objects from the archive, checks every one against its SHA-256, puts back the
+manifests missing locally and the source files (into downloads/), reloads the database from the Parquet
+files when it no longer holds the period (with its registry rows as they were), then builds the
+publication: the period is built again, the tables' Parquet files hold its rows again, and nothing is
+downloaded from the NHS site. Credentials as for \`archive\`.
+
+Exit codes: 0 restored and built, 1 an object is missing or damaged in the archive (nothing restored from
+it) or the build failed, 2 usage or config error, missing or refused credentials.
 
 ${GLOBAL}`,
 };

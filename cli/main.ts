@@ -17,6 +17,10 @@ const COMMANDS: Record<Command, () => Promise<Run>> = {
   explain: async () => (await import('./commands/explain.ts')).explainCommand,
   clean: async () => (await import('./commands/clean.ts')).cleanCommand,
   watch: async () => (await import('./commands/watch.ts')).watchCommand,
+  rename: async () => (await import('./commands/rename.ts')).renameCommand,
+  discover: async () => (await import('./commands/discover.ts')).discoverCommand,
+  archive: async () => (await import('./commands/archive.ts')).archiveCommand,
+  restore: async () => (await import('./commands/restore.ts')).restoreCommand,
 };
 
 export async function main(argv: string[], io: Io, stages?: readonly Stage[]): Promise<number> {

@@ -72,7 +72,7 @@ function plainReporter(io: Io, opts: { verbose: boolean; dryRun: boolean }): Rep
       if (conditional(e)) mayRun++;
       if (e.type === 'target-start') line(`▸ ${label(e.key)} — ${describeReason(e.reason)}`);
       else if (e.type === 'target-log') {
-        if (opts.verbose) line(`  ${c.dim(label(e.key))}: ${e.message}`);
+        if (opts.verbose || e.level === 'notice') line(`  ${c.dim(label(e.key))}: ${e.message}`);
       } else {
         const why = e.reason ? describeReason(e.reason) : '';
         switch (e.outcome) {
@@ -155,7 +155,7 @@ function listrReporter(io: Io, groups: string[], verbose: boolean, Listr: typeof
         if (e.outcome === 'failed') s.failed.push(label(e.key));
       }
       if (s.task) s.task.title = title(groupOf(e.key));
-      if (e.type === 'target-end' && e.outcome === 'failed') plain.event(e);
+      if ((e.type === 'target-end' && e.outcome === 'failed') || (e.type === 'target-log' && e.level === 'notice')) plain.event(e);
     },
     async finish(s, ms) {
       finish();

@@ -5,8 +5,9 @@
  * the lock only when it is free, and otherwise answer from the build log, saying a build is in progress.
  */
 import { join } from 'node:path';
+import { llmSettings } from '../lib/llm/settings.ts';
 import { acquireLock, lockHolder, tryAcquireLock, type Lock, type LockHolder } from '../lib/lock.ts';
-import { DatabaseBusy, openPipeline, type Pipeline, type Stage } from '../rules/index.ts';
+import { collectStaleTemp, DatabaseBusy, openPipeline, timeoutsFromEnv, type Pipeline, type Stage } from '../rules/index.ts';
 import type { GlobalOptions } from './args.ts';
 import type { Io } from './io.ts';
 
@@ -53,6 +54,15 @@ export async function withPipeline<T>(
     return got;
   };
   try {
+    if (lock && opts.command !== 'clean') {
+      // A writer collects what killed writers left; everywhere only when it took over a dead one's lock.
+      // (`clean --execute` lists them among the rest and removes exactly its list.)
+      const { removed } = await collectStaleTemp(g.dir, { everywhere: lock.replaced !== undefined });
+      if (removed.length) {
+        const who = lock.replaced ? `a ${lock.replaced.command ?? 'run'} that did not finish (pid ${lock.replaced.pid ?? '?'})` : 'runs that did not finish';
+        io.stderr.write(`Removed ${removed.length} temporary file${removed.length === 1 ? '' : 's'} left by ${who}: ${removed.slice(0, 3).join(', ')}${removed.length > 3 ? ', …' : ''}\n`);
+      }
+    }
     const early = await opts.before?.(busy);
     if (early !== undefined) return early;
     const pipeline = await openPipeline({
@@ -60,12 +70,14 @@ export async function withPipeline<T>(
       configFile: g.config,
       databaseUrl: io.env.DATABASE_URL || undefined,
       refresh: opts.refresh,
-      web: io.web,
+      // NHS_PIPELINE_HTTP_* limits, unless the caller (a test) brings its own.
+      web: { ...io.web, timeouts: { ...timeoutsFromEnv(io.env), ...io.web?.timeouts } },
       now: io.now,
       checkReads: io.env.NHS_PIPELINE_CHECK_READS === '1',
       ...(embedded ? { claimDatabase } : {}),
       // A reader beside a running build leaves the build log to the build, which owns what is in it now.
       saveLog: !busy,
+      llm: llmSettings(io.env),
     }, opts.stages);
     try {
       return await fn({ pipeline, busy });

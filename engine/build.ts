@@ -179,13 +179,17 @@ export class BuildSession {
     if (this.opts.signal.aborted) return this.#end({ key, outcome: 'cancelled' });
     const found = await rule.store.find(id);
     const record = found?.record;
-    const decision = await decide(rule, found, (k) => this.#wait(key, k), this.opts.force?.(key));
+    const decision = await decide(rule, found, (k) => this.#wait(key, k), this.opts.force?.(key), new Set(rule.staticInputs?.(id) ?? []));
     if ('block' in decision) return this.#end({ key, outcome: 'skipped', reason: decision.block });
     if (!decision.reason) return this.#end({ key, outcome: 'up-to-date', digest: record!.output });
 
     let reason: StaleReason = decision.reason;
     const failure = await this.opts.ledger?.read(key);
-    if (failure && (await failureStillHolds(rule, failure, (k) => this.#wait(key, k)))) {
+    const holds = failure ? await failureStillHolds(rule, failure, (k) => this.#wait(key, k)) : false;
+    if (typeof holds === 'object' && !this.opts.retryFailed) {
+      // Dry run: it failed with these inputs, and one of them is yet to be rebuilt. It runs only if that changes.
+      reason = { kind: 'input-will-rebuild', input: holds.pending };
+    } else if (failure && holds) {
       if (!this.opts.retryFailed) {
         const block: BlockReason = { kind: 'previous-failure', error: failure.error, at: failure.at, attempts: failure.attempts };
         const error = { kind: failure.kind ?? 'input', transient: false, message: failure.error, ...(failure.hint ? { hint: failure.hint } : {}) };
@@ -254,7 +258,7 @@ export class BuildSession {
   #context(rule: Rule, key: TargetKey, id: string, inputs: Record<TargetKey, Digest>, busy: { ms: number; since: number }): RunContext {
     const { signal } = this.opts;
     const declared = new Set(Object.keys(inputs));
-    const need = async <V>(dep: TargetKey): Promise<V> => {
+    const settle = async (dep: TargetKey): Promise<TargetResult> => {
       let res = this.#settled.get(dep);
       if (!res) {
         // Give the slot back while waiting, so a rule waiting on its inputs never starves them of slots.
@@ -267,6 +271,10 @@ export class BuildSession {
           busy.since = this.opts.now().getTime();
         }
       }
+      return res;
+    };
+    const need = async <V>(dep: TargetKey): Promise<V> => {
+      const res = await settle(dep);
       if (res.digest === undefined || isBad(res)) throw new InputFailedError(dep);
       inputs[dep] = res.digest;
       declared.add(dep);
@@ -286,13 +294,16 @@ export class BuildSession {
           return undefined;
         }
       },
+      after: async (dep) => {
+        await settle(dep);
+      },
       digestOf: (dep) => {
         if (!(dep in inputs)) throw new Error(`${key} asked for the digest of ${dep}, which it did not need`);
         return inputs[dep];
       },
       provenance: () => ({ rule: rule.name, version: rule.version, inputs: { ...inputs } }),
       previous: <V>() => runUnchecked(() => (rule.store.read(id) as Promise<V>).catch(() => undefined)),
-      log: (message) => this.#emit({ type: 'target-log', key, message }),
+      log: (message, level) => this.#emit({ type: 'target-log', key, message, ...(level ? { level } : {}) }),
     };
   }
 

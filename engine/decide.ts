@@ -19,7 +19,12 @@ function all(keys: TargetKey[], wait: Wait): TargetResult[] | Promise<TargetResu
 /** True for a result a dependent cannot build on. */
 export const isBad = (r: TargetResult) => r.outcome === 'failed' || r.outcome === 'skipped' || r.outcome === 'cancelled';
 
-export async function decide(rule: Rule, found: Found | undefined, wait: Wait, forced: StaleReason | undefined): Promise<{ reason?: StaleReason } | { block: BlockReason }> {
+/**
+ * `required`: the inputs the rule declares up front (`staticInputs`). A bad one of those blocks the target. Any
+ * other bad input may have been read with `needOptional`, which must not block: the target runs, and a
+ * required one fails its `need` there as it would have here (found by tests/engine/random.test.ts).
+ */
+export async function decide(rule: Rule, found: Found | undefined, wait: Wait, forced: StaleReason | undefined, required: ReadonlySet<TargetKey> = new Set()): Promise<{ reason?: StaleReason } | { block: BlockReason }> {
   if (!found) return { reason: { kind: 'never-built', ...(rule.store.recordsIn ? { recordsIn: rule.store.recordsIn } : {}) } };
   const { record } = found;
   if (record.version !== rule.version) return { reason: { kind: 'rule-changed', from: record.version, to: rule.version } };
@@ -28,7 +33,8 @@ export async function decide(rule: Rule, found: Found | undefined, wait: Wait, f
   for (const res of results) {
     const was = record.inputs[res.key];
     if (isBad(res) && was === UNAVAILABLE) continue; // still unavailable: nothing changed
-    if (isBad(res)) return { block: { kind: 'input-failed', input: res.key } };
+    if (isBad(res) && required.has(res.key)) return { block: { kind: 'input-failed', input: res.key } };
+    if (isBad(res)) return { reason: { kind: 'input-changed', input: res.key, from: was, to: UNAVAILABLE } };
     if (res.outcome === 'would-run') pending ??= { kind: 'input-will-rebuild', input: res.key, ...(res.isSource ? { source: true as const } : {}) };
     else if (res.digest !== was) return { reason: { kind: 'input-changed', input: res.key, from: was, to: res.digest ?? MISSING } };
   }
@@ -38,9 +44,18 @@ export async function decide(rule: Rule, found: Found | undefined, wait: Wait, f
   return forced ? { reason: forced } : {};
 }
 
-/** A recorded failure still applies when the rule version and every input it had are unchanged. */
-export async function failureStillHolds(rule: Rule, failure: FailureRecord, wait: Wait): Promise<boolean> {
+/**
+ * A recorded failure still applies when the rule version and every input it had are unchanged. In a dry run an
+ * input that would be rebuilt is not known yet: when every other input is unchanged, the answer is that input
+ * (`pending`), and the plan says the target may run, not that it will (found by tests/engine/random.test.ts).
+ */
+export async function failureStillHolds(rule: Rule, failure: FailureRecord, wait: Wait): Promise<boolean | { pending: TargetKey }> {
   if (failure.version !== rule.version) return false;
   const results = await all(Object.keys(failure.inputs), wait);
-  return results.every((r) => (r.digest ?? UNAVAILABLE) === failure.inputs[r.key]);
+  let pending: TargetKey | undefined;
+  for (const r of results) {
+    if (r.outcome === 'would-run') pending ??= r.key;
+    else if ((r.digest ?? UNAVAILABLE) !== failure.inputs[r.key]) return false;
+  }
+  return pending === undefined ? true : { pending };
 }

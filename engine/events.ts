@@ -26,7 +26,7 @@ export interface FailureInfo {
 
 export type BuildEvent =
   | { type: 'target-start'; key: TargetKey; reason: StaleReason }
-  | { type: 'target-log'; key: TargetKey; message: string }
+  | { type: 'target-log'; key: TargetKey; message: string; level?: 'notice' }
   | {
       type: 'target-end';
       key: TargetKey;

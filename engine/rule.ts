@@ -72,6 +72,11 @@ export interface RunContext {
    * rebuilt once that input builds.
    */
   needOptional<V = unknown>(key: TargetKey): Promise<V | undefined>;
+  /**
+   * An order-only prerequisite (Make's `| prereq`, Ninja's `||`): brings `key` up to date before this rule goes
+   * on, but records nothing: a change to it does not make this target stale, and its failure does not block it.
+   */
+  after(key: TargetKey): Promise<void>;
   /** The digest recorded for an input already needed. */
   digestOf(key: TargetKey): Digest;
   /**
@@ -81,8 +86,11 @@ export interface RunContext {
   previous<V = unknown>(): Promise<V | undefined>;
   /** The provenance to embed in the outputs: rule, version and the inputs needed so far. */
   provenance(): Omit<TargetRecord, 'output'>;
-  /** A progress note for reporters. */
-  log(message: string): void;
+  /**
+   * A progress note for reporters, shown with `-v`; a `notice` is shown always (a wait the user would
+   * otherwise take for a hang, a link refused).
+   */
+  log(message: string, level?: 'notice'): void;
 }
 
 /** What a successful run returns. */

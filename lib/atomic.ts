@@ -16,9 +16,10 @@ export function tempPathFor(path: string): string {
 /**
  * `<name>.tmp-<pid>-<12 hex>`: the one temporary-name scheme of every file the pipeline writes. Names that
  * earlier versions used (`<name>.tmp-<pid>`, shorter random parts, `.tmp-<pid>-<hex>`) are recognised too,
- * so what they left behind is still collected.
+ * so what they left behind is still collected, and so is a lock moved aside to be checked (`<lock>.stale-<pid>-<hex>`,
+ * lib/lock.ts) by a process killed before it removed it.
  */
-const TEMP_NAME = /\.tmp-(\d+)(?:-[0-9a-f]+)?$|^build\.lock\.(\d+)\.tmp$/;
+const TEMP_NAME = /\.tmp-(\d+)(?:-[0-9a-f]+)?$|^build\.lock\.(\d+)\.tmp$|\.lock\.stale-(\d+)-[0-9a-f]+$/;
 
 /**
  * The process that wrote a temporary file named by {@link tempPathFor}, or undefined when `name` is not one.
@@ -26,7 +27,7 @@ const TEMP_NAME = /\.tmp-(\d+)(?:-[0-9a-f]+)?$|^build\.lock\.(\d+)\.tmp$/;
  */
 export function tempWriterPid(name: string): number | undefined {
   const m = TEMP_NAME.exec(name);
-  return m ? Number(m[1] ?? m[2]) : undefined;
+  return m ? Number(m[1] ?? m[2] ?? m[3]) : undefined;
 }
 
 /** SHA-256 (lower-case hex) and size of a file, streamed in 1 MiB chunks so large Parquet files are not held in memory. */

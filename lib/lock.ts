@@ -10,7 +10,11 @@ import { tempPathFor } from './atomic.ts';
 import { isProcessAlive } from './process.ts';
 
 export interface LockHolder { pid: number; since: string; command: string }
-export interface Lock { release(): Promise<void> }
+export interface Lock {
+  release(): Promise<void>;
+  /** Set when this lock was taken over from a process that no longer runs: that one did not finish cleanly. */
+  replaced?: Partial<LockHolder>;
+}
 
 /** Takes the lock, waiting (and saying so once, through `onWait`) while another live process holds it. */
 export async function acquireLock(
@@ -38,6 +42,7 @@ export async function acquireLock(
  */
 export async function tryAcquireLock(path: string, me: LockHolder): Promise<Lock | { holder: LockHolder }> {
   await mkdir(dirname(path), { recursive: true });
+  let replaced: Partial<LockHolder> | undefined;
   for (;;) {
     // Write the holder to a private file, then hard-link it into place: the lock appears atomically with
     // its content, so nobody ever reads a half-written holder and mistakes it for a stale lock.
@@ -45,7 +50,7 @@ export async function tryAcquireLock(path: string, me: LockHolder): Promise<Lock
     await writeFile(tmp, JSON.stringify(me));
     try {
       await link(tmp, path);
-      return { release: () => rm(path, { force: true }) };
+      return { release: () => rm(path, { force: true }), ...(replaced ? { replaced } : {}) };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     } finally {
@@ -53,6 +58,7 @@ export async function tryAcquireLock(path: string, me: LockHolder): Promise<Lock
     }
     const holder = await readHolder(path);
     if (holder && isProcessAlive(holder.pid) && holder.pid !== me.pid) return { holder };
+    replaced = holder ?? {};
     await removeIfStill(path, holder);
   }
 }

@@ -121,6 +121,14 @@ export function comparePeriods(a: Period, b: Period): number {
   return 0;
 }
 
+/** Order period labels by date ({@link comparePeriods}); a label that is not a period sorts after those that are, by text. */
+export function comparePeriodLabels(a: string, b: string): number {
+  const [x, y] = [parsePeriod(a), parsePeriod(b)];
+  if (x && y) return comparePeriods(x, y) || (a < b ? -1 : a > b ? 1 : 0);
+  if (x || y) return x ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** True when `outer` covers every day of `inner`. */
 export function periodContains(outer: Period, inner: Period): boolean {
   return outer.start <= inner.start && inner.end <= outer.end;

@@ -4,6 +4,7 @@
  */
 import { BuildSession, PENDING, type EventSink, type StaleReason, type TargetResult } from '../engine/index.ts';
 import { toFailure } from '../lib/failure.ts';
+import { archivedAway } from './archive/record.ts';
 import { fileLedger, ledgerDir } from './ledger.ts';
 import { keyOf, stageRank, type Stage, type StageRule } from './stage.ts';
 import { workspaceSources } from './sources.ts';
@@ -59,11 +60,14 @@ export async function buildPipeline(ws: Workspace, stages: readonly Stage[], req
   const periodStages = stages.filter((x) => x.grain === 'period').map((x) => x.name);
   const rank = (name: string) => stageRank(stages, name);
   const keys: string[] = [];
-  for (const t of req.targets) {
+  // A period whose rows live in the archive alone is left alone: neither stale nor missing (rules/archive/record.ts).
+  const away = await archivedAway(ws, [...new Set(req.targets.map((t) => `${t.publication}/${t.period}`))]);
+  const targets = away.size ? req.targets.filter((t) => !away.has(`${t.publication}/${t.period}`)) : req.targets;
+  for (const t of targets) {
     for (const name of periodStages) if (rank(name) <= rank(t.stage)) keys.push(keyOf(name, `${t.publication}/${t.period}`));
   }
   const first = await s.build(keys);
-  const publish = req.targets.filter((t) => stages.find((x) => x.name === t.stage)?.grain !== 'period');
+  const publish = targets.filter((t) => stages.find((x) => x.name === t.stage)?.grain !== 'period');
   if (publish.length === 0 || req.signal.aborted) return s;
 
   const outcome = new Map(first.map((r: TargetResult) => [r.key, r.outcome]));

@@ -7,7 +7,8 @@ import type { BuildLog } from '../lib/build-log.ts';
 import type { PipelineConfig } from '../lib/config/types.ts';
 
 /** Bump when parsing or validation changes what a config means: cached parses are then ignored. */
-const PARSE_VERSION = '1';
+// 2: `files:` patterns as written, `discover:`, `archive:` and `retention:`.
+const PARSE_VERSION = '2';
 
 /** Loads and validates `file` (as given, for positions; resolved against `root`); throws ConfigError when invalid. */
 export async function loadConfigLogged(root: string, file: string, log: BuildLog): Promise<PipelineConfig> {

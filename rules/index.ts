@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { BuildLog } from '../lib/build-log.ts';
+import type { ChatDeps, LlmSettings } from '../lib/llm/index.ts';
 import type { WebDeps } from '../lib/web/options.ts';
 import { loadConfigLogged } from './config.ts';
 import type { Stage } from './stage.ts';
@@ -21,6 +22,8 @@ export { localPath } from '../lib/web/source.ts';
 export { proveNothingToDo, recordNothingToDo, type Selection } from './noop-proof.ts';
 /** The server's registry digest (see lib/db/changes.ts), loaded only for a server. */
 export const registryDigest = async (...args: Parameters<typeof import('../lib/db/changes.ts').registryDigest>) => (await import('../lib/db/changes.ts')).registryDigest(...args);
+export { timeoutsFromEnv } from '../lib/web/options.ts';
+export { collectStaleTemp } from './temp.ts';
 export { STAGES, type Stage };
 
 export interface OpenOptions {
@@ -30,6 +33,9 @@ export interface OpenOptions {
   databaseUrl?: string;
   refresh?: boolean;
   web?: WebDeps;
+  /** The language model's settings (off when undefined), and its client's side effects (tests). */
+  llm?: LlmSettings;
+  llmDeps?: ChatDeps;
   now: () => Date;
   /** Fail rules that read config or artifacts they did not declare (tests turn it on). */
   checkReads?: boolean;
@@ -81,3 +87,19 @@ export const findOrphans = lazy(() => import('./clean/plan.ts'), 'findOrphans');
 export const removeOrphans = lazy(() => import('./clean/plan.ts'), 'removeOrphans');
 /** A build lock left by a process that no longer runs. */
 export const peekStaleLock = lazy(() => import('./clean/plan.ts'), 'peekStaleLock');
+export const planRename = lazy(() => import('./rename.ts'), 'planRename');
+export const executeRename = lazy(() => import('./rename.ts'), 'executeRename');
+export type { TableRename } from './rename.ts';
+/** New periods the publications' landing pages offer (`discover`). */
+export const discoverPeriods = lazy(() => import('./discover.ts'), 'discoverPeriods');
+export type { Proposal, PublicationDiscovery } from './discover.ts';
+/** Adds periods to the config file, keeping every other byte of it (`discover --write`). */
+export const writePeriods = lazy(() => import('../lib/config/edit.ts'), 'writePeriods');
+/** The object-storage archive (`archive`, `restore`). */
+export const archiveWorkspace = lazy(() => import('./archive/index.ts'), 'archiveWorkspace');
+export const restoreWorkspace = lazy(() => import('./archive/index.ts'), 'restoreWorkspace');
+export const selectArchivePeriods = lazy(() => import('./archive/index.ts'), 'selectPeriods');
+export const credentialsFrom = lazy(() => import('../lib/remote/s3.ts'), 'credentialsFrom');
+/** Which of the given `pub/period` ids are archived (rows in the archive alone): a build leaves them alone. */
+export const archivedAway = lazy(() => import('./archive/record.ts'), 'archivedAway');
+export type { ArchiveReport, Restored } from './archive/index.ts';

@@ -33,6 +33,8 @@ export interface Selection {
   configFile: string;
   /** The database, without its password. */
   database: string;
+  /** What of the language model's settings decides (lib/llm `settingsIdentity`): the model, and whether it may be asked. */
+  llm?: string;
 }
 
 interface Proof {

@@ -9,10 +9,13 @@
  * | `config:pub/period#previous` | the configured period before it (the naming reference), or null |
  * | `config:pub#include_sheets`  | sheets to force in                      |
  * | `config:pub#overrides`       | table overrides                         |
+ * | `config:pub#family`          | whether files of one schema are one table (`family:`) |
  * | `config:pub#name`            | the publication's name                  |
  * | `file:<path>`                | the file's absolute path (digest: its SHA-256) |
  * | `loads:pub/table`            | the table's slices in the registry      |
  * | `parquet-set:all`            | the tables the catalog lists, with what each Parquet file says of itself |
+ * | `llm:<pub>/<sha256>`         | the model's kept answer to one request, or undefined (digest: the file's SHA-256) |
+ * | `llm:model`                  | the model new questions go to, or null when none may be asked (no model or no key) |
  */
 import { isAbsolute, join } from 'node:path';
 import { digestOf, type Digest, type Sources } from '../engine/index.ts';
@@ -20,6 +23,7 @@ import type { PipelineConfig } from '../lib/config/types.ts';
 import type { LoadRow } from '../lib/db/registry.ts';
 import type { Period } from '../lib/periods.ts';
 import { previousPeriod } from './stages/enriched/index.ts';
+import { answerPath, readAnswer } from './stores/llm-answers.ts';
 import { parquetPaths, readParquetValue, type ParquetValue } from './stages/parquet.ts';
 import { splitId, type Workspace } from './workspace.ts';
 
@@ -59,6 +63,8 @@ export function workspaceSources(ws: Workspace): Sources {
         // The files' own metadata is part of this input (its digest covers their bytes), read only when asked for.
         return { digest: digestOf(files), value: async () => Promise.all(tables.map(async (t) => ({ ...t, info: await readParquetValue(ws, t.table) }))) };
       }
+      case 'llm':
+        return llmSource(ws, id);
       default:
         throw new Error(`unknown input "${key}"`);
     }
@@ -81,6 +87,7 @@ function configSource(config: PipelineConfig, id: string): Source {
   if (setting === 'include_sheets') return { digest: digestOf(pub.overrides.includeSheets), value: pub.overrides.includeSheets };
   if (setting === 'overrides') return { digest: digestOf(pub.overrides.tables), value: pub.overrides.tables };
   if (setting === 'name') return { digest: digestOf({ name: pub.name }), value: pub.name };
+  if (setting === 'family') return { digest: digestOf({ family: pub.family ?? null }), value: pub.family ?? {} };
   if (setting === 'previous') {
     // Which period is the naming reference: adding an earlier period changes it for the next one.
     const previous = previousPeriod(config, pubCode, period) ?? null;
@@ -91,6 +98,21 @@ function configSource(config: PipelineConfig, id: string): Source {
   // `files` only when set, so that entries without it keep the digest they were built with.
   const digest = digestOf(entry.files ? { url: entry.url, files: entry.files } : { url: entry.url });
   return { digest, value: { url: entry.url, ...(entry.files ? { files: entry.files } : {}), period: entry.period, baseDir: config.dir } satisfies PeriodSetting };
+}
+
+/**
+ * `llm:model`: whether questions may be asked, and of which model (absent when not: a build without a key records
+ * that, so the first build with one asks). `llm:<pub>/<sha256>`: a kept answer, by its file's bytes.
+ */
+async function llmSource(ws: Workspace, id: string): Promise<Source> {
+  if (id === 'model') {
+    const model = ws.llm.asks ? ws.llm.model! : null;
+    return { digest: model === null ? undefined : digestOf({ model }), value: model };
+  }
+  const [pub, sha] = splitId(id);
+  const path = answerPath(ws.paths, pub, sha);
+  const digest = await ws.log.hash(path);
+  return { digest, value: digest === undefined ? undefined : async () => readAnswer(path) };
 }
 
 /**

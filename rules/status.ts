@@ -4,13 +4,16 @@
  * Derived from a plan of everything (nothing runs), never from a counter kept on the side.
  */
 import { describeReason, type TargetResult } from '../engine/index.ts';
+import { noTotals, sumTotals, type LlmTotals } from '../lib/llm/index.ts';
 import { buildPipeline } from './build.ts';
 import { fileLedger, ledgerDir } from './ledger.ts';
 import type { Stage } from './stage.ts';
+import { answerTotals } from './stores/llm-answers.ts';
 import { selectTargets } from './targets.ts';
+import { readRecord } from './archive/record.ts';
 import type { Workspace } from './workspace.ts';
 
-export type PeriodState = 'built' | 'stale' | 'pending' | 'failed';
+export type PeriodState = 'built' | 'stale' | 'pending' | 'failed' | 'archived';
 
 export interface PeriodStatus {
   period: string;
@@ -19,6 +22,8 @@ export interface PeriodStatus {
   builtThrough: string;
   /** For stale: the first stage that would run, and why. */
   stale?: { target: string; reason: string };
+  /** For archived (rows in the archive alone) and for built periods also archived: where, and since when. */
+  archive?: { remote: string; archivedAt: string; removedAt?: string };
   /** For failed: from the failure ledger. */
   failure?: { target: string; error: string; hint?: string; at: string; attempts: number };
 }
@@ -28,12 +33,16 @@ export interface PublicationStatus {
   name: string;
   periods: PeriodStatus[];
   tables: { table: string; period: string; rows: number }[];
+  /** The model's kept answers for this publication (manifests/llm/<pub>/): tokens, latency, cost. */
+  llm?: LlmTotals;
 }
 
 export interface WorkspaceStatus {
   publications: PublicationStatus[];
   /** Set when the database's part of this was read from the build log because a build holds the database. */
   databaseAsOfLastBuild?: boolean;
+  /** The model's kept answers over every configured publication, when there are any. */
+  llm?: LlmTotals;
 }
 
 /** Plans a build of everything (nothing runs) and reads the ledger and the registry. */
@@ -46,11 +55,15 @@ export async function workspaceStatus(ws: Workspace, stages: readonly Stage[], o
   // This workspace's loads only: on a shared server another workspace may use the same publication code.
   const loads = await ws.registry.loads().catch(() => []);
   const publications: PublicationStatus[] = [];
+  const answers = await answerTotals(ws.paths, config.publications.map((p) => p.code));
   for (const pub of config.publications) {
     const periods: PeriodStatus[] = [];
     for (const { period } of pub.periods) {
       const chain = chainStages.map((s) => results.get(`${s}:${pub.code}/${period.label}`));
-      periods.push(await periodStatus(period.label, chainStages, chain, (k) => ledger.read(k)));
+      const record = await readRecord(ws, `${pub.code}/${period.label}`);
+      const archive = record && { remote: record.remote, archivedAt: record.archived_at, ...(record.removed ? { removedAt: record.removed.at } : {}) };
+      if (record?.removed) periods.push({ period: period.label, state: 'archived', builtThrough: '', archive: archive! });
+      else periods.push({ ...(await periodStatus(period.label, chainStages, chain, (k) => ledger.read(k))), ...(archive ? { archive } : {}) });
     }
     const totals = new Map<string, number>();
     for (const l of loads.filter((x) => x.publication === pub.code)) {
@@ -60,9 +73,11 @@ export async function workspaceStatus(ws: Workspace, stages: readonly Stage[], o
     const tables = [...totals]
       .map(([k, rows]) => ({ table: k.split('\u0000')[0], period: k.split('\u0000')[1], rows }))
       .sort((a, b) => (a.table === b.table ? (a.period < b.period ? -1 : 1) : a.table < b.table ? -1 : 1));
-    publications.push({ publication: pub.code, name: pub.name, periods, tables });
+    const llm = answers.get(pub.code);
+    publications.push({ publication: pub.code, name: pub.name, periods, tables, ...(llm ? { llm } : {}) });
   }
-  return { publications, ...(ws.registry.stale ? { databaseAsOfLastBuild: true } : {}) };
+  const llm = [...answers.values()].reduce((all, t) => sumTotals(all, t), noTotals());
+  return { publications, ...(ws.registry.stale ? { databaseAsOfLastBuild: true } : {}), ...(llm.answers ? { llm } : {}) };
 }
 
 async function periodStatus(

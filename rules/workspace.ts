@@ -14,6 +14,7 @@ import { BuildLog } from '../lib/build-log.ts';
 import type { PipelineConfig, Publication } from '../lib/config/types.ts';
 import type { Db } from '../lib/db/index.ts';
 import { PipelineError } from '../lib/failure.ts';
+import { LlmSession, type ChatDeps, type LlmSettings } from '../lib/llm/index.ts';
 import type { LockHolder } from '../lib/lock.ts';
 import type { FileExtraction } from '../lib/sheets/index.ts';
 import type { DownloadStore, WebDeps } from '../lib/web/index.ts';
@@ -71,6 +72,8 @@ export interface Workspace {
   /** The content-addressed download store (its index is read on first use). */
   downloads(): Promise<DownloadStore>;
   web: WebDeps;
+  /** The language model the enriched stage may consult (off without settings; asks only with a model and a key). */
+  readonly llm: LlmSession;
   now: () => Date;
   /** `build --refresh`: ask servers again (conditional requests) for URLs already downloaded. */
   refresh: boolean;
@@ -106,6 +109,10 @@ export interface WorkspaceOptions {
   databaseUrl?: string;
   refresh?: boolean;
   web?: WebDeps;
+  /** The language model's settings (lib/llm/settings.ts); undefined: off. */
+  llm?: LlmSettings;
+  /** The model client's side effects (tests). */
+  llmDeps?: ChatDeps;
   now: () => Date;
   checkReads?: boolean;
   /**
@@ -150,6 +157,7 @@ export function openWorkspace(opts: WorkspaceOptions): OpenWorkspace {
     dbBusy: undefined,
     embedded,
     web: opts.web ?? {},
+    llm: new LlmSession(opts.llm, opts.llmDeps),
     now: opts.now,
     refresh: opts.refresh ?? false,
     checkReads,

@@ -1,7 +1,8 @@
 /** `build [TARGET...]`: bring targets up to date, or with -n print the plan. */
 import type { Summary } from '../../engine/index.ts';
+import { llmSettings, settingsIdentity } from '../../lib/llm/settings.ts';
 import type { LockHolder } from '../../lib/lock.ts';
-import { buildPipeline, proveNothingToDo, recordNothingToDo, registryDigest, selectTargets, type PeriodTarget, type Pipeline } from '../../rules/index.ts';
+import { archivedAway, buildPipeline, proveNothingToDo, recordNothingToDo, registryDigest, selectTargets, type PeriodTarget, type Pipeline } from '../../rules/index.ts';
 import type { Stage } from '../../rules/index.ts';
 import type { GlobalOptions, Parsed } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
@@ -13,7 +14,7 @@ export async function buildCommand(io: Io, p: Parsed, stages?: readonly Stage[])
   const retryFailed = Boolean(p.options['retry-failed']);
   const refresh = Boolean(p.options.refresh);
   // A proof that nothing changed since a build of the same selection decided nothing was to do (rules/noop-proof.ts).
-  const selection = { root: p.global.dir, args: p.positionals, dryRun, configFile: p.global.config, database: databaseIdentity(io.env.DATABASE_URL) };
+  const selection = { root: p.global.dir, args: p.positionals, dryRun, configFile: p.global.config, database: databaseIdentity(io.env.DATABASE_URL), llm: settingsIdentity(llmSettings(io.env)) };
   const provable = !refresh && !retryFailed && !stages;
   const before = async (busy: LockHolder | undefined) => {
     if (!provable || busy) return undefined;
@@ -90,6 +91,10 @@ export async function reportedBuild(
     onEvent: (e) => reporter.event(e),
   });
   const summary = session.summary();
+  // Archived periods (rows in the archive alone) were left alone: say so, once.
+  const away = [...(await archivedAway(pipeline.ws, [...new Set(targets.map((t) => `${t.publication}/${t.period}`))])).keys()];
+  if (away.length && opts.global.json) io.stdout.write(JSON.stringify({ event: 'archived', periods: away }) + '\n');
+  else if (away.length) io.stdout.write(`note: ${away.length} archived period${away.length === 1 ? '' : 's'} left alone (rows in the archive only): ${away.join(', ')}; \`restore PUB/PERIOD\` brings one back\n`);
   await reporter.finish(summary, io.now().getTime() - started);
   const keys = session.results().map((r) => r.key);
   if (io.signal.aborted) return { code: EXIT.interrupted, summary, keys };

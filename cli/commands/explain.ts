@@ -1,6 +1,6 @@
 /** `explain TARGET`: why each stage of a target would run, or what was checked to call it up to date. */
 import { describeReason } from '../../engine/index.ts';
-import { explainTargets, selectTargets, type Explained } from '../../rules/index.ts';
+import { archivedAway, explainTargets, selectTargets, type Explained } from '../../rules/index.ts';
 import type { Stage } from '../../rules/index.ts';
 import { UsageError, type Parsed } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
@@ -17,7 +17,9 @@ export async function explainCommand(io: Io, p: Parsed, stages?: readonly Stage[
       return EXIT.ok;
     }
     if (busy) io.stderr.write(`${busyNote(busy, pipeline.ws.embedded)}\n`);
-    io.stdout.write(results.flatMap(explainOne).join('\n') + '\n');
+    const away = await archivedAway(pipeline.ws, [...new Set(targets.map((t) => `${t.publication}/${t.period}`))]);
+    const archived = [...away].map(([id, r]) => `${id}: archived — its rows are in ${r.remote} only since ${r.removed!.at}; a build leaves it alone; \`restore ${id}\` brings it back`);
+    io.stdout.write([...archived, ...results.flatMap(explainOne)].join('\n') + '\n');
     return EXIT.ok;
   });
 }

@@ -4,6 +4,7 @@
  * and period from the database registry, never from a counter kept on the side. `--check` exits 1 when
  * anything is stale, pending or failed, for CI gates.
  */
+import type { LlmTotals } from '../../lib/llm/index.ts';
 import { workspaceStatus, type PeriodState, type PublicationStatus } from '../../rules/index.ts';
 import type { Stage } from '../../rules/index.ts';
 import type { Parsed } from '../args.ts';
@@ -15,11 +16,12 @@ export async function statusCommand(io: Io, p: Parsed, stages?: readonly Stage[]
   return withPipeline(io, p.global, { write: false, command: 'status', stages }, async ({ pipeline, busy }) => {
     const status = await workspaceStatus(pipeline.ws, pipeline.stages, { jobs: p.global.jobs, signal: io.signal });
     const report = status.publications;
-    const unclean = report.some((r) => r.periods.some((x) => x.state !== 'built'));
+    const unclean = report.some((r) => r.periods.some((x) => x.state !== 'built' && x.state !== 'archived'));
     if (p.global.json) io.stdout.write(JSON.stringify({ event: 'status', ...(busy ? { buildInProgress: busy } : {}), ...status }) + '\n');
     else {
       if (busy) io.stdout.write(`${busyNote(busy, pipeline.ws.embedded)}\n\n`);
       io.stdout.write(render(report, io));
+      if (status.llm) io.stdout.write(`Model, all publications: ${modelLine(status.llm)}\n`);
     }
     return p.options.check && unclean ? EXIT.failed : EXIT.ok;
   });
@@ -35,9 +37,10 @@ function render(report: PublicationStatus[], io: Io): string {
     out.push(`${c.bold(r.publication)} — ${r.name}`);
     out.push(
       `  [${c.green('#'.repeat(filled))}${'.'.repeat(width - filled)}] ${count('built')}/${r.periods.length} periods built` +
-        `   ${count('stale')} stale, ${count('pending')} pending, ${count('failed')} failed`,
+        `   ${count('stale')} stale, ${count('pending')} pending, ${count('failed')} failed${count('archived') ? `, ${count('archived')} archived` : ''}`,
     );
     for (const x of r.periods) {
+      if (x.state === 'archived') out.push(`  ${c.dim('archived')} ${x.period}: rows in ${x.archive!.remote} only, since ${x.archive!.removedAt} (restore ${r.publication}/${x.period} brings them back)`);
       if (x.state === 'pending') out.push(`  ${c.dim('pending')} ${x.period} (never built)`);
       if (x.state === 'stale') out.push(`  ${c.yellow('stale')}   ${x.period}: ${label(x.stale!.target)} — ${x.stale!.reason}`);
       if (x.state === 'failed') {
@@ -52,7 +55,16 @@ function render(report: PublicationStatus[], io: Io): string {
       const total = periods.reduce((n, x) => n + x.rows, 0);
       out.push(`  ${table}: ${total.toLocaleString('en-GB')} rows (${periods.map((x) => `${x.period} ${x.rows.toLocaleString('en-GB')}`).join(', ')})`);
     }
+    if (r.llm) out.push(`  model: ${modelLine(r.llm)}`);
     out.push('');
   }
   return out.join('\n');
+}
+
+/** `3 answers (1 not used), 12,345 prompt + 678 completion tokens, 4.2 s, cost 0.0123`. */
+function modelLine(t: LlmTotals): string {
+  const n = (x: number) => x.toLocaleString('en-GB');
+  const priced = t.answers - t.unpriced;
+  const cost = priced === 0 ? 'no prices set' : `cost ${Number(t.cost.toFixed(6))}${t.unpriced ? ` (${n(t.unpriced)} asked without prices)` : ''}`;
+  return `${n(t.answers)} answer${t.answers === 1 ? '' : 's'}${t.unused ? ` (${n(t.unused)} not used)` : ''}, ${n(t.promptTokens)} prompt + ${n(t.completionTokens)} completion tokens, ${(t.latencyMs / 1000).toFixed(1)} s, ${cost}`;
 }

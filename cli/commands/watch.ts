@@ -19,6 +19,7 @@ import { UsageError, type Parsed } from '../args.ts';
 import { EXIT, styler, type Io } from '../io.ts';
 import { withPipeline } from '../workspace.ts';
 import { reportedBuild } from './build.ts';
+import { parseInterval, startDiscovery } from './watch-discover.ts';
 
 /** Default quiet time after a save before building: long enough for an editor's write-and-rename. */
 export const DEFAULT_DEBOUNCE_MS = 100;
@@ -36,7 +37,8 @@ export function systemClock(): WatchClock {
 
 export async function watchCommand(io: Io, p: Parsed, stages?: readonly Stage[]): Promise<number> {
   const debounceMs = parseDebounce(p.options.debounce);
-  return withPipeline(io, p.global, { write: true, command: 'watch', stages }, ({ pipeline }) => new WatchSession(io, p, pipeline, debounceMs).run());
+  const discoverMs = parseInterval(p.options.discover);
+  return withPipeline(io, p.global, { write: true, command: 'watch', stages }, ({ pipeline }) => new WatchSession(io, p, pipeline, debounceMs, discoverMs).run());
 }
 
 function parseDebounce(text: string | boolean | undefined): number {
@@ -101,6 +103,7 @@ class WatchSession {
     private readonly p: Parsed,
     private readonly pipeline: Pipeline,
     private readonly debounceMs: number,
+    private readonly discoverMs?: number,
   ) {
     this.#configPath = resolve(pipeline.ws.paths.root, p.global.config);
     this.#good = pipeline.ws.rawConfig;
@@ -138,7 +141,17 @@ class WatchSession {
       { event: 'watching', files: [...this.#files].map((f) => this.#rel(f)), debounceMs: this.debounceMs },
     );
     loop.runNow();
+    const discovery = this.discoverMs === undefined ? undefined : startDiscovery({
+      io: this.io,
+      ws: () => this.ws,
+      config: () => loadConfig(this.#configPath),
+      codes: [...new Set(this.p.positionals.map((t) => t.split(/[/:]/)[0]!))],
+      intervalMs: this.discoverMs,
+      onWritten: () => loop.change(this.#configPath),
+      report: (text, json, problem) => (problem ? this.#problem(text, String(json.event), json) : this.#info(text, json)),
+    });
     await loop.stopped;
+    discovery?.stop();
     await this.#watcher.close();
     this.#info(`Stopped watching after ${loop.cycles} cycle${loop.cycles === 1 ? '' : 's'}.`, { event: 'watch-stopped', cycles: loop.cycles });
     return EXIT.interrupted;

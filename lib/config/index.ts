@@ -21,16 +21,17 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { ConfigError } from './diagnostics.ts';
+import { readArchive, readRetention } from './archive.ts';
 import { readPublications } from './publications.ts';
 import { Reader } from './reader.ts';
 import type { Diagnostic, PipelineConfig, Publication } from './types.ts';
 
-export type { ColumnOverride, ColumnType, Diagnostic, Loc, Overrides, PeriodEntry, PipelineConfig, Publication, TableOverride } from './types.ts';
+export type { ArchiveSettings, ColumnOverride, ColumnType, Diagnostic, DiscoverSettings, Loc, Overrides, PeriodEntry, PipelineConfig, Publication, RetentionSettings, TableOverride } from './types.ts';
 export { COLUMN_TYPES } from './types.ts';
 export { expandFilePattern, fileNameMatcher, FILE_TOKENS } from './files.ts';
 export { ConfigError, didYouMean, editDistance, formatDiagnostic, formatDiagnostics } from './diagnostics.ts';
 
-const TOP_KEYS = ['publications'] as const;
+const TOP_KEYS = ['publications', 'archive', 'retention'] as const;
 const STARTER = [
   'publications:',
   '  adhd:',
@@ -65,10 +66,10 @@ export function parseConfig(text: string, file: string): PipelineConfig {
   for (const w of doc.warnings) syntax(r, w, 'warning');
   if (doc.errors.length > 0) throw new ConfigError(r.diagnostics, source);
 
-  const publications = readTop(r, doc.contents);
+  const { publications, archive, retention } = readTop(r, doc.contents);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new ConfigError(r.diagnostics, source);
-  return { file, dir: path.dirname(path.resolve(file)), publications, warnings: r.diagnostics };
+  return { file, dir: path.dirname(path.resolve(file)), publications, ...(archive ? { archive } : {}), ...(retention ? { retention } : {}), warnings: r.diagnostics };
 }
 
 function syntax(r: Reader, e: YAMLError, severity: Diagnostic['severity']): void {
@@ -76,28 +77,31 @@ function syntax(r: Reader, e: YAMLError, severity: Diagnostic['severity']): void
   r.reportRange(severity, e.pos[0], e.pos[1], `invalid YAML: ${e.message}`, hint);
 }
 
-function readTop(r: Reader, contents: unknown): Publication[] {
+function readTop(r: Reader, contents: unknown): Pick<PipelineConfig, 'publications' | 'archive' | 'retention'> {
   const root = r.resolve(contents);
   if (root === null || (r.isMap(root) && root.items.length === 0)) {
     r.reportRange('error', 0, 0, 'the config has no publications', `start it like this:\n${STARTER}`);
-    return [];
+    return { publications: [] };
   }
   if (!r.isMap(root)) {
     r.error(root, `the config must be a mapping with a \`publications:\` key, found ${r.shape(root)}`, `start it like this:\n${STARTER}`);
-    return [];
+    return { publications: [] };
   }
   const keys = r.pairs(root, TOP_KEYS, 'the config file');
+  const archive = readArchive(r, keys.get('archive')) ?? undefined;
+  const retention = readRetention(r, keys.get('retention')) ?? undefined;
+  const settings = { ...(archive ? { archive } : {}), ...(retention ? { retention } : {}) };
   const pubs = keys.get('publications');
   if (!pubs) {
     r.reportRange('error', root.range?.[0] ?? 0, root.range?.[0] ?? 0, 'the config is missing `publications`', `start it like this:\n${STARTER}`);
-    return [];
+    return { publications: [], ...settings };
   }
   if (!r.isMap(pubs.value) || pubs.value.items.length === 0) {
     const found = r.isMap(pubs.value) || r.isEmpty(pubs) ? 'is empty' : `must be a mapping of publication codes, found ${r.shape(pubs.value)}`;
     r.error(r.at(pubs), `\`publications\` ${found}`, `add one entry per publication, keyed by a code:\n${STARTER}`);
-    return [];
+    return { publications: [], ...settings };
   }
-  return readPublications(r, pubs.value);
+  return { publications: readPublications(r, pubs.value), ...settings };
 }
 
 /**

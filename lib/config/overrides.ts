@@ -6,11 +6,12 @@
 
 import { isScalar } from 'yaml';
 import { didYouMean } from './diagnostics.ts';
+import { readUnpivot } from './unpivot.ts';
 import type { Entry, Reader } from './reader.ts';
-import { COLUMN_TYPES, type ColumnOverride, type ColumnType, type Overrides, type TableOverride } from './types.ts';
+import { COLUMN_TYPES, type ColumnOverride, type ColumnType, type Loc, type Overrides, type TableOverride } from './types.ts';
 
 const OVERRIDE_KEYS = ['include_sheets', 'tables'] as const;
-const TABLE_KEYS = ['name', 'description', 'skip', 'columns'] as const;
+const TABLE_KEYS = ['name', 'description', 'skip', 'columns', 'unpivot'] as const;
 const COLUMN_KEYS = ['name', 'type', 'description'] as const;
 /** PostgreSQL identifiers: at most 63 bytes; lowercase snake_case so they never need quoting. */
 const IDENT = /^[a-z][a-z0-9_]{0,62}$/;
@@ -31,7 +32,7 @@ export function snakeSuggestion(name: string, max = 63): string | undefined {
 
 /** Read `overrides:`; absent means no overrides. Undefined when it has errors. */
 export function readOverrides(r: Reader, entry: Entry | undefined, code: string): Overrides | undefined {
-  const empty: Overrides = { includeSheets: [], tables: {} };
+  const empty: Overrides = { includeSheets: [], tables: {}, locations: {} };
   if (!entry || r.isEmpty(entry)) return empty;
   const where = `the overrides of publication \`${code}\``;
   if (!r.isMap(entry.value)) {
@@ -41,8 +42,9 @@ export function readOverrides(r: Reader, entry: Entry | undefined, code: string)
   const before = r.diagnostics.length;
   const keys = r.pairs(entry.value, OVERRIDE_KEYS, where);
   const includeSheets = readSheets(r, keys.get('include_sheets'), code);
-  const tables = readTables(r, keys.get('tables'), code);
-  return hasErrors(r, before) ? undefined : { includeSheets, tables };
+  const locations: Record<string, Loc> = {};
+  const tables = readTables(r, keys.get('tables'), code, locations);
+  return hasErrors(r, before) ? undefined : { includeSheets, tables, locations };
 }
 
 const hasErrors = (r: Reader, since: number): boolean => r.diagnostics.slice(since).some((d) => d.severity === 'error');
@@ -69,7 +71,7 @@ function readSheets(r: Reader, entry: Entry | undefined, code: string): string[]
   return sheets;
 }
 
-function readTables(r: Reader, entry: Entry | undefined, code: string): Record<string, TableOverride> {
+function readTables(r: Reader, entry: Entry | undefined, code: string, locations: Record<string, Loc>): Record<string, TableOverride> {
   const tables: Record<string, TableOverride> = {};
   if (!entry || r.isEmpty(entry)) return tables;
   if (!r.isMap(entry.value)) {
@@ -81,12 +83,23 @@ function readTables(r: Reader, entry: Entry | undefined, code: string): Record<s
     const table = readTable(r, generated, tableEntry, code);
     if (!table) continue;
     tables[generated] = table;
+    locations[generated] = r.loc(tableEntry.key);
+    for (const [column, colEntry] of columnKeys(r, tableEntry)) locations[`${generated}.${column}`] = r.loc(colEntry.key);
     const target = table.name ?? generated;
     const other = renamedBy.get(target);
     if (other !== undefined) r.error(tableEntry.key, `tables \`${other}\` and \`${generated}\` of publication \`${code}\` would both be named \`${target}\``, 'give each table its own `name`');
     renamedBy.set(target, generated);
   }
   return tables;
+}
+
+/** The column entries of a table override, for their locations (their contents are read by readColumns). */
+function columnKeys(r: Reader, tableEntry: Entry): [string, Entry][] {
+  if (!r.isMap(tableEntry.value)) return [];
+  const columns = tableEntry.value.items.find((p) => isScalar(p.key) && p.key.value === 'columns');
+  const map = columns ? r.resolve(columns.value) : null;
+  if (!map || !r.isMap(map)) return [];
+  return map.items.flatMap((p) => (isScalar(p.key) ? [[String(p.key.value), { key: p.key, value: r.resolve(p.value) } as Entry]] : []));
 }
 
 function readTable(r: Reader, generated: string, entry: Entry, code: string): TableOverride | undefined {
@@ -112,6 +125,9 @@ function readTable(r: Reader, generated: string, entry: Entry, code: string): Ta
     else r.error(r.at(skip), `\`skip\` in ${where} must be \`true\` or \`false\`, found ${r.shape(v)}`, 'write `skip: true` to leave this table out of the load');
   }
   table.columns = readColumns(r, keys.get('columns'), generated, code);
+  const unpivot = readUnpivot(r, keys.get('unpivot'), where);
+  if (unpivot === null) return undefined;
+  if (unpivot) table.unpivot = unpivot;
   return table;
 }
 

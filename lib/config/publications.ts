@@ -7,12 +7,14 @@ import { isScalar, type Node, type YAMLMap } from 'yaml';
 import { expandFilePattern, FILE_TOKENS } from './files.ts';
 import { periodFromText } from '../period-text.ts';
 import { describePeriodSyntax, parsePeriod, daysInMonth, MIN_YEAR, MAX_YEAR, MONTH_NAMES, type Period } from '../periods.ts';
+import { readDiscover } from './discover.ts';
+import { readFamily } from './family.ts';
 import { readOverrides, snakeSuggestion } from './overrides.ts';
 import type { Entry, Reader } from './reader.ts';
 import type { PeriodEntry, Publication } from './types.ts';
 import { checkLandingPage, checkPeriodUrl } from './urls.ts';
 
-const PUBLICATION_KEYS = ['name', 'landing_page', 'files', 'periods', 'overrides'] as const;
+const PUBLICATION_KEYS = ['name', 'landing_page', 'files', 'periods', 'overrides', 'family', 'discover'] as const;
 const PERIOD_KEYS = ['period', 'url', 'files'] as const;
 const CODE = /^[a-z][a-z0-9_]{1,30}$/;
 /** Keys of the old DataWarp dialects (§1 of the research notes): one dialect now, periods listed explicitly. */
@@ -61,8 +63,14 @@ function readPublication(r: Reader, code: string, entry: Entry): Publication | u
   const files = readFilePatterns(r, keys.get('files'), where);
   const periods = readPeriods(r, keys.get('periods'), entry.key, code, files ?? undefined);
   const overrides = readOverrides(r, keys.get('overrides'), code);
-  if (name === undefined || periods === undefined || overrides === undefined || files === null) return undefined;
-  return { code, name, ...(landingPage ? { landingPage } : {}), periods, overrides, loc: r.loc(entry.key) };
+  const family = readFamily(r, keys.get('family'), where);
+  const discover = readDiscover(r, keys.get('discover'), where);
+  if (name === undefined || periods === undefined || overrides === undefined || files === null || family === null || discover === null) return undefined;
+  const filePatterns = files?.map((f) => f.text);
+  return {
+    code, name, ...(landingPage ? { landingPage } : {}), periods, overrides, ...(family ? { family } : {}),
+    ...(filePatterns ? { filePatterns } : {}), ...(discover ? { discover } : {}), loc: r.loc(entry.key),
+  };
 }
 
 function readName(r: Reader, entry: Entry | undefined, owner: Node, where: string): string | undefined {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import { PipelineError } from '../failure.ts';
 import { assertNotInOwnTx, DbAbortError, DbError, parseInt8, runMarkedAsTx, type Db, type DbTx, type TransactionOptions } from './types.ts';
 import { copyBinaryPostgres, copyOutPostgres, copyPostgres } from './postgres-copy.ts';
 
@@ -33,11 +34,9 @@ export async function openPostgres(databaseUrl: string): Promise<Db> {
   try {
     url = new URL(databaseUrl);
   } catch {
-    throw new DbError('The database URL is not a valid URL', 'Use the form postgres://user:password@host:5432/database.');
+    throw badUrl(urlProblem(databaseUrl));
   }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new DbError(`The database URL has protocol ${url.protocol}, not postgres:`, 'Use the form postgres://user:password@host:5432/database.');
-  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw badUrl(`its scheme is ${url.protocol}, not postgres:`);
   const where = describeUrl(url);
   const secrets = [url.password, decodeURIComponent(url.password), databaseUrl].filter((s) => s.length > 0);
   const scrub = (s: string) => secrets.reduce((acc, secret) => acc.split(secret).join('***'), s);
@@ -53,6 +52,35 @@ export async function openPostgres(databaseUrl: string): Promise<Db> {
     throw new DbError(`Could not connect to PostgreSQL at ${where}: ${msg}`, connectHint(e.code, url), { cause: scrubError(err, scrub), environmental: true });
   }
   return new PostgresDb(pool, `PostgreSQL ${where}`);
+}
+
+/**
+ * A DATABASE_URL that is not a PostgreSQL URL is how the command was called, not something wrong with the
+ * data: a usage error, and transient, so no target is remembered as failed because of it and the build after
+ * the URL is fixed loads everything (without --retry-failed). The message never repeats the URL (its password).
+ */
+function badUrl(problem: string): PipelineError {
+  return new PipelineError({
+    kind: 'usage',
+    transient: true,
+    message: `DATABASE_URL is not a usable PostgreSQL URL: ${problem}`,
+    hint: 'Use the form postgres://user:password@host:5432/database (percent-encode special characters in the password), or unset DATABASE_URL to use the embedded database.',
+  });
+}
+
+/** What makes a URL unparseable, said without the password: a port out of range or not a number, an unclosed "[". */
+function urlProblem(text: string): string {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i.exec(text.trim());
+  if (!m) return 'it does not start with postgres://';
+  const hostPort = m[2]!.slice(m[2]!.lastIndexOf('@') + 1);
+  if (hostPort.startsWith('[') && !hostPort.includes(']')) return 'the IPv6 address opened with "[" is never closed with "]"';
+  const port = /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(hostPort)?.[1];
+  if (port !== undefined && port !== '') {
+    // Not echoed: with an unencoded "#", "/" or "?" in the password, what looks like a port is part of it.
+    if (!/^\d+$/.test(port)) return 'the port after the host is not a number (a "#", "/" or "?" in the password must be percent-encoded)';
+    if (Number(port) > 65535) return `port ${port} is out of range (1–65535)`;
+  }
+  return 'it is not a valid URL (check for unencoded special characters such as "@", "/" or "#" in the user name or password)';
 }
 
 function connectHint(code: string | undefined, url: URL): string {

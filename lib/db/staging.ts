@@ -10,6 +10,7 @@
 import { DbError, quoteIdent, type ColumnType, type Db, type DbTx } from './types.ts';
 import { trackChanges } from './changes.ts';
 import { convertWide, createSliceIndex, isWide, SLICE_COLUMNS } from './layout.ts';
+import { isColumnType, widerType } from '../column-types.ts';
 
 /** Provenance columns of every staging table, in order, before the data columns. */
 export const PROVENANCE_COLUMNS: readonly { name: string; sql: string }[] = [
@@ -31,15 +32,8 @@ export function stagingName(table: string): string {
   return `staging.${quoteIdent(table)}`;
 }
 
-/** Rank of each type along the widening chain; `date` only widens to `text`. */
-const RANK: Record<ColumnType, number> = { boolean: 0, integer: 1, bigint: 2, numeric: 3, text: 4, date: -1 };
-
-/** The narrowest type that holds values of both `a` and `b` (never narrower than either). */
-export function widerType(a: ColumnType, b: ColumnType): ColumnType {
-  if (a === b) return a;
-  if (a === 'date' || b === 'date') return 'text';
-  return RANK[a] >= RANK[b] ? a : b;
-}
+export { widerType } from '../column-types.ts';
+export { sliceIndexName } from './layout.ts';
 
 /** `USING` expression converting a column from one type to a wider one (boolean has no direct cast to bigint/numeric). */
 function widenUsing(col: string, from: ColumnType, to: ColumnType): string {
@@ -119,7 +113,7 @@ export async function ensureStagingTable(
     if (PROVENANCE_NAMES.has(c.name)) {
       throw new DbError(`Column ${c.name} of table ${table} clashes with a provenance column of the same name`, 'Rename the column in the publication\'s rules.');
     }
-    if (RANK[c.type] === undefined) throw new DbError(`Column ${c.name} of table ${table} has unknown type ${String(c.type)}`, 'Use one of integer, bigint, numeric, date, boolean, text.');
+    if (!isColumnType(c.type)) throw new DbError(`Column ${c.name} of table ${table} has unknown type ${String(c.type)}`, 'Use one of integer, bigint, numeric, date, boolean, text.');
   }
   // One creator at a time per table (matters on a real server with several connections).
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`staging.${table}`]);

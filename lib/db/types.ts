@@ -10,10 +10,11 @@ import { writeSync } from 'node:fs';
 import { PipelineError } from '../failure.ts';
 
 /** Column types of data tables; widening order boolean < integer < bigint < numeric < text, date < text. */
-export type ColumnType = 'integer' | 'bigint' | 'numeric' | 'date' | 'boolean' | 'text';
+export type { ColumnType } from '../column-types.ts';
+import type { ColumnType } from '../column-types.ts';
 
 /** The column types, in no particular order (handy for validation). */
-export const COLUMN_TYPES: readonly ColumnType[] = ['integer', 'bigint', 'numeric', 'date', 'boolean', 'text'];
+export { COLUMN_TYPES } from '../column-types.ts';
 
 /** A row of CSV-able PostgreSQL input text values; `null` is SQL NULL, `''` is an empty string. */
 export type CopyRow = (string | null)[];

@@ -15,8 +15,20 @@ export interface TableDoc {
   publicationName: string;
   /** What the table holds, in a sentence or a paragraph. */
   description: string;
-  /** Data columns in table order, with their type, description and the source headers they were read from. */
-  columns: { name: string; type: string; description: string; sourceHeaders: string[] }[];
+  /**
+   * Data columns in table order, with their type, description, the source headers they were read from (each with
+   * the periods that published it), the special values loaded as NULL over all periods, and the first and last
+   * period that has the column.
+   */
+  columns: {
+    name: string;
+    type: string;
+    description: string;
+    sourceHeaders: (string | { header: string; periods: string[] })[];
+    markers?: Record<string, number>;
+    firstPeriod?: string;
+    lastPeriod?: string;
+  }[];
   /** Periods loaded, each with its row count and the source files it came from. */
   periods: {
     period: string;
@@ -25,6 +37,25 @@ export interface TableDoc {
   }[];
   /** Columns the pipeline adds to every row (period, source file, …), with what they mean. */
   provenanceColumns: { name: string; description: string }[];
+  /** How numbers are stored, in a sentence (`numeric` columns as DOUBLE, and why); omitted when absent. */
+  numbers?: string;
+}
+
+/** `"*" ×23867, "c" ×12`: markers and their counts, most frequent first (then by marker). */
+function markerList(markers: Record<string, number> | undefined): string {
+  return Object.entries(markers ?? {})
+    .sort(([a, x], [b, y]) => y - x || compare(a, b))
+    .map(([m, n]) => `${code(m)} ×${n}`)
+    .join(', ');
+}
+
+/** A source header with the periods it was published under: `` `Header` `` or `` `Header` (2016-10 to 2017-02, 3 periods) ``. */
+function headerText(h: string | { header: string; periods: string[] }): string {
+  if (typeof h === 'string') return code(h);
+  const ps = [...h.periods].sort(compare);
+  if (!ps.length) return code(h.header);
+  const span = ps.length === 1 ? ps[0] : `${ps[0]} to ${ps[ps.length - 1]}, ${ps.length} periods`;
+  return `${code(h.header)} (${span})`;
 }
 
 /**
@@ -78,18 +109,21 @@ export function renderTableMarkdown(doc: TableDoc): string {
     `- Rows: ${totalRows}`,
     `- Periods: ${periods.length}${first === undefined ? '' : first === last ? ` (${first})` : ` (${first} to ${last})`}`,
     `- Columns: ${doc.columns.length} data + ${doc.provenanceColumns.length} provenance`,
+    ...(doc.numbers ? [`- Numbers: ${doc.numbers.replace(/\r\n|\r|\n/g, ' ').trim()}`] : []),
     '',
   );
 
   lines.push('## Columns', '');
   lines.push(
     ...table(
-      ['Column', 'Type', 'Description', 'Source headers'],
+      ['Column', 'Type', 'Description', 'Markers (NULL)', 'Periods', 'Source headers'],
       doc.columns.map((c) => [
         cell(code(c.name)),
         cell(c.type),
         cell(c.description),
-        cell(c.sourceHeaders.map(code).join(', ')),
+        cell(markerList(c.markers)),
+        cell(c.firstPeriod === undefined ? '' : c.firstPeriod === c.lastPeriod ? c.firstPeriod : `${c.firstPeriod} to ${c.lastPeriod}`),
+        cell(c.sourceHeaders.map(headerText).join(', ')),
       ]),
     ),
     '',

@@ -5,7 +5,8 @@
  */
 
 /** A column type as the rest of the pipeline names it (PostgreSQL: integer, bigint, numeric, date, boolean, text, timestamptz). */
-export type ColumnType = 'integer' | 'bigint' | 'numeric' | 'date' | 'boolean' | 'text' | 'timestamp';
+export type ColumnType = DataColumnType | 'timestamp';
+import type { ColumnType as DataColumnType } from '../column-types.ts';
 
 /** One output column: its name (written to Parquet as is) and its pipeline type. */
 export interface ParquetColumn {

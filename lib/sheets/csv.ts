@@ -7,8 +7,8 @@
  * records travel in batches (one per chunk) with their line numbers computed per batch, and field
  * checks use `trimText`, which only calls `trim` when there is something to trim.
  */
-import Papa from 'papaparse';
-import { throwIfAborted, type ByteSource } from './bytes.ts';
+import type { ByteSource } from './bytes.ts';
+import { csvBatches, isBlank } from './csv-records.ts';
 import { bomEncoding, detectEncoding, InvalidUtf8Error, textDecoder, Utf8Decoder, type ChunkDecoder } from './decode.ts';
 import { MAX_TABLE_COLUMNS, SheetError, tooWideError, type Cell, type SheetLocation, type TableInfo, type TableRow } from './types.ts';
 import { ColumnStats } from './column-stats.ts';
@@ -19,123 +19,6 @@ import { rowKindOf, TotalsCounter } from './row-kinds.ts';
 import { annotateRow } from './annotations.ts';
 
 export { detectEncoding, textDecoder } from './decode.ts';
-
-/** Parsed records of one chunk: `fields[i]` starts on the 1-based physical line `lines ? lines[i] : line0 + i`. */
-interface CsvBatch {
-  fields: string[][];
-  line0: number;
-  /** Only when quoted fields hold line breaks, which make line numbers skip. */
-  lines?: number[];
-}
-
-/** Bytes decoded and parsed at a time (see `csvBatches`). */
-const PIECE = 64 * 1024;
-
-/** Number of `\n` characters in `text` before `end`. */
-function countLf(text: string, end: number): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) n++;
-  return n;
-}
-
-/** Longest text one record may carry open (an unmatched quote makes the rest of the file one field). */
-const MAX_OPEN_RECORD = 32 * 1024 * 1024;
-
-async function* csvBatches(source: ByteSource, decoder: ChunkDecoder, loc: SheetLocation, signal?: AbortSignal): AsyncGenerator<CsvBatch> {
-  // papaparse's core parser over decoded chunks: each chunk yields a whole batch of records, and the
-  // incomplete last record is carried into the next chunk (as papaparse's own ChunkStreamer does).
-  // Batches keep the per-record cost synchronous; papaparse's Node stream mode pushes every record
-  // through a stream on its own, which costs several times the parse.
-  let parser: InstanceType<typeof Papa.Parser> | undefined;
-  let newline: '\r\n' | '\n' | '\r' = '\n';
-  let partial = '';
-  // A record still open after a parse (a quoted field spanning pieces) is parsed again only once the
-  // text has doubled: an unmatched quote would otherwise re-parse the growing rest of the file per piece.
-  let parseAt = 0;
-  let line = 1;
-  /** Carries `text` into the next piece unparsed; a record open past the limit is an error naming its line. */
-  function carry(text: string, what: string): undefined {
-    partial = text;
-    if (partial.length > MAX_OPEN_RECORD) throw quoteError(line, `${what} after ${MAX_OPEN_RECORD / 1024 / 1024} MB of text: a quoted field never closes, or this is not a CSV file`, loc);
-    return undefined;
-  }
-  function batch(text: string, last: boolean): CsvBatch | undefined {
-    // At the end, spaces, tabs and a lone CR after the last field are not data (trimmed from values
-    // anyway), and papaparse takes them after a closing quote for an unclosed quote (`1,"2" `).
-    const input = last ? (partial + text).replace(/[ \t\r]+$/, '') : partial + text;
-    if (!parser) {
-      // The line ending is decided by the first line break that is not the last character so far.
-      const guessed = guessNewline(input, last);
-      if (!guessed) return carry(input, 'has no line break');
-      newline = guessed;
-      parser = new Papa.Parser({ delimiter: ',', quoteChar: '"', newline });
-    }
-    if (!last && input.length < parseAt) return carry(input, 'starts a record that is still open');
-    const res = parser.parse(input, 0, !last) as { data: string[][]; errors: { code: string; row: number }[]; meta: { cursor: number } };
-    const data = res.data;
-    parseAt = data.length === 0 ? input.length * 2 : 0;
-    const line0 = line;
-    // Every record of a non-final batch ends with one newline: exactly that many line feeds in the
-    // consumed text means no field holds a line break, and lines simply count up. With LF line ends
-    // and no quote character in the text, no field can hold one, and the count is not needed.
-    const noBreaksInFields = newline === '\n' && input.indexOf('"') < 0;
-    let lines: number[] | undefined;
-    if (!last && (noBreaksInFields || countLf(input, res.meta.cursor) === (newline === '\r' ? 0 : data.length))) {
-      line += data.length;
-    } else {
-      lines = new Array(data.length);
-      for (let r = 0; r < data.length; r++) {
-        lines[r] = line;
-        // Line breaks inside fields advance the physical line number.
-        line += 1;
-        for (const f of data[r]) for (let i = f.indexOf('\n'); i >= 0; i = f.indexOf('\n', i + 1)) line++;
-      }
-    }
-    // The carried record starts on `line`.
-    carry(last ? '' : input.substring(res.meta.cursor), 'starts a record that is still open');
-    const unclosed = last ? res.errors.find((e) => e.code === 'MissingQuotes') : undefined;
-    if (unclosed) {
-      throw quoteError(lines ? lines[unclosed.row] : line0 + unclosed.row, 'has a quoted field that never closes properly: the rest of the file would be one field', loc);
-    }
-    return lines ? { fields: data, line0, lines } : { fields: data, line0 };
-  }
-  for await (const chunk of source.stream(signal)) {
-    throwIfAborted(signal);
-    // Decoded and parsed in pieces of at most 64 KiB: V8 puts strings over 128 KiB (and the field
-    // strings split from them) in its large-object space, which makes decoding alone 20 times slower.
-    for (let at = 0; at < chunk.length; at += PIECE) {
-      const text = decoder.decode(chunk.subarray(at, at + PIECE), { stream: true });
-      const b = text ? batch(text, false) : undefined;
-      if (b) yield b;
-    }
-  }
-  const rest = decoder.decode();
-  const b = rest || partial ? batch(rest, true) : undefined;
-  if (b) yield b;
-}
-
-function quoteError(line: number, what: string, loc: SheetLocation): SheetError {
-  return new SheetError(`CSV line ${line} ${what}`, { ...loc, cell: `${line}:1` }, 'Look for an unmatched or misplaced double quote (") on that line; fix or re-download the file.');
-}
-
-/**
- * The line ending of a file: CRLF, LF or (old Mac) CR, from its first line break; undefined while
- * the text so far has none, or ends in a CR that an LF may follow (unless it is all the text there is).
- */
-function guessNewline(text: string, last: boolean): '\r\n' | '\n' | '\r' | undefined {
-  const lf = text.indexOf('\n');
-  const cr = text.indexOf('\r');
-  if (lf < 0) {
-    if (cr < 0) return last ? '\n' : undefined;
-    return cr === text.length - 1 && !last ? undefined : '\r';
-  }
-  return cr >= 0 && cr === lf - 1 ? '\r\n' : cr >= 0 && cr < lf ? '\r' : '\n';
-}
-
-function isBlank(fields: string[]): boolean {
-  for (let i = 0; i < fields.length; i++) if (trimText(fields[i]) !== '') return false;
-  return true;
-}
 
 /**
  * How one data record relates to the table: a row, a blank line, a repeated header, or a ragged line.
@@ -149,6 +32,9 @@ function recordRole(fields: string[], header: string[]): 'row' | 'blank' | 'head
   for (let i = 0; i < n; i++) if (trimText(fields[i]) !== header[i]) return 'row';
   return 'header';
 }
+
+/** At most this many title and metadata lines above a header. */
+const MAX_PREAMBLE = 20;
 
 /** A title or `Label:,value` metadata line above the header (one field, or a first field ending in a colon). */
 function isPreambleRecord(fields: string[]): boolean {
@@ -203,6 +89,51 @@ async function describeAs(
   const trailingNotes: number[] = [];
   const warnings: string[] = [];
 
+  const startTable = (fields: string[], line: number) => {
+    header = fields;
+    headerLine = line;
+    if (header.length > MAX_TABLE_COLUMNS) throw tooWideError(header.length, { ...loc, cell: `${line}:${MAX_TABLE_COLUMNS + 1}` });
+    trimmedHeader = header.map((h) => h.trim());
+    stats = header.map(() => new ColumnStats());
+    levels = new LevelCounter(header.map((h) => cleanHeader(h)));
+    if (levels.empty) levels = undefined;
+    totals = new TotalsCounter(levels?.columns);
+  };
+  const take = (fields: string[], line: number, h: string[]) => {
+    const role = recordRole(fields, trimmedHeader);
+    if (role === 'blank') return;
+    if (role === 'ragged') {
+      if (isNoteRecord(fields)) {
+        trailingNotes.push(line);
+        pendingRagged ??= { line, fields };
+        return;
+      }
+      throw raggedError(line, fields, h.length, headerLine, loc);
+    }
+    if (pendingRagged) throw raggedError(pendingRagged.line, pendingRagged.fields, h.length, headerLine, loc);
+    if (role === 'header') {
+      repeatedHeaders.push(line);
+      return;
+    }
+    if (!firstDataRow) firstDataRow = line;
+    lastDataRow = line;
+    rowCount++;
+    for (let i = 0; i < stats.length; i++) stats[i].add(fields[i]);
+    totals.add(fields);
+    if (levels) levels.add(fields);
+  };
+  /**
+   * A file of single-field lines only (`value\n1\n2\n3`) is a one-column table, not a title above nothing: its
+   * first line is the header and the lines taken for titles are its data.
+   */
+  const oneColumn = () => {
+    const [first, ...rest] = preamble;
+    const lines = preambleLines.splice(0);
+    preamble.length = 0;
+    startTable(first!, lines[0]!);
+    rest.forEach((f, i) => take(f, lines[i + 1]!, header!));
+  };
+
   // Records arrive in batches, one per decoded chunk.
   for await (const batch of csvBatches(source, decoder, loc, signal)) {
     for (let k = 0; k < batch.fields.length; k++) {
@@ -212,44 +143,23 @@ async function describeAs(
         if (isBlank(fields)) continue;
         // Title lines above the header have a single field, metadata lines a `Label:` first field
         // (`Period:,January 2024`); the header is the first other line.
-        if (isPreambleRecord(fields) && preamble.length < 20) {
+        if (isPreambleRecord(fields) && preamble.length < MAX_PREAMBLE) {
           preamble.push(fields);
           preambleLines.push(line);
           continue;
         }
-        header = fields;
-        headerLine = line;
-        if (header.length > MAX_TABLE_COLUMNS) throw tooWideError(header.length, { ...loc, cell: `${line}:${MAX_TABLE_COLUMNS + 1}` });
-        trimmedHeader = header.map((h) => h.trim());
-        stats = header.map(() => new ColumnStats());
-        levels = new LevelCounter(header.map((h) => cleanHeader(h)));
-        if (levels.empty) levels = undefined;
-        totals = new TotalsCounter(levels?.columns);
-        continue;
-      }
-      const role = recordRole(fields, trimmedHeader);
-      if (role === 'blank') continue;
-      if (role === 'ragged') {
-        if (isNoteRecord(fields)) {
-          trailingNotes.push(line);
-          pendingRagged ??= { line, fields };
+        if (fields.length === 1 && preamble.every((p) => p.length === 1)) {
+          oneColumn();
+          take(fields, line, header!);
           continue;
         }
-        throw raggedError(line, fields, header.length, headerLine, loc);
-      }
-      if (pendingRagged) throw raggedError(pendingRagged.line, pendingRagged.fields, header.length, headerLine, loc);
-      if (role === 'header') {
-        repeatedHeaders.push(line);
+        startTable(fields, line);
         continue;
       }
-      if (!firstDataRow) firstDataRow = line;
-      lastDataRow = line;
-      rowCount++;
-      for (let i = 0; i < stats.length; i++) stats[i].add(fields[i]);
-      totals.add(fields);
-      if (levels) levels.add(fields);
+      take(fields, line, header);
     }
   }
+  if (!header && preamble.length >= 2 && preamble.every((p) => p.length === 1)) oneColumn();
   if (!header) {
     throw new SheetError('CSV file has no header row (it is empty or holds only blank lines)', loc, 'Check the download: the publisher may have served an empty file.');
   }

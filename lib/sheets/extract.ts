@@ -12,6 +12,7 @@ import { SheetError, type FileExtraction, type OtherCells, type SheetLocation, t
 import { describeWorkbook, loadWorkbook, readWorkbookTable } from './workbook.ts';
 import type { WorkbookNote } from './notes.ts';
 import { checkZipLimits, DEFAULT_ZIP_LIMITS, memberSource, type ZipEntry, type ZipLimits } from './zip.ts';
+import { checkContainer } from './containers.ts';
 
 /** Options for `describeFile`. */
 export interface DescribeOptions {
@@ -84,6 +85,15 @@ async function describeBlob(ctx: Ctx, blob: Blob, name: string, member: string |
     await describeZip(ctx, blob, kind.entries, member, loc, out);
     return;
   }
+  if (kind.format !== 'xls') {
+    // An xlsx/ods is a zip: its limits, and no DOCTYPE or cut part, before SheetJS inflates and parses it (containers.ts).
+    const ra = await blob.access();
+    try {
+      await checkContainer(ra, kind.entries, ctx.limits, loc, ctx.signal);
+    } finally {
+      await ra.close();
+    }
+  }
   const bytes = await blob.source.readAll(ctx.signal);
   const parsed = loadWorkbook(bytes, `${ctx.cacheBase}\0${member ?? ''}`, loc);
   const { tables, skipped, otherCells, notes } = describeWorkbook(parsed, loc, member ? `${member}!` : '', ctx.includeSheets, ctx.signal);
@@ -93,15 +103,26 @@ async function describeBlob(ctx: Ctx, blob: Blob, name: string, member: string |
   if (notes.length) (out.notes ??= []).push(...notes);
 }
 
-function ignoredMember(name: string): boolean {
-  return name.endsWith('/') || name.startsWith('__MACOSX/') || name.split('/').some((part) => part.startsWith('.'));
+/** Why a zip member is not read (listed in `skipped`), or undefined to read it; folders are not members. */
+function ignoredMember(name: string): string | undefined {
+  const parts = name.split(/[/\\]/);
+  if (name.startsWith('/') || /^[a-z]:/i.test(name) || parts.includes('..')) return 'its path leaves the archive (zip slip): not read';
+  if (name.startsWith('__MACOSX/')) return 'macOS metadata';
+  if (parts.some((part) => part.startsWith('.'))) return 'hidden file';
+  return undefined;
 }
 
 async function describeZip(ctx: Ctx, blob: Blob, entries: ZipEntry[], member: string | undefined, loc: SheetLocation, out: FileExtraction): Promise<void> {
   checkZipLimits(entries, ctx.limits, loc);
   const ra = await blob.access();
   try {
-    const sorted = [...entries].filter((e) => !ignoredMember(e.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const files = entries.filter((e) => !e.name.endsWith('/'));
+    if (!files.length) throw new SheetError('Zip archive is empty: it holds no files', loc, 'Download it again; if it is empty at the source, tell the publisher.');
+    const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).filter((e) => {
+      const why = ignoredMember(e.name);
+      if (why) out.skipped.push({ member: member ? `${member}/${e.name}` : e.name, reason: why });
+      return !why;
+    });
     const found: Found[] = [];
     for (const e of sorted) {
       const path = member ? `${member}/${e.name}` : e.name;

@@ -10,7 +10,14 @@
  * own words. The rules are deliberately plain: a row is a numbered note, a term with its definition,
  * or a heading with the paragraph below it; anything else (boilerplate, a lone title) is passed over.
  */
-import { address, type Grid } from './grid.ts';
+import type { Grid } from './grid.ts';
+
+/** `B7` for row 6, column 1 (0-based). Here rather than grid.ts's, so the enriched stage can use this module without SheetJS. */
+function address(r: number, c: number): string {
+  let letters = '';
+  for (let n = c + 1; n > 0; n = Math.floor((n - 1) / 26)) letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
+  return `${letters}${r + 1}`;
+}
 
 /** One note or definition published in a workbook. */
 export interface WorkbookNote {

@@ -8,7 +8,7 @@ import { listZip, type ZipEntry } from './zip.ts';
 
 /** What a blob of bytes is. */
 export type Sniffed =
-  | { format: 'xlsx' | 'xlsm' | 'ods' }
+  | { format: 'xlsx' | 'xlsm' | 'ods'; entries: ZipEntry[] }
   | { format: 'zip'; entries: ZipEntry[] }
   | { format: 'xls' }
   | { format: 'csv'; misnamed?: string };
@@ -78,6 +78,19 @@ function oleTruncation(all: Uint8Array): string | undefined {
   return undefined;
 }
 
+/**
+ * Text apart from a few NUL bytes (a damaged CSV): no other control characters, and NULs a small share. It
+ * is read as CSV, which says on which line and column the NUL is, instead of calling the file binary.
+ */
+function textWithNuls(head: Uint8Array): boolean {
+  let nuls = 0;
+  for (const b of head) {
+    if (b === 0) nuls++;
+    else if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return false;
+  }
+  return nuls <= Math.max(4, head.length / 100);
+}
+
 /** Decides the format of `blob` (published as `name`). Throws SheetError for anything unreadable. */
 export async function sniff(blob: Blob, name: string, loc: SheetLocation): Promise<Sniffed> {
   if (blob.source.size === 0) {
@@ -95,9 +108,9 @@ export async function sniff(blob: Blob, name: string, loc: SheetLocation): Promi
     }
     const names = new Set(entries.map((e) => e.name));
     if (names.has('xl/workbook.xml') || names.has('xl/workbook.bin')) {
-      return { format: names.has('xl/vbaProject.bin') || extension(name) === 'xlsm' ? 'xlsm' : 'xlsx' };
+      return { format: names.has('xl/vbaProject.bin') || extension(name) === 'xlsm' ? 'xlsm' : 'xlsx', entries };
     }
-    if (names.has('content.xml') && names.has('mimetype')) return { format: 'ods' };
+    if (names.has('content.xml') && names.has('mimetype')) return { format: 'ods', entries };
     if (names.has('[Content_Types].xml') && names.has('word/document.xml')) {
       throw new SheetError('File is a Word document, not a spreadsheet', loc, 'Pick the spreadsheet link on the publication page instead.');
     }
@@ -115,8 +128,12 @@ export async function sniff(blob: Blob, name: string, loc: SheetLocation): Promi
     }
     return { format: 'xls' };
   }
+  // A PDF is text up to its first stream, so it would otherwise be read as a CSV "with no header row".
+  if (Buffer.from(head.subarray(0, 5)).toString('latin1') === '%PDF-') {
+    throw new SheetError('File is a PDF document, not a spreadsheet', loc, 'Pick the spreadsheet (xlsx, xls, ods, csv or zip) link on the publication page instead.');
+  }
   const utf16 = (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff);
-  if (!utf16 && head.includes(0)) {
+  if (!utf16 && head.includes(0) && !textWithNuls(head)) {
     throw new SheetError('File is binary data in no recognised spreadsheet format', loc, 'Check the link: expected xlsx, xls, ods, csv or zip.');
   }
   const text = new TextDecoder(utf16 ? (head[0] === 0xff ? 'utf-16le' : 'utf-16be') : 'utf-8').decode(head).replace(/^\uFEFF/, '').trimStart();

@@ -11,8 +11,9 @@ import type { RowKind, RowKindCounts, TotalsContext } from './row-kinds.ts';
 export type { RowKind, RowKindCounts, TotalsContext } from './row-kinds.ts';
 export type { WorkbookNote } from './notes.ts';
 
-/** PostgreSQL column types used across the pipeline (see docs/CONTRACTS.md). */
-export type ColumnType = 'integer' | 'bigint' | 'numeric' | 'date' | 'boolean' | 'text';
+/** PostgreSQL column types used across the pipeline (lib/column-types.ts). */
+export type { ColumnType } from '../column-types.ts';
+import type { ColumnType } from '../column-types.ts';
 
 /** One cell as yielded by `readTable`: strings are trimmed, empty cells are `null`. */
 export type Cell = string | number | boolean | Date | null;

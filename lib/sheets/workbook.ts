@@ -125,7 +125,13 @@ function tableInfo(g: Grid, t: DetectedTable, key: string, sheet: string, loc: S
   const first = t.dataRows[0];
   t.dataRows.forEach((r, k) => {
     const derived = t.kinds[k] === 'derived';
-    t.columns.forEach((c, i) => (derived ? stats[i].addDerived(valueAt(g, r, c, first)) : stats[i].add(valueAt(g, r, c, first))));
+    t.columns.forEach((c, i) => {
+      const v = valueAt(g, r, c, first);
+      // PostgreSQL text cannot hold NUL: refuse it here, where the cell can be named, not at COPY.
+      if (typeof v === 'string' && v.includes('\0')) throw new SheetError('Cell holds a NUL character', { ...loc, sheet, cell: address(r, c) }, 'The file is damaged or was not written by a spreadsheet program; ask the publisher for a clean copy.');
+      if (derived) stats[i].addDerived(v);
+      else stats[i].add(v);
+    });
   });
   return {
     key,

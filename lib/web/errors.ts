@@ -16,6 +16,8 @@ export type DownloadErrorKind =
   | 'html-not-data'
   | 'truncated'
   | 'network'
+  | 'redirect'
+  | 'bad-encoding'
   | 'too-large'
   | 'no-data-links'
   | 'local-missing';
@@ -35,7 +37,11 @@ export class DownloadError extends PipelineError {
   readonly summary: string;
   /** How many HTTP attempts were made before giving up (1 for terminal errors). */
   readonly attempts?: number;
-  /** The server or the network failed (5xx, 408, 429, timeouts, refused or cut connections): the next build tries again. */
+  /**
+   * The server or the network failed (5xx, 408, 429, timeouts, refused or cut connections, a body damaged
+   * in transit): the next build tries again. A redirect loop or a redirect out of http(s) is the site's
+   * answer to this URL, like a 404: kept.
+   */
   readonly environmental: boolean;
 
   constructor(init: {
@@ -48,7 +54,7 @@ export class DownloadError extends PipelineError {
     cause?: unknown;
   }) {
     // Nothing about the URL or the file is wrong, the server or the network failed: worth trying again next build.
-    const environmental = init.kind === 'network' || init.kind === 'truncated' || (init.kind === 'http' && init.status !== undefined && (init.status >= 500 || init.status === 429 || init.status === 408));
+    const environmental = init.kind === 'network' || init.kind === 'truncated' || init.kind === 'bad-encoding' || (init.kind === 'http' && init.status !== undefined && (init.status >= 500 || init.status === 429 || init.status === 408));
     super({ kind: environmental ? 'environment' : 'input', message: init.summary, hint: init.hint, location: init.url, cause: init.cause, text: `${init.summary} — ${init.hint}` });
     this.name = 'DownloadError';
     this.environmental = environmental;

@@ -11,10 +11,12 @@ import { backoffMs, createHostLimiter, defaultSleep, retryAfterMs } from './limi
 import { isDataFileUrl } from './links.ts';
 import { fetchLocal } from './local.ts';
 import { fileNameFromContentDisposition, lastPathSegment, sanitiseFileName } from './names.ts';
-import { DEFAULT_ATTEMPTS, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, type FetchOptions, type FetchResult } from './options.ts';
+import { DEFAULT_ATTEMPTS, DEFAULT_MAX_BYTES, timeoutsOf, type FetchOptions, type FetchResult } from './options.ts';
+import { errorCode, networkError, request, RetryableFailure, timedOut, describeError } from './request.ts';
 import { resolveSource } from './source.ts';
 import type { DownloadStore, IndexEntry } from './store.ts';
 import { htmlNotData, promisesData, streamIntoStore, tooLarge } from './stream.ts';
+import { duration, Watchdog } from './watchdog.ts';
 
 export type { FetchOptions, FetchResult, WebDeps } from './options.ts';
 
@@ -22,17 +24,6 @@ const USER_AGENT = 'nhs-pipeline/0.1 (statistical publication loader)';
 
 /** Shared by every call that does not bring its own limiter, so parallel callers still respect 4/host. */
 const defaultLimiter = createHostLimiter(4);
-
-/** A failure worth another attempt; `error(attempts)` is what the user sees if attempts run out. */
-class RetryableFailure extends Error {
-  constructor(
-    readonly reason: string,
-    readonly error: (attempts: number) => DownloadError,
-    readonly waitMs?: number,
-  ) {
-    super(reason);
-  }
-}
 
 /** Per store, the fetch currently running for each URL (two pages linking one file, parallel periods). */
 const running = new WeakMap<DownloadStore, Map<string, Promise<unknown>>>();
@@ -75,6 +66,7 @@ async function fetchOnce(url: string, opts: FetchOptions): Promise<FetchResult> 
   const sleep = opts.deps?.sleep ?? defaultSleep;
   const limiter = opts.limiter ?? defaultLimiter;
   const maxAttempts = Math.max(1, opts.retries ?? DEFAULT_ATTEMPTS);
+  const { maxWaitMs } = timeoutsOf(opts);
 
   for (let attempt = 1; ; attempt++) {
     try {
@@ -83,14 +75,30 @@ async function fetchOnce(url: string, opts: FetchOptions): Promise<FetchResult> 
     } catch (err) {
       if (!(err instanceof RetryableFailure)) throw err;
       if (attempt >= maxAttempts) throw err.error(attempt);
-      const waitMs = err.waitMs ?? backoffMs(attempt);
+      // A server asking for a longer pause than we wait (429 with Retry-After: 3600) is asked again by
+      // the next build, not waited for in silence by this one.
+      if (err.waitMs !== undefined && err.waitMs > maxWaitMs) throw waitRefused(err.error(attempt), err.waitMs, maxWaitMs);
+      const waitMs = Math.min(err.waitMs ?? backoffMs(attempt), maxWaitMs);
       opts.onRetry?.({ url, attempt, waitMs, reason: err.reason });
       await sleep(waitMs, opts.signal);
     }
   }
 }
 
-/** One HTTP request; resolves with the result, throws RetryableFailure or a terminal error. */
+/** The error for a server that asked to be left alone for longer than a build waits. */
+function waitRefused(last: DownloadError, waitMs: number, maxWaitMs: number): DownloadError {
+  return new DownloadError({
+    url: last.url,
+    kind: last.kind,
+    ...(last.status !== undefined ? { status: last.status } : {}),
+    ...(last.attempts !== undefined ? { attempts: last.attempts } : {}),
+    summary: `${last.summary.replace(/ after \d+ attempts$/, '')}: the server asks to wait ${duration(waitMs)} before trying again, longer than a build waits (${duration(maxWaitMs)})`,
+    hint: 'try again later: this is not recorded as a failure, so the next build asks again (NHS_PIPELINE_HTTP_MAX_WAIT, in seconds, raises the limit)',
+    cause: last,
+  });
+}
+
+/** One HTTP request (with its redirects); resolves with the result, throws RetryableFailure or a terminal error. */
 async function attemptHttp(
   url: string,
   href: string,
@@ -100,40 +108,16 @@ async function attemptHttp(
 ): Promise<Omit<FetchResult, 'blobWasMissing'>> {
   const fetchImpl = opts.deps?.fetch ?? fetch;
   const now = opts.deps?.now ?? (() => new Date());
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
-  // Turn any failure into "user abort" (rethrown as is), "timeout" or "network" (both retryable).
-  const transient = (err: unknown, what: 'request failed' | 'connection lost mid-download'): unknown => {
-    if (opts.signal?.aborted) return opts.signal.reason;
-    const timedOut = timeout.signal.aborted;
-    const reason = timedOut ? `timed out after ${timeoutMs} ms` : `${what}: ${describeError(err)}`;
-    const kind = timedOut || what === 'request failed' ? 'network' : 'truncated';
-    return new RetryableFailure(
-      reason,
-      (attempts) =>
-        new DownloadError({
-          url,
-          kind,
-          attempts,
-          summary: `Download of ${url} failed (${reason})${attempts > 1 ? ` after ${attempts} attempts` : ''}`,
-          hint: 'check the network connection and try again; files already downloaded are kept',
-          cause: err,
-        }),
-    );
-  };
+  const limits = timeoutsOf(opts);
+  const dog = new Watchdog({ idleMs: limits.idleTimeoutMs, totalMs: limits.timeoutMs, noticeMs: limits.noticeMs, url, ...(opts.onNotice ? { onNotice: opts.onNotice } : {}) });
+  const signal = opts.signal ? AbortSignal.any([opts.signal, dog.signal]) : dog.signal;
 
   try {
     const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: '*/*' };
     if (conditional?.etag) headers['if-none-match'] = conditional.etag;
     if (conditional?.lastModified) headers['if-modified-since'] = conditional.lastModified;
-    let res: Response;
-    try {
-      res = await fetchImpl(href, { headers, signal, redirect: 'follow' });
-    } catch (err) {
-      throw transient(err, 'request failed');
-    }
+    const { res, finalUrl } = await request(url, href, { fetch: fetchImpl, headers, signal, caller: opts.signal, dog });
+    dog.headers();
 
     if (res.status === 304 && conditional) {
       await res.body?.cancel().catch(() => undefined);
@@ -153,15 +137,14 @@ async function attemptHttp(
     const contentType = res.headers.get('content-type') ?? undefined;
     const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
     // With Content-Encoding the header counts compressed bytes, while fetch hands us decoded ones.
-    const encoded = (res.headers.get('content-encoding') ?? 'identity').toLowerCase() !== 'identity';
+    const encoding = (res.headers.get('content-encoding') ?? 'identity').toLowerCase();
     const lengthHeader = res.headers.get('content-length');
-    const expectedLength = !encoded && lengthHeader && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
+    const expectedLength = encoding === 'identity' && lengthHeader && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
     if (expectedLength !== undefined && expectedLength > maxBytes) {
       await res.body?.cancel().catch(() => undefined);
       throw tooLarge(url, expectedLength, maxBytes);
     }
 
-    const finalUrl = res.url && res.url !== href ? res.url : undefined;
     const name = sanitiseFileName(
       fileNameFromContentDisposition(res.headers.get('content-disposition')) ?? nameFromUrls(href, finalUrl),
     );
@@ -169,10 +152,9 @@ async function attemptHttp(
 
     let stored: { sha256: string; size: number };
     try {
-      stored = await streamIntoStore(opts.store, res.body ?? emptyStream(), { url, name, maxBytes, rejectHtml, expectedLength });
+      stored = await streamIntoStore(opts.store, watched(res.body ?? emptyStream(), dog), { url, name, maxBytes, rejectHtml, expectedLength });
     } catch (err) {
-      if (err instanceof DownloadError) throw err;
-      throw transient(err, 'connection lost mid-download');
+      throw bodyFailure(url, err, encoding, opts.signal, dog);
     }
 
     const entry: IndexEntry = { url, sha256: stored.sha256, size: stored.size, name, downloadedAt: now().toISOString() };
@@ -185,7 +167,34 @@ async function attemptHttp(
     await opts.store.put(entry);
     return { entry, fetched: true, notModified: false };
   } finally {
-    clearTimeout(timer);
+    dog.stop();
+  }
+}
+
+/** Why reading a body failed: the caller's abort, our checks, the watchdog, a damaged encoding, or a cut connection. */
+function bodyFailure(url: string, err: unknown, encoding: string, caller: AbortSignal | undefined, dog: Watchdog): unknown {
+  if (caller?.aborted) return caller.reason;
+  if (err instanceof DownloadError) return err;
+  if (dog.fired) return timedOut(url, dog.reason(), err);
+  if (errorCode(err)?.startsWith('Z_')) {
+    // The same bytes come back on every try: no retry in this build, but the server's fault, not the data's.
+    return new DownloadError({
+      url,
+      kind: 'bad-encoding',
+      summary: `${url}: the server declared Content-Encoding: ${encoding} but sent a body that does not decode as ${encoding} (${describeError((err as Error).cause ?? err)})`,
+      hint: 'the server, or a proxy on the way, is sending damaged data; try again later, or download the file by hand and point config at the local path',
+      cause: err,
+    });
+  }
+  const reason = `connection lost mid-download: ${describeError(err)}`;
+  return new RetryableFailure(reason, (attempts) => networkError(url, reason, attempts, err, 'truncated'));
+}
+
+/** The body, telling the watchdog of every chunk (silence between chunks is what it times). */
+async function* watched(body: AsyncIterable<Uint8Array>, dog: Watchdog): AsyncIterable<Uint8Array> {
+  for await (const chunk of body) {
+    dog.data(chunk.length);
+    yield chunk;
   }
 }
 
@@ -197,13 +206,6 @@ function nameFromUrls(href: string, finalUrl: string | undefined): string {
     if (/\.[a-z0-9]{2,5}$/i.test(redirected)) return redirected;
   }
   return original;
-}
-
-function describeError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = err.cause as { code?: string; message?: string } | undefined;
-  const detail = cause?.code ?? cause?.message;
-  return detail && detail !== err.message ? `${err.message} (${detail})` : err.message;
 }
 
 async function* emptyStream(): AsyncIterable<Uint8Array> {}

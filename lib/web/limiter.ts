@@ -55,20 +55,17 @@ function hostKey(url: string): string {
   }
 }
 
-/** Longest wait honoured from a Retry-After header; a server asking for an hour is treated as this. */
-export const MAX_RETRY_AFTER_MS = 120_000;
-
 /**
- * Milliseconds a Retry-After header asks for (delta-seconds or an HTTP-date relative to `now`),
- * capped at {@link MAX_RETRY_AFTER_MS}; undefined when absent or unparseable.
+ * Milliseconds a Retry-After header asks for (delta-seconds or an HTTP-date relative to `now`);
+ * undefined when absent or unparseable. Not capped here: the caller decides whether to wait that long.
  */
 export function retryAfterMs(header: string | null | undefined, now: Date): number | undefined {
   if (header == null) return undefined;
   const v = header.trim();
-  if (/^\d+$/.test(v)) return Math.min(Number(v) * 1000, MAX_RETRY_AFTER_MS);
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
-  return Math.min(Math.max(0, at - now.getTime()), MAX_RETRY_AFTER_MS);
+  return Math.max(0, at - now.getTime());
 }
 
 /** Exponential backoff before attempt `attempt + 1`: 1 s, 2 s, 4 s, … capped at 30 s. */

@@ -44,6 +44,14 @@ export interface DataLink {
  * For a local page pass its `file:` URL; links then come back as `file:` URLs.
  */
 export function findDataLinks(html: string, pageUrl: string): DataLink[] {
+  return findLinks(html, pageUrl).filter((l) => isDataFileUrl(l.url));
+}
+
+/**
+ * Every link of an HTML page (pages and files alike: `discover` reads periods from both), in page order,
+ * de-duplicated by URL (fragment removed), resolved as {@link findDataLinks} resolves them.
+ */
+export function findLinks(html: string, pageUrl: string): DataLink[] {
   // Comments, scripts and styles can contain things that look like anchors.
   const cleaned = html
     .replace(/<!--[\s\S]*?-->/g, ' ')
@@ -76,7 +84,6 @@ export function findDataLinks(html: string, pageUrl: string): DataLink[] {
     }
     resolved.hash = '';
     const url = resolved.href;
-    if (!isDataFileUrl(url)) continue;
     const text = visibleText(m[2]!);
     const prior = seen.get(url);
     if (prior) {
@@ -130,4 +137,16 @@ function decodeEntities(s: string): string {
     }
     return NAMED_ENTITIES[body.toLowerCase()] ?? whole;
   });
+}
+
+/**
+ * The title a page gives itself, for descriptions: its first `<h1>`, else its `<title>` without the site's name
+ * (`… - NHS Digital`, `| NHS England`); undefined when it has neither.
+ */
+export function pageTitle(html: string): string | undefined {
+  const cleaned = html.replace(/<!--[\s\S]*?-->/g, ' ').replace(/<(script|style|template)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ');
+  const h1 = /<h1\b[^>]*>([\s\S]*?)<\/h1\s*>/i.exec(cleaned);
+  const title = /<title\b[^>]*>([\s\S]*?)<\/title\s*>/i.exec(cleaned);
+  const text = (h1 && visibleText(h1[1]!)) || (title && visibleText(title[1]!).replace(/\s+[-|–—]\s+(?:NHS (?:Digital|England)|GOV\.UK)\b.*$/i, ''));
+  return text ? text.slice(0, 300) : undefined;
 }

@@ -13,7 +13,7 @@ import { DownloadError } from './errors.ts';
 import { fetchToStore } from './fetch.ts';
 import type { FetchOptions } from './options.ts';
 import { looksLikeHtml } from './stream.ts';
-import { findDataLinks, isDataFileUrl, type DataLink } from './links.ts';
+import { findDataLinks, isDataFileUrl, pageTitle, type DataLink } from './links.ts';
 import { lastPathSegment } from './names.ts';
 import { resolveSource, toConfigUrl } from './source.ts';
 import type { DownloadStore, IndexEntry } from './store.ts';
@@ -25,6 +25,10 @@ export interface PeriodFiles {
   files: IndexEntry[];
   /** For a page: the link behind each entry of `files` (same order; `url` as recorded in the index). */
   links?: DataLink[];
+  /** For a page: its title (first `<h1>`, else `<title>`), for descriptions. */
+  title?: string;
+  /** For a remote page: data links it holds that leave http(s) (`file:`, `ftp:`), ignored (see {@link fetchPeriod}). */
+  refused?: string[];
 }
 
 /** `fetchPeriod` options: the download options plus an optional choice of links. */
@@ -40,7 +44,8 @@ export interface FetchPeriodOptions extends FetchOptions {
 
 /**
  * Download a period URL and, for a page, every data file it links. Files linked from a local page
- * are recorded as paths relative to `baseDir`. Returns how many of those were actually transferred
+ * are recorded as paths relative to `baseDir`; a remote (http) page's links that leave http(s) are
+ * ignored and listed in `refused`. Returns how many of those were actually transferred
  * (`fetchedCount`, page included) so callers can report "3 downloaded, 5 up to date".
  * A page without data links is a {@link DownloadError} of kind 'no-data-links'.
  */
@@ -57,12 +62,20 @@ export async function fetchPeriod(
   }
 
   const html = await readText(opts.store, first.entry);
-  const links = findDataLinks(html, pageLocation(url, first.entry, opts.baseDir));
+  const found = findDataLinks(html, pageLocation(url, first.entry, opts.baseDir));
+  // A page someone else serves must not make us read this machine's files: from a remote page only
+  // http(s) links are followed. Local paths are read only where the user's own config (or a local page
+  // it names) wrote them.
+  const remote = resolveSource(url, opts.baseDir).kind === 'http';
+  const links = remote ? found.filter((l) => /^https?:/i.test(l.url)) : found;
+  const refused = remote ? found.filter((l) => !/^https?:/i.test(l.url)).map((l) => l.url) : [];
   if (links.length === 0) {
     throw new DownloadError({
       url,
       kind: 'no-data-links',
-      summary: `The page ${url} links no data files (.xlsx .xlsm .xls .ods .csv .zip)`,
+      summary:
+        `The page ${url} links no data files (.xlsx .xlsm .xls .ods .csv .zip)` +
+        (refused.length ? `; it links ${refused.length} that leave http(s) (${refused.slice(0, 3).join(', ')}), which a remote page may not` : ''),
       hint:
         'the period may not be published yet (an "upcoming" page has no files) or the files sit on another page — ' +
         'open it in a browser and put the page or file URL(s) in config/publications.yaml',
@@ -92,7 +105,8 @@ export async function fetchPeriod(
     files.push(s.value.entry);
     if (s.value.fetched) fetchedCount++;
   }
-  return { kind: 'page', page: first.entry, files, links: chosen, fetchedCount };
+  const title = pageTitle(html);
+  return { kind: 'page', page: first.entry, files, links: chosen, ...(title ? { title } : {}), fetchedCount, ...(refused.length ? { refused } : {}) };
 }
 
 /** Add the page to a linked file's error: the user never wrote that file URL in config. */
@@ -129,7 +143,7 @@ async function isHtmlEntry(store: DownloadStore, entry: IndexEntry): Promise<boo
 }
 
 /** Page text, decoded with the charset the server declared (UTF-8 otherwise). */
-async function readText(store: DownloadStore, entry: IndexEntry): Promise<string> {
+export async function readText(store: DownloadStore, entry: IndexEntry): Promise<string> {
   const bytes = await readFile(store.blobPath(entry));
   const charset = /charset\s*=\s*"?([\w-]+)/i.exec(entry.contentType ?? '')?.[1];
   try {

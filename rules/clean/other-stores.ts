@@ -17,7 +17,8 @@ const SHA_DIR = /^[0-9a-f]{64}$/;
 
 /**
  * `manifests/`: anything that is neither a manifest stage's folder (those list their own orphans), the failure
- * ledger nor the workspace id is unknown; in the ledger, records of targets no longer in the graph are orphans.
+ * ledger, the model's answers (`llm`, rules/stores/llm-answers.ts) nor the workspace id is unknown; in the ledger,
+ * records of targets no longer in the graph are orphans.
  */
 export async function ledgerOrphans(q: OrphanQuery, dir: string, grains: Map<string, Grain>, manifestStages: string[]): Promise<StageOrphans> {
   const out = noOrphans();
@@ -25,7 +26,8 @@ export async function ledgerOrphans(q: OrphanQuery, dir: string, grains: Map<str
   const walk: Walk = { root: q.root, unknown: [] };
   const manifests = dirname(dir);
   for (const e of await listInside(manifests, walk)) {
-    if (e.name === '.workspace-id' || e.name === 'failures' || isTemp(e.name) || (e.isDirectory() && manifestStages.includes(e.name))) continue;
+    // `archive/` holds the records of archived periods: never an orphan, whatever the config says (rules/archive/record.ts).
+    if (e.name === '.workspace-id' || e.name === 'failures' || e.name === 'archive' || e.name === 'llm' || isTemp(e.name) || (e.isDirectory() && manifestStages.includes(e.name))) continue;
     walk.unknown.push({ id: rel(q.root, join(manifests, e.name)), bytes: await sizeOf(join(manifests, e.name)) });
   }
   const items: OrphanItem[] = [];

@@ -3,8 +3,8 @@
  *
  * Each stage's store lists its own orphans (./stage.ts): manifests of unconfigured periods, Parquet and
  * Markdown of tables no longer produced, the database's tables, rows and registry rows. Besides the stages,
- * clean looks at the failure ledger, the download store (blobs no manifest references) and temporary files of
- * processes that no longer run. What the config produces is read from the artifacts themselves: the
+ * clean looks at the failure ledger, the model's answers (of publications no longer configured), the download
+ * store (blobs no manifest references) and temporary files of processes that no longer run. What the config produces is read from the artifacts themselves: the
  * configured periods, the tables their canonical manifests name, the blobs their download manifests reference.
  * Things nhs-pipeline did not create are listed as unknown and left alone.
  *
@@ -21,6 +21,7 @@ import { CLEAN_STORES, type CleanStore, type NotOurs, type OrphanItem, type Orph
 import type { CanonicalBody } from '../stages/canonical.ts';
 import type { DownloadBody } from '../stages/download.ts';
 import { ManifestStore } from '../stores/manifest.ts';
+import { answerOrphans } from '../stores/llm-answers.ts';
 import type { Workspace } from '../workspace.ts';
 import { downloadOrphans, ledgerOrphans, tempOrphans, type StaleLock } from './other-stores.ts';
 import { unlinkInside } from './files.ts';
@@ -70,6 +71,7 @@ export async function findOrphans(ws: Workspace, stages: readonly Stage[], opts:
   const grains = new Map(stages.map((x) => [x.name, x.grain]));
   const manifestStages = rules.filter((r) => r.store instanceof ManifestStore).map((r) => r.name);
   reports.push(await ledgerOrphans(q, ledgerDir(join(root, 'manifests')), grains, manifestStages));
+  reports.push(await answerOrphans(q));
   reports.push(await downloadOrphans(q, await ws.downloads(), shas));
   reports.push(await tempOrphans(q, opts));
   return assemble(reports, opts, stages);
@@ -86,6 +88,12 @@ async function whatTheConfigProduces(ws: Workspace, rules: StageRule[]) {
     for (const t of (await read<CanonicalBody>('canonical', id))?.tables ?? []) tables.add(`${pub}/${t.table}`);
     const download = await read<DownloadBody>('download', id);
     for (const f of [...(download?.files ?? []), ...(download?.page ? [download.page] : [])]) shas.add(f.sha256);
+  }
+  // The landing pages `discover` reads are kept too: asked again with a conditional request, they cost a 304.
+  const store = await ws.downloads();
+  for (const p of ws.rawConfig.publications) {
+    const page = p.landingPage && store.lookup(p.landingPage);
+    if (page) shas.add(page.sha256);
   }
   return { periods, tables, shas };
 }

@@ -3,14 +3,29 @@
  * load contract: for each table, its physical name, columns with physical names and PostgreSQL types, and
  * where each comes from.
  */
-import type { ColumnOverride, TableOverride } from '../../lib/config/types.ts';
+import type { ColumnOverride, Loc, TableOverride } from '../../lib/config/types.ts';
+import { unpivotTable, type CanonicalUnpivot } from './unpivot.ts';
+import { didYouMean } from '../../lib/config/diagnostics.ts';
+import { PipelineError } from '../../lib/failure.ts';
 import { fitIdent } from '../../lib/naming/index.ts';
 import type { Stage } from '../stage.ts';
 import { ManifestStore } from '../stores/manifest.ts';
 import { isConfigured, splitId, type Workspace } from '../workspace.ts';
 import { plural, type EnrichedBody, type EnrichedTable } from './enriched/index.ts';
 
-export interface CanonicalColumn { name: string; type: string; index: number; source_column: string; header: string; description: string; overridden?: boolean }
+export interface CanonicalColumn {
+  name: string;
+  type: string;
+  index: number;
+  source_column: string;
+  header: string;
+  description: string;
+  overridden?: boolean;
+  /** Special values loaded as NULL in this period's file, and how often. */
+  markers?: Record<string, number>;
+  /** Marks taken off figures and kept in _markers, and how often. */
+  annotations?: Record<string, number>;
+}
 export interface CanonicalTable {
   table: string;
   description: string;
@@ -18,12 +33,18 @@ export interface CanonicalTable {
   metadata: Record<string, string>;
   row_count: number;
   columns: CanonicalColumn[];
+  /** A member of a family: its key column, and the key its rows get. */
+  family?: { column: string; key: string };
+  /** Wide columns loaded as rows (`unpivot:` in config): where each source value goes. */
+  unpivot?: CanonicalUnpivot;
 }
 export interface CanonicalBody { publication: string; period: string; tables: CanonicalTable[]; skipped_tables: string[] }
 
 export const canonical: Stage<CanonicalBody> = {
   name: 'canonical',
-  version: '1',
+  // 2: columns carry their markers and annotations (for the table's documentation over all periods).
+  // 3: families' key columns; `unpivot:`; overrides that name nothing fail.
+  version: '3',
   grain: 'period',
   rule(ws) {
     const store = canonicalStore(ws);
@@ -34,9 +55,12 @@ export const canonical: Stage<CanonicalBody> = {
       exists: (id) => isConfigured(ws.rawConfig, id),
       staticInputs: (id) => [`enriched:${id}`],
       async run(ctx) {
+        const [code] = splitId(ctx.id);
         const enriched = await ctx.need<EnrichedBody>(`enriched:${ctx.id}`);
-        const overrides = await ctx.need<Record<string, TableOverride>>(`config:${splitId(ctx.id)[0]}#overrides`);
-        const body = canonicalise(enriched, overrides);
+        const overrides = await ctx.need<Record<string, TableOverride>>(`config:${code}#overrides`);
+        await checkOverrides(enriched, overrides, async (period) => ctx.needOptional<EnrichedBody>(`enriched:${code}/${period}`), ws, code);
+        const pub = ws.rawConfig.publications.find((p) => p.code === code);
+        const body = canonicalise(enriched, overrides, pub?.overrides.locations);
         const { output, value } = await store.write(ctx.id, ctx.provenance(), body);
         return { output, value, summary: plural(body.tables.length, 'table'), stats: { tables: body.tables.length } };
       },
@@ -46,7 +70,7 @@ export const canonical: Stage<CanonicalBody> = {
 
 /** The canonical manifests; the build log keeps the names of the tables each one defines. */
 export function canonicalStore(ws: Workspace): ManifestStore<CanonicalBody> {
-  return new ManifestStore<CanonicalBody>(ws, 'canonical', (b) => b.tables.map((t) => t.table));
+  return new ManifestStore<CanonicalBody>(ws, 'canonical', (b) => [...new Set(b.tables.map((t) => t.table))]);
 }
 
 /** The tables the canonical manifest of `pub/period` defines, or undefined when it has none yet. */
@@ -54,8 +78,45 @@ export async function tablesOf(ws: Workspace, id: string): Promise<string[] | un
   return (await canonicalStore(ws).summary(id)) as string[] | undefined;
 }
 
+/**
+ * An override that names no table (or column) any period of the publication produces is a mistake in the config,
+ * not something to ignore: it fails, at its line, with the names it could have meant. Only when this period lacks
+ * the name are the other periods' manifests read (and then they are inputs).
+ */
+async function checkOverrides(
+  enriched: EnrichedBody,
+  overrides: Record<string, TableOverride>,
+  other: (period: string) => Promise<EnrichedBody | undefined>,
+  ws: Workspace,
+  code: string,
+): Promise<void> {
+  const missing = (t: string, c?: string) => {
+    const here = enriched.tables.find((x) => x.name === t);
+    return !here || (c !== undefined && !here.columns.some((x) => x.name === c));
+  };
+  const wanted = Object.entries(overrides).flatMap(([t, o]) => [[t, undefined] as const, ...Object.keys(o.columns).map((c) => [t, c] as const)]);
+  if (!wanted.some(([t, c]) => missing(t, c))) return;
+  const pub = ws.rawConfig.publications.find((p) => p.code === code)!;
+  const bodies = [enriched];
+  for (const { period } of pub.periods) if (period.label !== enriched.period) bodies.push(...[await other(period.label)].filter((b): b is EnrichedBody => b !== undefined));
+  for (const [t, c] of wanted) {
+    const tables = bodies.flatMap((b) => b.tables.filter((x) => x.name === t));
+    if (tables.length && (c === undefined || tables.some((x) => x.columns.some((y) => y.name === c)))) continue;
+    const names = c === undefined ? [...new Set(bodies.flatMap((b) => b.tables.map((x) => x.name)))] : [...new Set(tables.flatMap((x) => x.columns.map((y) => y.name)))];
+    const guess = didYouMean(c ?? t, names);
+    const loc = pub.overrides.locations[c === undefined ? t : `${t}.${c}`];
+    const what = c === undefined ? `table \`${t}\`` : `column \`${c}\` of table \`${t}\``;
+    throw new PipelineError({
+      kind: 'input',
+      message: `${loc ? `${loc.file}:${loc.line}:${loc.col}: ` : ''}the override of ${what} in publication \`${code}\` names nothing: no configured period produces it`,
+      hint: `${guess ? `did you mean \`${guess}\`? ` : ''}${c === undefined ? 'tables' : 'its columns'}: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''} (see manifests/enriched/${code}/)`,
+      ...(loc ? { location: `${loc.file}:${loc.line}:${loc.col}` } : {}),
+    });
+  }
+}
+
 /** Applies overrides (rename, skip, column names, types, descriptions) to the enriched tables. */
-export function canonicalise(enriched: EnrichedBody, overrides: Record<string, TableOverride>): CanonicalBody {
+export function canonicalise(enriched: EnrichedBody, overrides: Record<string, TableOverride>, locations: Record<string, Loc> = {}): CanonicalBody {
   const tables: CanonicalTable[] = [];
   const skipped: string[] = [];
   for (const t of enriched.tables) {
@@ -64,14 +125,17 @@ export function canonicalise(enriched: EnrichedBody, overrides: Record<string, T
       skipped.push(t.name);
       continue;
     }
-    tables.push({
+    const at = locations[t.name];
+    const table: CanonicalTable = {
       table: fitIdent(o?.name ?? t.name),
       description: o?.description ?? t.description,
       source: t.source,
       metadata: t.metadata,
       row_count: t.row_count,
       columns: t.columns.map((c) => column(c, o?.columns?.[c.name])),
-    });
+      ...(t.family ? { family: { column: o?.columns?.[t.family.column]?.name ?? t.family.column, key: t.family.key } } : {}),
+    };
+    tables.push(o?.unpivot ? unpivotTable(table, o.unpivot, at && `${at.file}:${at.line}:${at.col}`) : table);
   }
   return { publication: enriched.publication, period: enriched.period, tables, skipped_tables: skipped };
 }
@@ -85,5 +149,7 @@ function column(c: EnrichedTable['columns'][number], o: ColumnOverride | undefin
     header: c.header,
     description: o?.description ?? c.description,
     ...(o ? { overridden: true } : {}),
+    ...(c.markers ? { markers: { ...c.markers } } : {}),
+    ...(c.annotations ? { annotations: { ...c.annotations } } : {}),
   };
 }

@@ -1,9 +1,12 @@
 /**
- * catalog: `output/catalog.parquet`, one row per table Parquet file of the configured publications, read
- * from each file's own metadata (through `need`, so each table is an input) so it can never disagree with them.
+ * catalog: `output/catalog.parquet`, one row per table Parquet file of the configured publications, and
+ * `output/catalog_columns.parquet`, one row per column of each (type, description, source headers per period,
+ * first and last period, markers), both read from each file's own metadata (through `need`, so each table is an
+ * input) so they can never disagree with it.
  */
 import { join } from 'node:path';
-import type { Found, RunContext, TargetRecord } from '../../engine/index.ts';
+import { digestOf, type Found, type RunContext, type TargetRecord } from '../../engine/index.ts';
+import type { Signature } from '../../lib/build-log.ts';
 import type { PublishedTableInfo } from '../sources.ts';
 import type { Stage } from '../stage.ts';
 import type { Workspace } from '../workspace.ts';
@@ -14,17 +17,33 @@ export function catalogPath(ws: Workspace): string {
   return join(ws.paths.output, 'catalog.parquet');
 }
 
+export function columnCatalogPath(ws: Workspace): string {
+  return join(ws.paths.output, 'catalog_columns.parquet');
+}
+
+/** The two files, signed together: either changing makes the pair read again. */
+function pairSignature(ws: Workspace): Signature | undefined {
+  const a = ws.log.signature(catalogPath(ws));
+  const b = ws.log.signature(columnCatalogPath(ws));
+  return a && b ? { key: `${a.key}|${b.key}`, changedMs: Math.max(a.changedMs, b.changedMs) } : undefined;
+}
+
 async function findCatalog(ws: Workspace): Promise<Found | undefined> {
   const path = catalogPath(ws);
-  const sig = ws.log.signature(path);
+  const sig = pairSignature(ws);
   const known = ws.log.lookup<Found | null>('catalog', path, sig);
   if (known !== undefined) return known ?? undefined;
   let found: Found | undefined;
   try {
     const { readParquetInfo } = await import('../../lib/parquet/info.ts');
     const raw = (await readParquetInfo(path))?.kv[KV_RECORD];
-    const output = raw && (await ws.log.hash(path));
-    if (raw && output) found = { record: { ...(JSON.parse(raw) as Omit<TargetRecord, 'output'>), output }, current: output };
+    if (raw) {
+      const rec = JSON.parse(raw) as Omit<TargetRecord, 'output'> & { columns_sha256?: string };
+      const [tables, columns] = [await ws.log.hash(path), await ws.log.hash(columnCatalogPath(ws))];
+      const output = tables && rec.columns_sha256 ? digestOf({ tables, columns: rec.columns_sha256 }) : undefined;
+      const current = tables && columns ? digestOf({ tables, columns }) : undefined;
+      if (output) found = { record: { rule: rec.rule, version: rec.version, inputs: rec.inputs, output }, current };
+    }
   } catch {
     found = undefined; // not a Parquet file any more: rebuild it
   }
@@ -35,7 +54,8 @@ async function findCatalog(ws: Workspace): Promise<Found | undefined> {
 export const catalog: Stage = {
   name: 'catalog',
   // 2: the publication's name and the describing canonical manifest are declared inputs.
-  version: '2',
+  // 3: a column catalog beside the table catalog.
+  version: '3',
   grain: 'workspace',
   rule(ws) {
     return {
@@ -50,8 +70,23 @@ export const catalog: Stage = {
 async function writeCatalog(ws: Workspace, ctx: RunContext) {
   const tables = await ctx.need<PublishedTableInfo[]>('parquet-set:all');
   const rows: Record<string, unknown>[] = [];
+  const columnRows: Record<string, unknown>[] = [];
   for (const { table, publication, info } of tables) {
     if (!info) continue;
+    for (const [i, c] of info.columnDocs.entries()) {
+      columnRows.push({
+        table,
+        column: c.name,
+        position: i + 1,
+        type: c.type,
+        description: c.description,
+        provenance: c.name.startsWith('_'),
+        source_headers: c.source_headers ? JSON.stringify(c.source_headers) : null,
+        first_period: c.first_period ?? null,
+        last_period: c.last_period ?? null,
+        markers: c.markers ? JSON.stringify(c.markers) : null,
+      });
+    }
     rows.push({
       table,
       publication,
@@ -67,7 +102,25 @@ async function writeCatalog(ws: Workspace, ctx: RunContext) {
     });
   }
   rows.sort((a, b) => (String(a.table) < String(b.table) ? -1 : 1));
+  columnRows.sort((a, b) => (String(a.table) < String(b.table) ? -1 : String(a.table) > String(b.table) ? 1 : Number(a.position) - Number(b.position)));
   const { rowsToParquet } = await import('../../lib/parquet/index.ts');
+  const cols = await rowsToParquet({
+    columns: [
+      { name: 'table', type: 'text' },
+      { name: 'column', type: 'text' },
+      { name: 'position', type: 'integer' },
+      { name: 'type', type: 'text' },
+      { name: 'description', type: 'text' },
+      { name: 'provenance', type: 'boolean' },
+      { name: 'source_headers', type: 'text' },
+      { name: 'first_period', type: 'text' },
+      { name: 'last_period', type: 'text' },
+      { name: 'markers', type: 'text' },
+    ],
+    rows: columnRows,
+    outPath: columnCatalogPath(ws),
+    kv: {},
+  });
   const out = await rowsToParquet({
     columns: [
       { name: 'table', type: 'text' },
@@ -84,8 +137,9 @@ async function writeCatalog(ws: Workspace, ctx: RunContext) {
     ],
     rows,
     outPath: catalogPath(ws),
-    kv: { [KV_RECORD]: JSON.stringify(ctx.provenance()) },
+    kv: { [KV_RECORD]: JSON.stringify({ ...ctx.provenance(), columns_sha256: cols.sha256 }) },
   });
-  ws.log.remember('catalog', catalogPath(ws), ws.log.signature(catalogPath(ws)), { record: { ...ctx.provenance(), output: out.sha256 }, current: out.sha256 });
-  return { output: out.sha256, summary: plural(rows.length, 'table'), stats: { tables: rows.length } };
+  const output = digestOf({ tables: out.sha256, columns: cols.sha256 });
+  ws.log.remember('catalog', catalogPath(ws), pairSignature(ws), { record: { ...ctx.provenance(), output }, current: output });
+  return { output, summary: `${plural(rows.length, 'table')}, ${plural(columnRows.length, 'column')}`, stats: { tables: rows.length, columns: columnRows.length } };
 }

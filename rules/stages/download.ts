@@ -21,6 +21,10 @@ export interface DownloadBody {
   url: string;
   kind: 'file' | 'page';
   page?: FileRef;
+  /** For a page: its title, for descriptions. */
+  title?: string;
+  /** For a page: the visible text of the link to each file (same order as `files`; '' for an icon link). */
+  link_texts?: string[];
   files: FileRef[];
 }
 
@@ -31,7 +35,8 @@ const ref = (e: IndexEntry): FileRef => ({ url: e.url, name: e.name, sha256: e.s
 
 export const download: Stage<DownloadBody> = {
   name: 'download',
-  version: '1',
+  // 2: a page's title and the text of its links, for descriptions.
+  version: '2',
   grain: 'period',
   rule(ws) {
     const store = new ManifestStore<DownloadBody>(ws, 'download');
@@ -62,15 +67,27 @@ export const download: Stage<DownloadBody> = {
           refresh: ws.refresh,
           signal: ctx.signal,
           deps: ws.web,
-          onRetry: (r) => ctx.log(`retry ${r.attempt} for ${r.url} in ${Math.round(r.waitMs / 1000)}s: ${r.reason}`),
+          // Waits are said as they happen, without -v: a build waiting on a server must not look hung.
+          onRetry: (r) => ctx.log(`${r.reason} from ${r.url}: trying again in ${Math.max(1, Math.round(r.waitMs / 1000))} s (attempt ${r.attempt + 1})`, 'notice'),
+          onNotice: (message) => ctx.log(message, 'notice'),
         });
         if (got.kind === 'file' && entry.files) ctx.log(`files: ${entry.files.join(', ')} ignored: ${entry.url} is a file, not a page that links files`);
+        if (got.refused) ctx.log(`ignored ${got.refused.length} link${got.refused.length === 1 ? '' : 's'} of the remote page that leave http(s), which a remote page may not follow: ${got.refused.join(', ')}`, 'notice');
         // Files linked from a local page are local too: track their content like the page's.
         for (const f of got.files) {
           const p = localPath(f.url, baseDir);
           if (p && p !== local) await ctx.need(fileKey(ws, p));
         }
-        const body: DownloadBody = { publication: code, period, url: entry.url, kind: got.kind, ...(got.page ? { page: ref(got.page) } : {}), files: got.files.map(ref) };
+        const body: DownloadBody = {
+          publication: code,
+          period,
+          url: entry.url,
+          kind: got.kind,
+          ...(got.page ? { page: ref(got.page) } : {}),
+          ...(got.title ? { title: got.title } : {}),
+          ...(got.links ? { link_texts: got.links.map((l) => l.text) } : {}),
+          files: got.files.map(ref),
+        };
         const n = got.files.length;
         const { output, value } = await store.write(ctx.id, ctx.provenance(), body);
         return { output, value, summary: `${n} file${n === 1 ? '' : 's'}, ${got.fetchedCount} fetched`, stats: { files: n, fetched: got.fetchedCount } };

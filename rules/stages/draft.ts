@@ -16,6 +16,7 @@
  * from the period column, else from the name.
  */
 import type { FileExtraction, TableInfo } from '../../lib/sheets/index.ts';
+import { PipelineError } from '../../lib/failure.ts';
 import { periodFromText } from '../../lib/period-text.ts';
 import { parsePeriod, periodContains, type Period } from '../../lib/periods.ts';
 import { blobFor, type FileRef } from '../blobs.ts';
@@ -23,6 +24,8 @@ import type { Stage } from '../stage.ts';
 import { ManifestStore } from '../stores/manifest.ts';
 import { isConfigured, splitId } from '../workspace.ts';
 import type { DownloadBody } from './download.ts';
+import { findFamilies, type DraftFamily } from './families.ts';
+import type { FamilySetting } from '../../lib/config/types.ts';
 
 /** Where a table's period was read from, in order of preference. */
 export type PeriodSource = 'metadata' | 'column' | 'name' | 'page' | 'config';
@@ -75,19 +78,33 @@ export interface DraftTable {
 export interface DraftFile {
   url: string;
   name: string;
+  /** The text of the publication page's link to the file (`Out of Area Placements open data, February 2017 [CSV, 1.9 MB]`). */
+  link_text?: string;
   format: string;
   encoding?: string;
   tables: DraftTable[];
   skipped: { member?: string; sheet?: string; reason: string }[];
   /** Workbook cells outside every table's data (headers, titles, notes, ...), each with its role: nothing unaccounted for. */
   other_cells?: { member?: string; sheet: string; role: string; reason: string; cells: string[] }[];
+  /** What the workbook's notes, definitions and contents sheets say: `note 4` → its text, a term → its definition. */
+  notes?: { member?: string; sheet: string; kind: 'numbered' | 'definition'; key: string; text: string; cell: string }[];
 }
-export interface DraftBody { publication: string; period: string; files: DraftFile[] }
+export interface DraftBody {
+  publication: string;
+  period: string;
+  /** The publication page the files were linked from, with its title. */
+  page?: { url: string; title?: string };
+  files: DraftFile[];
+  /** Files (members, sheets) of one schema whose names differ by a key: one table each family (./families.ts). */
+  families?: DraftFamily[];
+}
 
 export const draft: Stage<DraftBody> = {
   name: 'draft',
   // 3: row kinds, rows left out with their reason, annotations per column, every other cell with its role.
-  version: '3',
+  // 4: the notes and definitions of the workbook; a title above a footnote sentence is the caption.
+  // 5: table families, under the publication's `family:` setting (an input).
+  version: '5',
   grain: 'period',
   rule(ws) {
     const store = new ManifestStore<DraftBody>(ws, 'draft');
@@ -101,24 +118,40 @@ export const draft: Stage<DraftBody> = {
         const [code, period] = splitId(ctx.id);
         const download = await ctx.need<DownloadBody>(`download:${ctx.id}`);
         const includeSheets = await ctx.need<string[]>(`config:${code}#include_sheets`);
+        const family = await ctx.need<FamilySetting>(`config:${code}#family`);
         const configured = parsePeriod(period);
         const page = download.kind === 'page' ? download.url : undefined;
         const files: DraftFile[] = [];
-        for (const file of download.files) {
+        for (const [i, file] of download.files.entries()) {
           const blob = await blobFor(ws, file, ctx.signal);
           const found = await ws.describe({ path: blob, name: file.name, url: file.url, sha256: file.sha256 }, includeSheets, ctx.signal);
-          files.push(draftFile(file, found, { page, configured }));
+          const linkText = download.link_texts?.[i];
+          const { url, name, ...rest } = draftFile(file, found, { page, configured });
+          files.push({ url, name, ...(linkText ? { link_text: linkText } : {}), ...rest });
         }
         const tables = files.reduce((n, f) => n + f.tables.length, 0);
+        if (tables === 0) throw noTables(ctx.id, files);
         const rows = files.reduce((n, f) => n + f.tables.reduce((m, t) => m + t.row_count, 0), 0);
         const disagree = files.reduce((n, f) => n + f.tables.filter((t) => t.warnings.some((w) => w.startsWith('period:'))).length, 0);
         const note = disagree ? `; ${disagree} table${disagree === 1 ? '' : 's'} name${disagree === 1 ? 's' : ''} another period than the config (see warnings)` : '';
-        const { output, value } = await store.write(ctx.id, ctx.provenance(), { publication: code, period, files });
+        const pageInfo = page ? { page: { url: page, ...(download.title ? { title: download.title } : {}) } } : {};
+        const families = findFamilies(files, family);
+        const { output, value } = await store.write(ctx.id, ctx.provenance(), { publication: code, period, ...pageInfo, files, ...(families.length ? { families } : {}) });
         return { output, value, summary: `${tables} table${tables === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}${note}`, stats: { tables, rows } };
       },
     };
   },
 };
+
+/** A period whose files hold no table is an error, never a silent empty result: it says what each file held instead. */
+function noTables(id: string, files: DraftFile[]): PipelineError {
+  const why = files.map((f) => `${f.name}: ${f.skipped.length ? f.skipped.map((s) => `${s.member ? `${s.member} ` : ''}${s.sheet !== undefined ? `sheet "${s.sheet}" ` : ''}${s.reason}`).join('; ') : 'nothing'}`);
+  return new PipelineError({
+    kind: 'input',
+    message: `no table found in the ${files.length === 1 ? 'file' : `${files.length} files`} of ${id} (${why.join(' | ')})`,
+    hint: 'open the file: if its data sheet was skipped by name, list it under overrides.include_sheets in the config; if the file is not the data, point the period at the right link',
+  });
+}
 
 interface PeriodContext {
   page?: string;
@@ -134,6 +167,7 @@ export function draftFile(file: FileRef, ex: FileExtraction, pc: PeriodContext):
     tables: ex.tables.map((t) => draftTable(t, file.name, pc)),
     skipped: ex.skipped.map((s) => ({ ...s })),
     ...(ex.otherCells?.length ? { other_cells: ex.otherCells.map((o) => ({ ...o, cells: [...o.cells] })) } : {}),
+    ...(ex.notes?.length ? { notes: ex.notes.map((n) => ({ ...n })) } : {}),
   };
 }
 

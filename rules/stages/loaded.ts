@@ -4,7 +4,7 @@
  * row. Slices already loaded from the same bytes under the same contract are skipped (an unchanged period
  * writes 0 rows). The period's registry row (`datawarp.periods`) is the target's record, written last.
  */
-import type { RunContext } from '../../engine/index.ts';
+import { digestOf, type RunContext } from '../../engine/index.ts';
 import type { ColumnType } from '../../lib/db/index.ts';
 import { PipelineError } from '../../lib/failure.ts';
 import { parsePeriod } from '../../lib/periods.ts';
@@ -12,10 +12,15 @@ import { blobFor } from '../blobs.ts';
 import type { Stage } from '../stage.ts';
 import { sliceDigest, type OwnWrite } from '../stores/registry.ts';
 import { isConfigured, splitId, type Workspace } from '../workspace.ts';
+import type { Db } from '../../lib/db/index.ts';
+import type { LoadRow } from '../../lib/db/registry.ts';
 import type { CanonicalBody, CanonicalTable } from './canonical.ts';
+import { PROVENANCE_COLUMNS } from './table-doc.ts';
+import { unpivotRows } from './unpivot.ts';
 import type { DownloadBody } from './download.ts';
 
-// 2: each row's kind in _row_kind; annotations taken off values (`r`, `[note 4]`) kept in _markers.
+// 2: each row's kind in _row_kind; annotations taken off values (`r`, `[note 4]`) kept in _markers; COMMENT ON;
+//    a slice is compared with the table's load contract, not the whole canonical manifest; periods load in order.
 // 3: rows carry `_slice`, their slice's registry id, instead of its publication, source key, file, SHA-256 and sheet.
 const VERSION = '3';
 
@@ -52,6 +57,11 @@ async function load(ws: Workspace, ctx: RunContext) {
 
 async function loadPeriod(ws: Workspace, ctx: RunContext) {
   const [code, period] = splitId(ctx.id);
+  // Periods of a publication load in period order, so a table fed by several periods gets its columns in the same
+  // order whatever is built first, with any -j (issue 14, hole 2). The previous period's load comes first but is
+  // not an input: a change to its rows leaves this period's rows as they are.
+  const previous = await ctx.need<string | null>(`config:${ctx.id}#previous`);
+  if (previous) await ctx.after(`loaded:${code}/${previous}`);
   const canonical = await ctx.need<CanonicalBody>(`canonical:${ctx.id}`);
   const canonicalSha = ctx.digestOf(`canonical:${ctx.id}`);
   const download = await ctx.need<DownloadBody>(`download:${ctx.id}`);
@@ -76,7 +86,8 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
     const file = download.files.find((f) => f.url === t.source.url);
     if (!file) throw new Error(`${t.source.file} of table ${t.table} is not in the download manifest of ${ctx.id}`);
     const prev = existing.get(`${t.table}\u0000${sourceKey}`);
-    if (prev && prev.sourceSha256 === file.sha256 && prev.canonicalSha256 === canonicalSha && prev.ruleVersion === VERSION && intact.has(t.table)) {
+    const contract = loadContract(t);
+    if (prev && prev.sourceSha256 === file.sha256 && prev.canonicalSha256 === contract && prev.ruleVersion === VERSION && intact.has(t.table)) {
       skipped++;
       continue;
     }
@@ -95,7 +106,7 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
       sourceFile: file.name,
       sourceSha256: file.sha256,
       sheet: t.source.sheet ?? null,
-      canonicalSha256: canonicalSha,
+      canonicalSha256: contract,
       ruleVersion: VERSION,
       workspace: me,
     };
@@ -105,9 +116,12 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
       const types = new Map((await stagingColumns(tx, t.table)).map((c) => [c.name, c.type]));
       refuseNarrowingOverride(t, types, widerType);
       const where = { file: file.name, member: t.source.member, sheet: t.source.sheet };
+      const rows = readTableBatches({ path: blob, name: file.name, origin: file.url }, info, { signal: ctx.signal });
+      const keyed = t.family ? withKey(rows, info.columns.length, t.family.key) : rows;
       const copied = await loadSlice(tx, slice, {
-        batches: readTableBatches({ path: blob, name: file.name, origin: file.url }, info, { signal: ctx.signal }),
-        read: { file: { path: blob, name: file.name, origin: file.url }, table: info },
+        batches: t.unpivot ? unpivotRows(keyed, t.unpivot) : keyed,
+        // A worker thread may read the file itself only when the rows are the file's as read (no family key, no unpivot).
+        ...(t.family || t.unpivot ? {} : { read: { file: { path: blob, name: file.name, origin: file.url }, table: info } }),
         columns: t.columns.map((c) => ({ name: c.name, type: types.get(c.name) ?? (c.type as ColumnType), index: c.index, sourceColumn: c.source_column })),
         where,
       });
@@ -119,6 +133,7 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
   const keep = canonical.tables.map((t) => ({ table: t.table, sourceKey: `${t.source.url}#${t.source.table_key}` }));
   // Slices this period no longer produces (a table renamed by an override, a file gone from the page).
   await db.transaction((tx) => deleteSlicesExcept(tx, code, period, keep, me), { signal: ctx.signal });
+  await describeTables(db, canonical, period, readLoads);
   const loads = await readLoads(db, { publication: code, period });
   const output = sliceDigest(loads);
   const rowCount = loads.reduce((n, l) => n + l.rowCount, 0);
@@ -131,6 +146,43 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
     summary: `${written.toLocaleString('en-GB')} rows written${skipped ? `, ${skipped} slice${skipped === 1 ? '' : 's'} unchanged` : ''}; ${rowCount.toLocaleString('en-GB')} rows in ${loads.length} slice${loads.length === 1 ? '' : 's'}`,
     stats: { rowsWritten: written, slicesUnchanged: skipped, rows: rowCount },
   };
+}
+
+/** A family member's rows with its key after their published values (its column's index is past them). */
+async function* withKey<R extends { values: unknown[] }>(batches: AsyncIterable<R[]>, index: number, key: string): AsyncGenerator<R[]> {
+  for await (const batch of batches) {
+    for (const r of batch) r.values[index] = key;
+    yield batch;
+  }
+}
+
+/**
+ * What a slice's rows depend on in the canonical manifest: the table's name, and each column's name, type and place
+ * in the source. A new description (or anything else the rows do not depend on) reloads nothing; a `rename` that
+ * renames a table in the database records the contract of its new name, so nothing reloads either.
+ */
+export function loadContract(t: CanonicalTable): string {
+  return digestOf({
+    table: t.table,
+    source: t.source.table_key,
+    columns: t.columns.map((c) => [c.name, c.type, c.index, c.source_column]),
+    ...(t.family ? { family: t.family } : {}),
+    ...(t.unpivot ? { unpivot: t.unpivot } : {}),
+  });
+}
+
+/**
+ * The database's own description of each table (`COMMENT ON`, what `\d+` in psql and every client shows), from the
+ * newest period loaded into it: a period loaded after a newer one leaves the newer one's words.
+ */
+async function describeTables(db: Db, canonical: CanonicalBody, period: string, readLoads: (db: Db, f: { table: string }) => Promise<LoadRow[]>) {
+  const { commentOnTable } = await import('../../lib/db/comments.ts');
+  const { comparePeriodLabels } = await import('../../lib/periods.ts');
+  const provenance = PROVENANCE_COLUMNS.map(({ name, description }) => ({ name, description }));
+  for (const t of canonical.tables) {
+    const newer = (await readLoads(db, { table: t.table })).some((l) => comparePeriodLabels(l.period, period) > 0);
+    if (!newer) await commentOnTable(db, t.table, t.description, [...provenance, ...t.columns]);
+  }
 }
 
 /**

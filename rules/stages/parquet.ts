@@ -9,29 +9,18 @@ import { join } from 'node:path';
 import { digestOf, sha256, type Digest, type Found, type RunContext, type TargetRecord } from '../../engine/index.ts';
 import type { Signature } from '../../lib/build-log.ts';
 import type { LoadRow } from '../../lib/db/registry.ts';
-import type { ParquetColumn, ParquetInfo, TableDoc } from '../../lib/parquet/index.ts';
+import type { ParquetInfo } from '../../lib/parquet/index.ts';
 import type { Stage } from '../stage.ts';
 import { splitId, type Workspace } from '../workspace.ts';
-import { tablesOf, type CanonicalBody, type CanonicalTable } from './canonical.ts';
+import { PipelineError } from '../../lib/failure.ts';
+import { comparePeriodLabels } from '../../lib/periods.ts';
+import { tablesOf, type CanonicalBody } from './canonical.ts';
+import { columnDocs, KV_COLUMN_PREFIX, PROVENANCE_COLUMNS, tableDoc, type CanonicalByPeriod, type ColumnDoc } from './table-doc.ts';
 import { plural } from './enriched/index.ts';
 
 export const KV_RECORD = 'nhs_pipeline.record';
 export const KV_TABLE = 'nhs_pipeline.table';
 
-/** Provenance columns every staging row carries, as exported. */
-export const PROVENANCE_COLUMNS: { name: string; type: ParquetColumn['type']; description: string }[] = [
-  { name: '_publication', type: 'text', description: 'Publication code from config/publications.yaml.' },
-  { name: '_period', type: 'text', description: 'Period label the row was published for (YYYY-MM, FY2024-25, ...).' },
-  { name: '_period_start', type: 'date', description: 'First day of the period.' },
-  { name: '_period_end', type: 'date', description: 'Last day of the period.' },
-  { name: '_source_key', type: 'text', description: 'Source file URL and the table\'s place in it (sheet, member, table number).' },
-  { name: '_source_file', type: 'text', description: 'Name of the published file.' },
-  { name: '_source_sha256', type: 'text', description: 'SHA-256 of the published file\'s bytes.' },
-  { name: '_sheet', type: 'text', description: 'Sheet name for workbooks; empty for CSV.' },
-  { name: '_source_row', type: 'integer', description: 'Row (line) number in the source sheet or CSV.' },
-  { name: '_row_kind', type: 'text', description: 'What the row is: detail (a published figure for one item), total, subtotal, or derived (a change or share computed by the publisher from other rows). Sum only detail rows.' },
-  { name: '_markers', type: 'text', description: 'JSON object, by column, of what the published cell held beside or instead of a figure: suppression markers such as "*", "c", "-" (the value is NULL) and annotations such as "r" (revised) or "[note 4]" (the value is kept).' },
-];
 
 export function parquetPaths(ws: Workspace, table: string) {
   return { parquet: join(ws.paths.output, 'parquet', `${table}.parquet`), markdown: join(ws.paths.output, 'metadata', `${table}.md`) };
@@ -73,19 +62,22 @@ async function findParquet(ws: Workspace, table: string): Promise<Found | undefi
 }
 
 /** What the catalog reads of a table's Parquet file. */
-export interface ParquetValue { rows: number; columns: number; meta: { description?: string; periods?: string[] } }
+export interface ParquetValue { rows: number; columns: number; meta: { description?: string; periods?: string[] }; columnDocs: ColumnDoc[] }
 
 /** A table's Parquet file as the catalog sees it; undefined when the file is missing. */
 export async function readParquetValue(ws: Workspace, table: string): Promise<ParquetValue | undefined> {
   const { readParquetInfo } = await import('../../lib/parquet/info.ts');
   const info = await readParquetInfo(parquetPaths(ws, table).parquet);
-  return info && { rows: info.rows, columns: info.columns.length, meta: JSON.parse(info.kv[KV_TABLE] ?? '{}') };
+  if (!info) return undefined;
+  const columnDocs = info.columns.flatMap((c) => (info.kv[`${KV_COLUMN_PREFIX}${c.name}`] ? [JSON.parse(info.kv[`${KV_COLUMN_PREFIX}${c.name}`]) as ColumnDoc] : []));
+  return { rows: info.rows, columns: info.columns.length, meta: JSON.parse(info.kv[KV_TABLE] ?? '{}'), columnDocs };
 }
 
 export const parquet: Stage<ParquetValue> = {
   name: 'parquet',
   // 2: the publication's name and the describing canonical manifest are declared inputs.
-  version: '2',
+  // 3: documented over every period (headers, markers, first and last period per column), each column in the key/value metadata.
+  version: '3',
   grain: 'table',
   rule(ws) {
     return {
@@ -120,15 +112,22 @@ export const parquet: Stage<ParquetValue> = {
 async function exportTable(ws: Workspace, ctx: RunContext) {
   const [code, table] = splitId(ctx.id);
   const loads = await ctx.need<LoadRow[]>(`loads:${ctx.id}`);
-  if (loads.length === 0) throw new Error(`table ${table} has no rows loaded in the database`);
+  if (loads.length === 0) {
+    throw new PipelineError({
+      kind: 'input',
+      message: `table ${table} has no rows loaded in the database: every period that feeds it failed to load`,
+      hint: 'see the loaded targets that failed above; once one loads, the Parquet file is written',
+    });
+  }
   const name = await ctx.need<string>(`config:${code}#name`);
-  const latest = await latestCanonical(ctx, code, table, loads);
+  const described = await canonicalsOf(ctx, code, table, loads);
   const { writeFileAtomic } = await import('../../lib/atomic.ts');
   const { stagingColumns } = await import('../../lib/db/registry.ts');
   const { renderTableMarkdown, stagingToParquet } = await import('../../lib/parquet/index.ts');
   const db = await ws.db();
-  const columns = await stagingColumns(db, table);
-  const doc = tableDoc(code, name, table, columns, loads, latest);
+  const columns = inFirstSeenOrder(await stagingColumns(db, table), described);
+  const docs = columnDocs(columns, described);
+  const doc = tableDoc(code, name, table, docs, loads, described, PROVENANCE_COLUMNS.map(({ name, description }) => ({ name, description })));
   const markdown = renderTableMarkdown(doc);
   const paths = parquetPaths(ws, table);
   const all = [...PROVENANCE_COLUMNS.map(({ name, type }) => ({ name, type })), ...columns];
@@ -136,6 +135,8 @@ async function exportTable(ws: Workspace, ctx: RunContext) {
   const kv = {
     [KV_RECORD]: JSON.stringify({ ...ctx.provenance(), markdown_sha256: markdownSha }),
     [KV_TABLE]: JSON.stringify({ table, publication: code, description: doc.description, rows: rowsOf(loads), periods: doc.periods.map((p) => p.period) }),
+    ...Object.fromEntries(docs.map((c) => [`${KV_COLUMN_PREFIX}${c.name}`, JSON.stringify(c)])),
+    ...Object.fromEntries(PROVENANCE_COLUMNS.map((c) => [`${KV_COLUMN_PREFIX}${c.name}`, JSON.stringify({ name: c.name, type: c.type, description: c.description })])),
   };
   const pq = await stagingToParquet({ db, table, columns: all, outPath: paths.parquet, kv, tmpDir: join(ws.paths.cache, 'tmp'), signal: ctx.signal });
   await writeFileAtomic(paths.markdown, markdown);
@@ -147,39 +148,24 @@ async function exportTable(ws: Workspace, ctx: RunContext) {
 
 const rowsOf = (loads: LoadRow[]) => loads.reduce((n, l) => n + l.rowCount, 0);
 
-/** The newest period's canonical manifest that describes `table` (each one read is an input). */
-async function latestCanonical(ctx: RunContext, code: string, table: string, loads: LoadRow[]): Promise<CanonicalTable | undefined> {
-  const periods = [...new Set(loads.map((l) => l.period))].sort().reverse();
-  for (const p of periods) {
-    const m = await ctx.needOptional<CanonicalBody>(`canonical:${code}/${p}`);
-    const t = m?.tables.find((x) => x.table === table);
-    if (t) return t;
-  }
-  return undefined;
+/**
+ * The table's columns in the order the periods first publish them (oldest period first, then its column order), not
+ * the database's, which follows whichever period created or widened the table: the same inputs give the same file.
+ */
+function inFirstSeenOrder<C extends { name: string }>(columns: C[], described: CanonicalByPeriod): C[] {
+  const rank = new Map<string, number>();
+  for (const { table } of described) for (const c of table.columns) if (!rank.has(c.name)) rank.set(c.name, rank.size);
+  const at = (c: C, i: number) => rank.get(c.name) ?? rank.size + i;
+  return columns.map((c, i) => ({ c, k: at(c, i) })).sort((a, b) => a.k - b.k).map((x) => x.c);
 }
 
-function tableDoc(code: string, publicationName: string, table: string, columns: { name: string; type: string }[], loads: LoadRow[], latest?: CanonicalTable): TableDoc {
-  const described = new Map(latest?.columns.map((c) => [c.name, c]) ?? []);
-  const byPeriod = new Map<string, LoadRow[]>();
-  for (const l of loads) byPeriod.set(l.period, [...(byPeriod.get(l.period) ?? []), l]);
-  return {
-    table,
-    publication: code,
-    publicationName,
-    description: latest?.description ?? `Table ${table}.`,
-    columns: columns.map((c) => ({
-      name: c.name,
-      type: c.type,
-      description: described.get(c.name)?.description ?? 'Column from an earlier period; not in the latest one.',
-      sourceHeaders: described.get(c.name) ? [described.get(c.name)!.header] : [],
-    })),
-    periods: [...byPeriod]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([period, ls]) => ({
-        period,
-        rows: rowsOf(ls),
-        sources: ls.map((l) => ({ file: l.sourceFile, url: l.sourceKey.replace(/#.*$/, ''), sheet: l.sheet, sha256: l.sourceSha256, rows: l.rowCount })),
-      })),
-    provenanceColumns: PROVENANCE_COLUMNS.map(({ name, description }) => ({ name, description })),
-  };
+/** The table's canonical description in every period loaded into it, oldest first (each manifest read is an input). */
+async function canonicalsOf(ctx: RunContext, code: string, table: string, loads: LoadRow[]): Promise<CanonicalByPeriod> {
+  const out: CanonicalByPeriod = [];
+  for (const period of [...new Set(loads.map((l) => l.period))].sort(comparePeriodLabels)) {
+    const m = await ctx.needOptional<CanonicalBody>(`canonical:${code}/${period}`);
+    const t = m?.tables.find((x) => x.table === table);
+    if (t) out.push({ period, table: t });
+  }
+  return out;
 }

@@ -44,7 +44,7 @@ const loc = (line: number, col: number) => ({ file: FILE, line, col });
 
 /** The config without positions: what must not change when only layout changes. */
 function withoutLocs(config: PipelineConfig): unknown {
-  return JSON.parse(JSON.stringify(config, (key, value) => (key === 'loc' ? undefined : value)));
+  return JSON.parse(JSON.stringify(config, (key, value) => (key === 'loc' || key === 'locations' ? undefined : value)));
 }
 
 describe('parseConfig: a valid config', () => {
@@ -80,6 +80,12 @@ describe('parseConfig: a valid config', () => {
               },
               adhd_data_quality: { skip: true, columns: {} },
             },
+            locations: {
+              adhd_summary_table_1: loc(20, 9),
+              'adhd_summary_table_1.value': loc(24, 13),
+              'adhd_summary_table_1.reporting_period_start_date': loc(25, 13),
+              adhd_data_quality: loc(26, 9),
+            },
           },
         },
         {
@@ -93,7 +99,7 @@ describe('parseConfig: a valid config', () => {
               loc: loc(31, 9),
             },
           ],
-          overrides: { includeSheets: [], tables: {} },
+          overrides: { includeSheets: [], tables: {}, locations: {} },
         },
       ],
     });
@@ -119,7 +125,7 @@ describe('parseConfig: a valid config', () => {
     overrides: *shared
 `;
     const [a, b] = parseConfig(text, FILE).publications;
-    expect(b!.overrides).toEqual({ includeSheets: ['Notes'], tables: {} });
+    expect(b!.overrides).toEqual({ includeSheets: ['Notes'], tables: {}, locations: {} });
     expect(b!.overrides).toEqual(a!.overrides);
   });
 

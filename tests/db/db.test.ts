@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbError, openDb, quoteIdent, type Db } from '../../lib/db/index.ts';
+import type { PipelineError } from '../../lib/failure.ts';
 import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
 
 describe.each(testBackends())('db contract on %s', (backend) => {
@@ -316,10 +317,18 @@ describe('connection errors', () => {
     }
   });
 
-  it('rejects a URL that is not a PostgreSQL URL without echoing it', async () => {
-    await expect(openDb({ workspace: os.tmpdir(), databaseUrl: 'mysql://u:pw123@h/db' })).rejects.toThrow('The database URL has protocol mysql:, not postgres:');
-    const err = await openDb({ workspace: os.tmpdir(), databaseUrl: 'not a url with pw123' }).then(() => undefined, (e: Error) => e);
-    expect(err?.message).toBe('The database URL is not a valid URL');
+  it.each([
+    ['mysql://u:pw123@h/db', 'its scheme is mysql:, not postgres:'],
+    ['not a url with pw123', 'it does not start with postgres://'],
+    ['postgres://u:pw123@127.0.0.1:99999/db', 'port 99999 is out of range (1–65535)'],
+    ['postgres://u:pw123@[::1/db', 'the IPv6 address opened with "[" is never closed with "]"'],
+    ['postgres://u:pw123@db.example:5x32/db', 'the port after the host is not a number (a "#", "/" or "?" in the password must be percent-encoded)'],
+    ['postgres://u:pw1#23@db.example/db', 'the port after the host is not a number (a "#", "/" or "?" in the password must be percent-encoded)'],
+    ['postgres://u:pw123@db example/db', 'it is not a valid URL (check for unencoded special characters such as "@", "/" or "#" in the user name or password)'],
+  ])('rejects %s, saying what is wrong without echoing it, as a usage error that is not kept (issue 14, hole 8)', async (databaseUrl, problem) => {
+    const err = await openDb({ workspace: os.tmpdir(), databaseUrl }).then(() => undefined, (e: PipelineError) => e);
+    expect(err?.failure).toMatchObject({ kind: 'usage', transient: true, message: `DATABASE_URL is not a usable PostgreSQL URL: ${problem}` });
+    expect(`${err?.message} ${err?.hint}`).not.toContain('w123');
   });
 
   it.runIf(!!process.env.DATABASE_URL)('reports a wrong password without showing it', async () => {

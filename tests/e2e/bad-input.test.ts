@@ -25,6 +25,11 @@ describe.each(testBackends())('bad input (%s)', (backend) => {
     // A workbook cut short: the first half of a real .xlsx, served completely (so the download itself succeeds).
     const xlsx = await readFile(join(SAMPLES, 'rtt-waiting-times/RTT-Overview-Timeseries-Jun22-XLS-77K-68395.xlsx'));
     server.set('/cut.xlsx', { body: xlsx.subarray(0, Math.floor(xlsx.length / 2)), headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } });
+    // A workbook that holds only a notes sheet: no table, which must fail its period, not load nothing in silence.
+    const XLSX = await import('@e965/xlsx');
+    const notes = XLSX.utils.book_new();
+    XLSX.utils.book_append_sheet(notes, XLSX.utils.aoa_to_sheet([['Notes'], ['note 1', 'Figures are provisional.']]), 'Notes');
+    server.set('/notes-only.xlsx', { body: Buffer.from(XLSX.write(notes, { type: 'buffer', bookType: 'xlsx' })), headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } });
     ws = await mkdtemp(join(tmpdir(), `bad-${backend}-`));
     db = await makeTestDb(backend, ws);
     env = { DATABASE_URL: db.databaseUrl };
@@ -34,7 +39,8 @@ describe.each(testBackends())('bad input (%s)', (backend) => {
       ['publications:', '  oaps:', '    name: OAPs', '    periods:',
         `      - period: 2016-10\n        url: ${server.url}/good.csv`,
         `      - period: 2016-11\n        url: ${server.url}/login.xlsx`,
-        `      - period: 2016-12\n        url: ${server.url}/cut.xlsx`].join('\n') + '\n',
+        `      - period: 2016-12\n        url: ${server.url}/cut.xlsx`,
+        `      - period: 2017-01\n        url: ${server.url}/notes-only.xlsx`].join('\n') + '\n',
     );
   });
   afterAll(async () => {
@@ -49,7 +55,8 @@ describe.each(testBackends())('bad input (%s)', (backend) => {
     const failed = Object.fromEntries(
       res.events.filter((e) => e.event === 'target-end' && e.outcome === 'failed').map((e) => [e.key, (e.error as { message: string; hint?: string })]),
     );
-    expect(Object.keys(failed).sort()).toEqual(['download:oaps/2016-11', 'draft:oaps/2016-12']);
+    expect(Object.keys(failed).sort()).toEqual(['download:oaps/2016-11', 'draft:oaps/2016-12', 'draft:oaps/2017-01']);
+    expect(failed['draft:oaps/2017-01'].message).toBe('no table found in the file of oaps/2017-01 (notes-only.xlsx: sheet "Notes" contents/notes sheet)');
     expect(failed['download:oaps/2016-11'].message).toContain(`${server.url}/login.xlsx`);
     expect(failed['download:oaps/2016-11'].message).toMatch(/HTML/);
     expect(failed['draft:oaps/2016-12'].message).toContain(`cut.xlsx from ${server.url}/cut.xlsx`); // the URL, not only the stored copy

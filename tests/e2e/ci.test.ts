@@ -98,5 +98,10 @@ describe('the GitHub Actions workflow', () => {
     expect(steps.find((s) => s.uses?.startsWith('actions/cache/restore'))?.with?.path).toMatch(/manifests[\s\S]*output[\s\S]*downloads/);
     expect(steps.some((s) => s.run?.includes('npx tsx pipeline.ts build'))).toBe(true);
     expect(steps.some((s) => s.uses?.startsWith('actions/upload-artifact'))).toBe(true);
+    // Scheduled runs discover new releases before the build, and commit the periods they added.
+    const discover = steps.findIndex((s) => s.run?.includes('pipeline.ts discover --write'));
+    expect(discover).toBeGreaterThanOrEqual(0);
+    expect(discover).toBeLessThan(steps.findIndex((s) => s.run?.includes('npx tsx pipeline.ts build')));
+    expect(steps.some((s) => s.run?.includes('git commit') && s.run.includes('config/'))).toBe(true);
   });
 });

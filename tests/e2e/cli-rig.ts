@@ -7,11 +7,13 @@ import { decompress } from 'fzstd';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import Papa from 'papaparse';
 import { main } from '../../cli/main.ts';
+import type { WebDeps } from '../../lib/web/index.ts';
 import type { Stage } from '../../rules/index.ts';
 
 export interface CliRun { code: number; stdout: string; stderr: string; events: Record<string, unknown>[] }
 
-export async function runCli(args: string[], env: Record<string, string | undefined> = {}, signal?: AbortSignal, stages?: readonly Stage[]): Promise<CliRun> {
+/** `web`: the network's side effects and time limits (a recording sleep, short timeouts), as `pipeline.ts` never passes. */
+export async function runCli(args: string[], env: Record<string, string | undefined> = {}, signal?: AbortSignal, stages?: readonly Stage[], web?: WebDeps): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
@@ -21,6 +23,7 @@ export async function runCli(args: string[], env: Record<string, string | undefi
     cwd: process.cwd(),
     now: () => new Date(),
     signal: signal ?? new AbortController().signal,
+    ...(web ? { web } : {}),
   }, stages);
   const events = args.includes('--json') ? stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
   return { code, stdout, stderr, events };

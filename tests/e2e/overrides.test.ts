@@ -52,6 +52,23 @@ describe.each(testBackends())('overrides (%s)', (backend) => {
     expect(catalog.rows.map((r) => r.table)).toEqual(['oaps_placements']);
   });
 
+  it('an override that names no table or column of any period fails at its line, with what it could have meant', async () => {
+    await config('    overrides:\n      tables:\n        oaps_open_dta:\n          name: oaps_placements\n');
+    const res = await runCli(['build', '-C', ws, '--json'], env);
+    expect(res.code).toBe(1);
+    const failed = res.events.find((e) => e.event === 'target-end' && e.outcome === 'failed') as { key: string; error: { message: string; hint: string } };
+    expect(failed.key).toBe('canonical:oaps/2016-10');
+    expect(failed.error.message).toBe(join(ws, 'config/publications.yaml') + ':9:9: the override of table `oaps_open_dta` in publication `oaps` names nothing: no configured period produces it');
+    expect(failed.error.hint).toMatch(/^did you mean `oaps_open_data`\?/);
+    await config('    overrides:\n      tables:\n        oaps_open_data:\n          columns:\n            valeu: { type: integer }\n');
+    const col = await runCli(['build', '-C', ws, '--json'], env);
+    expect(col.code).toBe(1);
+    const colFailed = col.events.find((e) => e.event === 'target-end' && e.outcome === 'failed') as { error: { message: string; hint: string } };
+    expect(colFailed.error.message).toBe(join(ws, 'config/publications.yaml') + ':11:13: the override of column `valeu` of table `oaps_open_data` in publication `oaps` names nothing: no configured period produces it');
+    expect(colFailed.error.hint).toMatch(/^did you mean `value`\?/);
+    await rm(join(ws, 'manifests/failures'), { recursive: true, force: true });
+  });
+
   it('an override narrower than what the table already holds fails that load with what, where and what to do', async () => {
     await config('    overrides:\n      tables:\n        oaps_open_data:\n          columns:\n            value: { type: integer }\n');
     const res = await runCli(['build', '-C', ws, '--json'], env);

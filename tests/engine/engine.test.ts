@@ -68,6 +68,7 @@ describe('incremental build engine', () => {
 
   it('keeps going past a failure, records it, does not retry it unchanged, retries on input change or --retry-failed', async () => {
     rig.failing.add('a');
+    await rig.write('in/a.txt', 'changed again');
     const first = await rig.build(ALL);
     expect(first.failed).toEqual(['upper:a']);
     expect(first.skipped).toEqual(['count:a']);
@@ -174,5 +175,24 @@ describe('incremental build engine', () => {
     expect(res.events.find((e) => e.type === 'target-end' && e.key === 'sneaky:x')).toMatchObject({
       error: { message: 'sneaky:x read file:in/b.txt without declaring it (ctx.need): a change to it would not rebuild sneaky:x' },
     });
+  });
+  it('an order-only prerequisite (ctx.after) is built first, but its changes and failures do not touch the target', async () => {
+    const seen: boolean[] = [];
+    const late = memoryRule(rig, 'late', async (ctx) => {
+      await ctx.after('upper:a');
+      seen.push(rig.files.has('out/a.upper'));
+      return emit(ctx, rig, 'late', await ctx.need<string>('file:in/b.txt'));
+    });
+    const rules = [late];
+    expect((await rig.build(['late:b'], { rules })).ran).toEqual(['late:b', 'upper:a']);
+    expect(seen).toEqual([true]); // upper:a was built before late:b went on, though only late:b was asked for
+    await rig.write('in/a.txt', 'changed');
+    expect((await rig.build(['late:b', 'upper:a'], { rules })).ran).toEqual(['upper:a']); // rebuilt; late:b stays fresh
+    rig.failing.add('a');
+    await rig.write('in/a.txt', 'changed again');
+    await rig.write('in/b.txt', 'changed');
+    const res = await rig.build(['late:b', 'upper:a'], { rules });
+    expect(res.failed).toEqual(['upper:a']);
+    expect(res.ran).toEqual(['late:b']); // a real input still counts, and the failed prerequisite does not block it
   });
 });

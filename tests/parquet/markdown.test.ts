@@ -48,11 +48,11 @@ FTE has 9 decimal places.
 
 ## Columns
 
-| Column | Type | Description | Source headers |
-| --- | --- | --- | --- |
-| \`pcn_code\` | text | PCN code | \`PCN_CODE\` |
-| \`staff_role\` | text | Role, e.g. Clinical Director – Medical \\| GP | \`STAFF_ROLE\`, \`Staff Role\` |
-| \`fte\` | numeric | | |
+| Column | Type | Description | Markers (NULL) | Periods | Source headers |
+| --- | --- | --- | --- | --- | --- |
+| \`pcn_code\` | text | PCN code | | | \`PCN_CODE\` |
+| \`staff_role\` | text | Role, e.g. Clinical Director – Medical \\| GP | | | \`STAFF_ROLE\`, \`Staff Role\` |
+| \`fte\` | numeric | | | | |
 
 ## Provenance columns
 
@@ -97,8 +97,24 @@ describe('renderTableMarkdown', () => {
       periods: [],
       provenanceColumns: [],
     });
-    expect(text).toContain('| `` a`b `` | text | first second | `Header with break` |');
+    expect(text).toContain('| `` a`b `` | text | first second | | | `Header with break` |');
     expect(text).toContain('- Periods: 0\n');
     expect(text).toContain('## Periods\n\n| Period | Rows | Sources |\n| --- | --- | --- |\n\n## Sources');
+  });
+});
+
+describe('renderTableMarkdown over several periods', () => {
+  it('lists markers over all periods, the periods of each column and of each source header, and how numbers are stored', () => {
+    const text = renderTableMarkdown({
+      ...doc,
+      columns: [
+        { name: 'value', type: 'numeric', description: 'Value.', sourceHeaders: [{ header: 'value', periods: ['2016-12', '2016-10'] }, { header: 'Value', periods: ['2017-02'] }], markers: { '*': 20, c: 3, '-': 20 }, firstPeriod: '2016-10', lastPeriod: '2017-02' },
+        { name: 'new_one', type: 'text', description: 'New.', sourceHeaders: [{ header: 'New', periods: ['2017-02'] }], firstPeriod: '2017-02', lastPeriod: '2017-02' },
+      ],
+      numbers: '`numeric` columns are DOUBLE in Parquet.',
+    });
+    expect(text).toContain('- Numbers: `numeric` columns are DOUBLE in Parquet.');
+    expect(text).toContain('| `value` | numeric | Value. | `*` ×20, `-` ×20, `c` ×3 | 2016-10 to 2017-02 | `value` (2016-10 to 2016-12, 2 periods), `Value` (2017-02) |');
+    expect(text).toContain('| `new_one` | text | New. | | 2017-02 | `New` (2017-02) |');
   });
 });

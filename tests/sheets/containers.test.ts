@@ -64,12 +64,14 @@ beforeAll(async () => {
 });
 
 describe('containers and encodings', () => {
-  it('lists zip members: nested zip, workbook member, twins kept once, junk ignored', async () => {
+  it('lists zip members: nested zip, workbook member, twins kept once, junk listed with its reason', async () => {
     const f = file('pack.zip');
     const x = await describeFile(f);
     expect(x.format).toBe('zip');
     expect(x.tables.map((t) => t.key)).toEqual(['a.csv', 'book.xlsx!Data#1', 'inner.zip/b.csv', 'twin.csv']);
     expect(x.skipped).toEqual([
+      { member: '.DS_Store', reason: 'hidden file' },
+      { member: '__MACOSX/._a.csv', reason: 'macOS metadata' },
       { member: 'readme.pdf', reason: 'not a data file (.pdf)' },
       { member: 'twin.xlsx', reason: 'same table as twin.csv (twin); the CSV is kept' },
     ]);

@@ -83,11 +83,19 @@ describe('retries', () => {
     expect(deps.sleeps).toEqual([7000, 45000]);
   });
 
-  it('caps an absurd Retry-After at two minutes', async () => {
+  it('does not wait for a Retry-After longer than the limit: fails at once, transient, saying how long the server asked', async () => {
     t.server.set('/x.csv', [{ status: 429, headers: { 'retry-after': '86400' } }, { body: 'a,b\r\n1,2\r\n' }]);
     const deps = testDeps();
-    await fetchToStore(`${t.server.url}/x.csv`, { store: t.ws.store, baseDir: t.ws.root, deps });
-    expect(deps.sleeps).toEqual([120000]);
+    const err = await failure(`${t.server.url}/x.csv`, { deps });
+    expect(deps.sleeps).toEqual([]);
+    expect(t.server.requests).toHaveLength(1);
+    expect(err.message).toContain(`HTTP 429 Too Many Requests for ${t.server.url}/x.csv: the server asks to wait 24 h before trying again, longer than a build waits (60 s)`);
+    expect(err.failure).toMatchObject({ kind: 'environment', transient: true });
+    // Within the limit (here raised for the test), the wait is honoured.
+    t.server.set('/y.csv', [{ status: 429, headers: { 'retry-after': '90' } }, { body: 'a,b\r\n1,2\r\n' }]);
+    const patient = testDeps();
+    await fetchToStore(`${t.server.url}/y.csv`, { store: t.ws.store, baseDir: t.ws.root, deps: patient, maxWaitMs: 120_000 });
+    expect(patient.sleeps).toEqual([90_000]);
   });
 
   it('gives up after 4 attempts with the last status in the message', async () => {
@@ -116,7 +124,7 @@ describe('retries', () => {
     const err = await failure(`${t.server.url}/slow.csv`, { timeoutMs: 100, retries: 2 });
     expect(err.kind).toBe('network');
     expect(err.environmental).toBe(true);
-    expect(err.message).toContain(`Download of ${t.server.url}/slow.csv failed (timed out after 100 ms) after 2 attempts`);
+    expect(err.message).toContain(`Download of ${t.server.url}/slow.csv failed (no response from the server within 100 ms, the limit for one attempt) after 2 attempts`);
     expect(t.server.requests).toHaveLength(2);
   });
 

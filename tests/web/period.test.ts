@@ -132,6 +132,31 @@ describe('fetchPeriod over HTTP', () => {
   });
 });
 
+describe('a remote page never leads to local files (issue 14, hole 1)', () => {
+  it('ignores file: links on an http page (also through <base href>), downloads its http links, and names what it ignored', async () => {
+    // A file on this machine that a hostile page points at: it must never reach the store.
+    const secret = join(t.ws.root, 'secret.csv');
+    await writeFile(secret, 'password\nhunter2\n');
+    const page = '/hostile/';
+    t.server.set(page, {
+      headers: { 'content-type': 'text/html' },
+      body: `<html><body><a href="${pathToFileURL(secret).href}">data</a><a href="${JAN}">January</a><a href="ftp://example.org/x.csv">ftp</a></body></html>`,
+    });
+    t.server.serveFile(JAN, SAMPLES.aeJan2024.path);
+    const r = await fetchPeriod(t.server.url + page, { store: t.ws.store, baseDir: t.ws.root, deps: testDeps() });
+    expect(r.files.map((f) => f.url)).toEqual([t.server.url + JAN]);
+    expect(r.refused).toEqual([pathToFileURL(secret).href, 'ftp://example.org/x.csv']);
+    expect(t.ws.store.entries().map((e) => e.url)).not.toContain(pathToFileURL(secret).href);
+
+    const based = '/based/';
+    t.server.set(based, { headers: { 'content-type': 'text/html' }, body: `<html><head><base href="${pathToFileURL(t.ws.root).href}/"></head><body><a href="secret.csv">data</a></body></html>` });
+    const err = await fetchPeriod(t.server.url + based, { store: t.ws.store, baseDir: t.ws.root, deps: testDeps() }).catch((e: unknown) => e);
+    expect((err as DownloadError).kind).toBe('no-data-links');
+    expect((err as DownloadError).message).toContain(`; it links 1 that leave http(s) (${pathToFileURL(secret).href}), which a remote page may not`);
+    expect((await listFiles(t.ws.downloads)).filter((f) => f.endsWith('secret.csv'))).toEqual([]);
+  });
+});
+
 describe('fetchPeriod with local files', () => {
   /** Workspace layout: config/ (baseDir) and samples/ next to it, as in an offline example. */
   async function localLayout(root: string): Promise<string> {

@@ -1,10 +1,14 @@
 /**
  * enriched: draft → `manifests/enriched/<pub>/<period>.yaml`: snake_case table and column names with
- * descriptions, derived deterministically (no LLM, no drift) from file names, sheets, captions and headers.
+ * descriptions, derived deterministically (no drift) from file names, sheets, captions and headers, and described
+ * in the publisher's words: captions, contents lines, notes and definitions (./describe.ts).
  * The previous configured period's enriched manifest is the reference: a table whose name changed between
  * editions (`Time Series 1718.csv` → `Time Series Hip and Knee Replacement 1819.csv`) but whose columns
  * match keeps the name it had, so it lands in the same database table. Column drift against the reference
  * is recorded.
+ *
+ * With a model configured (lib/llm), tables no name was chosen for are named and described by it, and its answers
+ * kept as inputs (./llm.ts): deterministic still, since the same request always finds the same answer.
  */
 import { columnNames, tableName, type DerivedName } from '../../../lib/naming/index.ts';
 import { comparePeriods } from '../../../lib/periods.ts';
@@ -13,6 +17,9 @@ import type { Stage } from '../../stage.ts';
 import { ManifestStore } from '../../stores/manifest.ts';
 import { isConfigured, publication, splitId } from '../../workspace.ts';
 import type { DraftBody, DraftFile, DraftTable } from '../draft.ts';
+import type { DraftFamily } from '../families.ts';
+import { columnDescription, tableDescription, type DescribeContext } from './describe.ts';
+import { applyAnswer, carryDescriptions, consultModel, draftTables, type ModelAnswer } from './llm.ts';
 import { keepNames } from './references.ts';
 
 export interface EnrichedColumn {
@@ -23,6 +30,12 @@ export interface EnrichedColumn {
   raw_header: string;
   type: string;
   description: string;
+  /** Special values loaded as NULL in this period's file, and how often (`"*": 12`). */
+  markers?: Record<string, number>;
+  /** Marks taken off figures (`r`, `[note 4]`) and kept in _markers, and how often. */
+  annotations?: Record<string, number>;
+  /** The name today's rules give the column, when it kept another one (see `rename`). */
+  derived_name?: string;
 }
 export interface EnrichedTable {
   name: string;
@@ -32,13 +45,21 @@ export interface EnrichedTable {
   metadata: Record<string, string>;
   row_count: number;
   columns: EnrichedColumn[];
+  /** For a member of a family (files of one schema, ../families.ts): its name pattern, the key column and its key. */
+  family?: { pattern: string; column: string; key: string };
   /** How this table's columns differ from the same table in the reference period. */
   drift?: { reference_period: string; added: string[]; removed: string[] };
   /**
-   * How the name was chosen: derived from names here (and, when it had to be shortened, how), or kept from this
-   * period's earlier manifest (`kept`) or from the reference period's table (`reference`).
+   * How the name was chosen: derived from names here (and, when it had to be shortened, how), proposed by the
+   * model (`llm`), or kept from this period's earlier manifest (`kept`) or from the reference period's table
+   * (`reference`).
    */
-  identity: { method: 'derived' | 'kept' | 'reference'; derived_name: string; reference_period?: string; similarity?: number; shortened?: string[] };
+  identity: { method: 'derived' | 'llm' | 'kept' | 'reference'; derived_name: string; reference_period?: string; similarity?: number; shortened?: string[] };
+  /**
+   * The model's answer this table was asked for (`manifests/llm/<pub>/<request>.json`; carried from the reference
+   * period's table when the name came from there), whether it was used, and then its description and grain.
+   */
+  llm?: { model: string; request: string; used: boolean; description?: string };
 }
 export interface EnrichedBody { publication: string; period: string; reference_period?: string; tables: EnrichedTable[] }
 
@@ -46,7 +67,10 @@ export interface EnrichedBody { publication: string; period: string; reference_p
 export const enriched: Stage<EnrichedBody> = {
   name: 'enriched',
   // 3: readable names that fit by abbreviation (no hash); names already chosen are kept (the period's own and the reference's).
-  version: '3',
+  // 4: descriptions from captions, contents, notes and definitions, with the grain; markers as their own field.
+  // 5: a family's members share its name and carry its key as their first column.
+  // 6: the model names and describes tables no name was chosen for, when configured; its answers are inputs.
+  version: '6',
   grain: 'period',
   rule(ws) {
     const store = new ManifestStore<EnrichedBody>(ws, 'enriched');
@@ -61,10 +85,25 @@ export const enriched: Stage<EnrichedBody> = {
         const draft = await ctx.need<DraftBody>(`draft:${ctx.id}`);
         const prev = await ctx.need<string | null>(`config:${ctx.id}#previous`);
         const reference = prev ? await ctx.needOptional<EnrichedBody>(`enriched:${code}/${prev}`) : undefined;
-        const body = enrich(draft, reference, await ctx.previous<EnrichedBody>());
+        const own = await ctx.previous<EnrichedBody>();
+        const model = await consultModel(ctx, ws, draft, deriveTables(draft), reference, own);
+        const body = enrich(draft, reference, own, model.answers);
         const kept = body.tables.filter((t) => t.identity.method === 'reference').length;
-        const { output, value } = await store.write(ctx.id, ctx.provenance(), body);
-        return { output, value, summary: `${plural(body.tables.length, 'table')} named${kept ? `, ${kept} by reference to ${prev}` : ''}`, stats: { tables: body.tables.length } };
+        const described = body.tables.filter((t) => t.llm?.used).length;
+        const provenance = ctx.provenance();
+        Object.assign(provenance.inputs, model.recorded);
+        const { output, value } = await store.write(ctx.id, provenance, body);
+        const summary = [
+          `${plural(body.tables.length, 'table')} named`,
+          ...(kept ? [`${kept} by reference to ${prev}`] : []),
+          ...(described || model.asked ? [`${described} described by the model${model.asked ? ` (${model.asked} asked now)` : ''}`] : []),
+        ].join(', ');
+        return {
+          output,
+          value,
+          summary: `${summary}${model.warning ? `; ${model.warning}` : ''}`,
+          stats: { tables: body.tables.length, model_described: described, model_asked: model.asked },
+        };
       },
     };
   },
@@ -78,16 +117,34 @@ export function previousPeriod(config: PipelineConfig, code: string, period: str
 }
 
 /**
- * Names every table of a draft manifest. Names already chosen are kept: first those this period's own earlier
- * manifest gave (so better naming rules never rename a loaded table: `rename` does that, on request), then those of
- * the previous period's manifest where the table is recognisably the same (same name, or columns that match).
+ * Names every table of a draft manifest: deterministically, or by the model's answers (by table position). Names
+ * already chosen are kept: first those this period's own earlier manifest gave (so better naming rules, or a model,
+ * never rename a loaded table: `rename` does that, on request), then those of the previous period's manifest where
+ * the table is recognisably the same (same name, or columns that match); a table named by the reference keeps the
+ * model's descriptions the reference had.
  */
-export function enrich(draft: DraftBody, reference?: EnrichedBody, own?: EnrichedBody): EnrichedBody {
+export function enrich(draft: DraftBody, reference?: EnrichedBody, own?: EnrichedBody, model?: ReadonlyMap<number, ModelAnswer>): EnrichedBody {
+  const tables = deriveTables(draft);
+  const drafts = draftTables(draft).map((d) => d.table);
+  for (const [i, m] of model ?? []) applyAnswer(tables[i], m, drafts[i]);
+  keepNames(tables, own, reference);
+  if (reference) carryDescriptions(tables, reference, drafts);
+  return { publication: draft.publication, period: draft.period, ...(reference ? { reference_period: reference.period } : {}), tables };
+}
+
+/** Every table of a draft named and described by the deterministic rules alone, in draft order. */
+export function deriveTables(draft: DraftBody): EnrichedTable[] {
   const tables: EnrichedTable[] = [];
+  const ctx: DescribeContext = { draft };
   const filesWithTables = draft.files.filter((f) => f.tables.length > 0).length;
   for (const file of draft.files) {
     const sheetsWithTables = new Set(file.tables.map((t) => `${t.member ?? ''}\u0000${t.sheet ?? ''}`)).size;
     for (const t of file.tables) {
+      const family = familyOf(draft, file, t);
+      if (family) {
+        tables.push(familyMember(ctx, draft.publication, file, t, family));
+        continue;
+      }
       const inSheet = file.tables.filter((o) => (o.sheet ?? '') === (t.sheet ?? '') && (o.member ?? '') === (t.member ?? ''));
       const derived = tableName({
         publication: draft.publication,
@@ -101,33 +158,58 @@ export function enrich(draft: DraftBody, reference?: EnrichedBody, own?: Enriche
         sheetsWithTables,
         filesWithTables,
       });
-      tables.push(describeTable(file, t, derived));
+      tables.push(describeTable(ctx, file, t, derived));
     }
   }
   uniqueTableNames(tables);
-  keepNames(tables, own, reference);
-  return { publication: draft.publication, period: draft.period, ...(reference ? { reference_period: reference.period } : {}), tables };
+  return tables;
 }
 
-/** Two tables of a period that would get one name are numbered (`_2`), in file order. */
+/** Two tables of a period that would get one name are numbered (`_2`), in file order; members of one family share theirs. */
 function uniqueTableNames(tables: EnrichedTable[]): void {
-  const used = new Set<string>();
+  const used = new Map<string, string | undefined>();
   for (const t of tables) {
     let name = t.name;
-    for (let n = 2; used.has(name); n++) name = `${t.name}_${n}`;
+    const family = t.family?.pattern;
+    for (let n = 2; used.has(name) && !(family && used.get(name) === family); n++) name = `${t.name}_${n}`;
     if (name !== t.name) t.identity.derived_name = t.name = name;
-    used.add(name);
+    used.set(name, family);
   }
 }
 
-function describeTable(file: DraftFile, t: DraftTable, derived: DerivedName): EnrichedTable {
+function familyOf(draft: DraftBody, file: DraftFile, t: DraftTable): { family: DraftFamily; key: string } | undefined {
+  for (const family of draft.families ?? []) {
+    const m = family.members.find((x) => x.url === file.url && x.table_key === t.key);
+    if (m) return { family, key: m.key };
+  }
+  return undefined;
+}
+
+/** A member of a family: the family's name (from its name pattern), and the key as its first column. */
+function familyMember(ctx: DescribeContext, publication: string, file: DraftFile, t: DraftTable, { family, key }: { family: DraftFamily; key: string }): EnrichedTable {
+  const common = family.pattern.replace('*', ' ');
+  const derived = tableName({ publication, fileName: common, indexInSheet: 1, tablesInSheet: 1, sheetsWithTables: 1, filesWithTables: 1 });
+  const table = describeTable(ctx, file, t, derived);
+  const column: EnrichedColumn = {
+    name: family.column,
+    index: t.columns.length,
+    source_column: '',
+    header: `(${family.by} name)`,
+    raw_header: family.pattern,
+    type: 'text',
+    description: `Which ${family.by} of the family ${family.pattern} the row comes from: the part of its name that \`*\` stands for.`,
+  };
+  const columns = [column, ...table.columns.filter((c) => c.name !== family.column)];
+  const per = family.column.replace(/_/g, ' ');
+  const description = /One row per /.test(table.description) ? table.description.replace('One row per ', `One row per ${per}, `) : `${table.description} One row per ${per}.`.trim();
+  return { ...table, description, columns, family: { pattern: family.pattern, column: family.column, key } };
+}
+
+function describeTable(ctx: DescribeContext, file: DraftFile, t: DraftTable, derived: DerivedName): EnrichedTable {
   const names = columnNames(t.columns.map((c) => c.header));
-  const where = [t.member, t.sheet !== undefined ? `sheet "${t.sheet.trim()}"` : undefined].filter(Boolean).join(', ');
-  const title = t.caption || t.metadata.Title || t.metadata.title;
-  const description = `${title ? `${title}. ` : ''}From ${file.name}${where ? ` (${where})` : ''}.`;
   return {
     name: derived.name,
-    description,
+    description: tableDescription(ctx, file, t),
     source: { url: file.url, file: file.name, table_key: t.key, ...(t.sheet !== undefined ? { sheet: t.sheet } : {}), ...(t.member ? { member: t.member } : {}) },
     ...(t.caption ? { caption: t.caption } : {}),
     metadata: t.metadata,
@@ -139,16 +221,12 @@ function describeTable(file: DraftFile, t: DraftTable, derived: DerivedName): En
       header: c.header,
       raw_header: c.raw_header,
       type: c.type,
-      description: columnDescription(c.raw_header, c.markers),
+      description: columnDescription(file, c),
+      ...(Object.keys(c.markers).length ? { markers: { ...c.markers } } : {}),
+      ...(c.annotations && Object.keys(c.annotations).length ? { annotations: { ...c.annotations } } : {}),
     })),
     identity: { method: 'derived', derived_name: derived.name, ...(derived.shortened ? { shortened: derived.shortened } : {}) },
   };
-}
-
-function columnDescription(raw: string, markers: Record<string, number>): string {
-  const m = Object.entries(markers);
-  const header = raw.replace(/\s+/g, ' ').trim();
-  return `Published as "${header}".${m.length ? ` Special values loaded as NULL with the marker kept in _markers: ${m.map(([k, n]) => `"${k}" ×${n}`).join(', ')}.` : ''}`;
 }
 
 export const plural = (n: number, word: string) => `${n.toLocaleString('en-GB')} ${word}${n === 1 ? '' : 's'}`;

@@ -17,6 +17,8 @@ export function keepNames(tables: EnrichedTable[], own: EnrichedBody | undefined
     for (const t of tables) {
       const same = own.tables.find((o) => sourceId(o) === sourceId(t));
       if (!same || same.name === t.name) continue;
+      // A family member's name is the family's: a table that left (or joined) a family does not keep (or take) it.
+      if ((same.family?.pattern ?? null) !== (t.family?.pattern ?? null)) continue;
       adopt(t, same, { method: 'kept', derived_name: t.name, ...(t.identity.shortened ? { shortened: t.identity.shortened } : {}) });
       kept.add(t);
     }
@@ -25,7 +27,7 @@ export function keepNames(tables: EnrichedTable[], own: EnrichedBody | undefined
 }
 
 /** Where a table is in its file, whatever the file's date or upload id: the same table of the same period's file. */
-const sourceId = (t: EnrichedTable) => `${nameStem(t.source.file)}\u0000${t.source.member ?? ''}\u0000${t.source.sheet ?? ''}\u0000${t.source.table_key}`;
+export const sourceId = (t: EnrichedTable) => `${nameStem(t.source.file)}\u0000${t.source.member ?? ''}\u0000${t.source.sheet ?? ''}\u0000${t.source.table_key}`;
 
 /** Takes `from`'s name, and its names for the columns whose headers are the same. */
 function adopt(t: EnrichedTable, from: EnrichedTable, identity: EnrichedTable['identity']): void {
@@ -33,6 +35,7 @@ function adopt(t: EnrichedTable, from: EnrichedTable, identity: EnrichedTable['i
   t.name = from.name;
   const byHeader = new Map(from.columns.map((c) => [headerKey(c.header), c.name]));
   const used = new Set<string>();
+  const derived = new Map(t.columns.map((c) => [c, c.derived_name ?? c.name]));
   for (const c of t.columns) {
     const name = byHeader.get(headerKey(c.header));
     if (name && !used.has(name)) c.name = name;
@@ -45,10 +48,13 @@ function adopt(t: EnrichedTable, from: EnrichedTable, identity: EnrichedTable['i
     for (let n = 2; seen.has(name); n++) name = `${c.name}_${n}`;
     c.name = name;
     seen.add(name);
+    // What today's rules would call it, when that is not its name: `rename` offers the change.
+    if (derived.get(c) !== c.name) c.derived_name = derived.get(c);
+    else delete c.derived_name;
   }
 }
 
-const headerKey = (h: string) => h.replace(/\s+/g, ' ').trim().toLowerCase();
+export const headerKey = (h: string) => h.replace(/\s+/g, ' ').trim().toLowerCase();
 
 /** Keeps reference names: same name first, else the best column match above {@link REFERENCE_MATCH}. */
 function matchReference(tables: EnrichedTable[], reference: EnrichedBody, kept: Set<EnrichedTable>): void {
