@@ -178,12 +178,20 @@ export function loadContract(t: CanonicalTable): string {
 async function describeTables(db: Db, canonical: CanonicalBody, period: string, readLoads: (db: Db, f: { table: string }) => Promise<LoadRow[]>) {
   const { commentOnTable } = await import('../../lib/db/comments.ts');
   const { comparePeriodLabels } = await import('../../lib/periods.ts');
-  const provenance = PROVENANCE_COLUMNS.map(({ name, description }) => ({ name, description }));
+  // The Parquet provenance columns a staging row carries (the others are its slice's, in datawarp.slices), and _slice.
+  const provenance = [...PROVENANCE_COLUMNS.map(({ name, description }) => ({ name, description })), SLICE_COLUMN_DOC];
   for (const t of canonical.tables) {
     const newer = (await readLoads(db, { table: t.table })).some((l) => comparePeriodLabels(l.period, period) > 0);
     if (!newer) await commentOnTable(db, t.table, t.description, [...provenance, ...t.columns]);
   }
 }
+
+/** What `_slice` is, for the database's comment on it (Parquet files have no `_slice`: they carry the slice's columns). */
+const SLICE_COLUMN_DOC = {
+  name: '_slice',
+  description:
+    'Id of the slice (one source file part loaded for one period) the row came from: JOIN datawarp.slices s ON s.slice_id = t._slice gives its publication, source key, URL, file, SHA-256 and sheet.',
+};
 
 /**
  * Types only widen, so an override asking for a narrower type than the staging column already has (widened
