@@ -39,6 +39,7 @@ export const COMMAND_OPTIONS = {
   discover: { write: { type: 'boolean' } },
   archive: { 'older-than': { type: 'string' }, sources: { type: 'boolean' } },
   restore: {},
+  report: { out: { type: 'string' } },
 } as const;
 
 export type Command = keyof typeof COMMAND_OPTIONS;

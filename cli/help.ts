@@ -35,6 +35,7 @@ Commands:
   discover [PUB...]    the periods the publications' landing pages offer that the config does not list; --write adds them
   archive [PUB...]     upload built periods (rows, manifests, sources) to object storage; apply local retention
   restore PUB/PERIOD   bring an archived period back, every hash checked, and build it again
+  report               write output/report.html: a self-contained status page (states, failures, rows, drift)
 
 ${GLOBAL}`,
   build: `Usage: npx tsx pipeline.ts build [options] [TARGET...]
@@ -221,6 +222,24 @@ downloaded from the NHS site. Credentials as for \`archive\`.
 
 Exit codes: 0 restored and built, 1 an object is missing or damaged in the archive (nothing restored from
 it) or the build failed, 2 usage or config error, missing or refused credentials.
+
+${GLOBAL}`,
+  report: `Usage: npx tsx pipeline.ts report [options]
+
+Writes a status page, one self-contained HTML file that needs no network to view (inline CSS, script and
+SVG): publications × periods coloured by state (built, stale, pending, failed, archived), each failure with
+its error and hint, rows per table and period as small charts, drift between consecutive periods (columns
+added and removed, change in rows), and the stages of one period drawn as a graph (the first that failed,
+else the first stale or pending). Its numbers are \`status --json\`'s. Reads only: it never waits for a build.
+
+  --out FILE   where to write it, relative to the workspace (default: output/report.html)
+  --json       print {"event":"report","path":…,"periods":{"built":N,…},"tables":N,"publications":N}
+
+Examples:
+  npx tsx pipeline.ts report -C examples/offline
+  npx tsx pipeline.ts report --out /tmp/status.html --json
+
+Exit codes: 0 written, 1 it could not be written or the workspace could not be read, 2 usage or config error.
 
 ${GLOBAL}`,
 };

@@ -21,6 +21,7 @@ const COMMANDS: Record<Command, () => Promise<Run>> = {
   discover: async () => (await import('./commands/discover.ts')).discoverCommand,
   archive: async () => (await import('./commands/archive.ts')).archiveCommand,
   restore: async () => (await import('./commands/restore.ts')).restoreCommand,
+  report: async () => (await import('./commands/report.ts')).reportCommand,
 };
 
 export async function main(argv: string[], io: Io, stages?: readonly Stage[]): Promise<number> {

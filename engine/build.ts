@@ -10,64 +10,14 @@
  */
 import { decide, failureStillHolds, isBad } from './decide.ts';
 import type { Digest } from './digest.ts';
-import type { BuildEvent, EventSink, FailureInfo, Outcome } from './events.ts';
+import type { BuildEvent, FailureInfo } from './events.ts';
 import { WaitGraph } from './graph.ts';
-import type { FailureLedger, FailureRecord } from './ledger.ts';
+import type { FailureRecord } from './ledger.ts';
 import { runChecked, runUnchecked } from './reads.ts';
-import { MISSING, PENDING, UNAVAILABLE, splitKey, type Rule, type RunContext, type Sources, type TargetKey, type TargetRecord } from './rule.ts';
+import { MISSING, PENDING, UNAVAILABLE, splitKey, type Rule, type RunContext, type TargetKey, type TargetRecord } from './rule.ts';
+import { CycleError, InputFailedError, type BuildOptions, type Summary, type TargetResult } from './session.ts';
 import { Slots } from './slots.ts';
 import type { BlockReason, StaleReason } from './stale.ts';
-
-export interface BuildOptions {
-  rules: Rule[];
-  sources: Sources;
-  ledger?: FailureLedger;
-  /** How a thrown value becomes a failure (kind, transient or not, hint). Default: a terminal `bug`. */
-  classify?: (err: unknown) => FailureInfo;
-  /** Fail a rule that reads a store or config key it did not `need` (see reads.ts); on in tests. */
-  checkReads?: boolean;
-  /** Maximum rule runs at once. */
-  jobs: number;
-  /** Decide and report, run nothing. */
-  dryRun?: boolean;
-  /** Retry targets whose last attempt failed even though their inputs have not changed. */
-  retryFailed?: boolean;
-  /**
-   * Makes a fresh target run anyway and says why (e.g. `--refresh` for downloads, or, in a dry run, a
-   * target whose inputs a pending rebuild may change: `input-will-rebuild`); undefined leaves it alone.
-   */
-  force?: (key: TargetKey) => StaleReason | undefined;
-  signal: AbortSignal;
-  onEvent?: EventSink;
-  now: () => Date;
-}
-
-export interface TargetResult {
-  key: TargetKey;
-  outcome: Outcome;
-  /** Output digest (targets) or content digest (sources); undefined when not known (failed, would-run). */
-  digest?: Digest;
-  reason?: StaleReason | BlockReason;
-  changed?: boolean;
-  error?: FailureInfo;
-  isSource?: boolean;
-}
-
-export type Summary = Record<Outcome, number>;
-
-/** Thrown inside a rule when an input it needs did not build; the target ends as skipped, not failed. */
-export class InputFailedError extends Error {
-  constructor(readonly input: TargetKey) {
-    super(`input ${input} did not build`);
-  }
-}
-
-/** A target that waits, directly or not, for itself. */
-export class CycleError extends Error {
-  constructor(readonly cycle: TargetKey[]) {
-    super(`dependency cycle: ${cycle.join(' → ')}`);
-  }
-}
 
 const asBug = (err: unknown): FailureInfo => ({ kind: 'bug', transient: false, message: err instanceof Error ? err.message : String(err) });
 

@@ -2,7 +2,7 @@
  * Whether a target must run, as data: the checks in their fixed order, cheapest first. Record, rule version,
  * inputs (each brought up to date first), outputs, and last whatever the caller forces.
  */
-import type { TargetResult } from './build.ts';
+import type { TargetResult } from './session.ts';
 import type { FailureRecord } from './ledger.ts';
 import { MISSING, UNAVAILABLE, type Found, type Rule, type TargetKey } from './rule.ts';
 import type { BlockReason, StaleReason } from './stale.ts';

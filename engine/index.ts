@@ -8,4 +8,5 @@ export * from './stale.ts';
 export * from './events.ts';
 export * from './ledger.ts';
 export * from './build.ts';
+export * from './session.ts';
 export { checkRead } from './reads.ts';

@@ -103,3 +103,8 @@ export const credentialsFrom = lazy(() => import('../lib/remote/s3.ts'), 'creden
 /** Which of the given `pub/period` ids are archived (rows in the archive alone): a build leaves them alone. */
 export const archivedAway = lazy(() => import('./archive/record.ts'), 'archivedAway');
 export type { ArchiveReport, Restored } from './archive/index.ts';
+/** What the status page shows: `status`'s answer with drift between periods (`report`). */
+export const workspaceReport = lazy(() => import('./report.ts'), 'workspaceReport');
+/** Writes the status page, self-contained, atomically. */
+export const publishReport = lazy(() => import('./report.ts'), 'publishReport');
+export type { ReportInput } from '../lib/report/model.ts';

