@@ -30,7 +30,7 @@ const GLOBAL = {
 } as const;
 
 export const COMMAND_OPTIONS = {
-  build: { 'dry-run': { type: 'boolean', short: 'n' }, 'retry-failed': { type: 'boolean' }, refresh: { type: 'boolean' } },
+  build: { 'dry-run': { type: 'boolean', short: 'n' }, 'retry-failed': { type: 'boolean' }, refresh: { type: 'boolean' }, shard: { type: 'string' }, remote: { type: 'string' } },
   status: { check: { type: 'boolean' } },
   explain: {},
   clean: { execute: { type: 'boolean' }, skip: { type: 'string' }, 'include-unregistered': { type: 'boolean' } },

@@ -45,6 +45,11 @@ Builds what is stale, and only that. Content hashes decide: touching a file chan
   -n, --dry-run      print the plan (each target that would run, and why); run nothing
   --retry-failed     retry targets whose last attempt failed even if their inputs did not change
   --refresh          ask servers again for files already downloaded (conditional requests)
+  --shard I/N        build shard I of N: a balanced share of the publications, up to their loaded
+                     periods (no Parquet of tables, no catalog: a final \`build\` without --shard writes them)
+  --remote URL       s3://bucket/prefix: fetch up-to-date manifests from it instead of rebuilding them,
+                     push what this build made (or \`remote:\` in the config; credentials as for the archive,
+                     from the environment only)
 
 ${TARGETS}
 

@@ -156,7 +156,23 @@ export class BuildSession {
       }
       return this.#end({ key, outcome: 'would-run', reason });
     }
-    return this.#run(rule, key, id, record, reason, failure);
+    const notice = (message: string) => this.#emit({ type: 'target-log', key, message, level: 'notice' });
+    const claim = await rule.claim?.(id, { signal: this.opts.signal, notice }).catch((err: unknown) => {
+      if (this.opts.signal.aborted) return 'cancelled' as const;
+      throw err;
+    });
+    if (claim === 'cancelled') return this.#end({ key, outcome: 'cancelled', reason });
+    try {
+      if (claim?.waited) {
+        // Another process built it while this one waited: decide again on what its store holds now.
+        const now = await rule.store.find(id);
+        const again = await decide(rule, now, (k) => this.#wait(key, k), this.opts.force?.(key), new Set(rule.staticInputs?.(id) ?? []));
+        if (!('block' in again) && !again.reason) return this.#end({ key, outcome: 'up-to-date', digest: now!.record.output });
+      }
+      return await this.#run(rule, key, id, record, reason, failure);
+    } finally {
+      await claim?.release();
+    }
   }
 
   async #run(rule: Rule, key: TargetKey, id: string, record: TargetRecord | undefined, reason: StaleReason, previous: FailureRecord | undefined): Promise<TargetResult> {

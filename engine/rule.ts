@@ -125,7 +125,16 @@ export interface Rule<V = unknown> {
   exists?(id: string): boolean;
   /** Builds the target. Throw to fail (see `classify` in the build options). */
   run(ctx: RunContext): Promise<RunResult<V>>;
+  /**
+   * Claims a stale target before it runs, against other processes that may build it at the same time (a lock
+   * they share). Resolves once held, released when the target ends. When `waited`, another process had it: the
+   * target is decided again on what its store holds now (usually up to date). `notice` tells the user of a wait.
+   */
+  claim?(id: string, opts: { signal: AbortSignal; notice(message: string): void }): Promise<Claim>;
 }
+
+/** A target claimed by {@link Rule.claim}. */
+export interface Claim { waited: boolean; release(): Promise<void> }
 
 /** Leaf inputs: their digest (undefined when they do not exist) and, for rules that need it, their value. */
 export interface Sources {

@@ -5,6 +5,7 @@
 import { BuildSession, PENDING, type EventSink, type StaleReason, type TargetResult } from '../engine/index.ts';
 import { toFailure } from '../lib/failure.ts';
 import { archivedAway } from './archive/record.ts';
+import { withRemoteCache, type ArtifactCache } from './remote-cache.ts';
 import { fileLedger, ledgerDir } from './ledger.ts';
 import { keyOf, stageRank, type Stage, type StageRule } from './stage.ts';
 import { workspaceSources } from './sources.ts';
@@ -18,11 +19,13 @@ export interface BuildRequest {
   retryFailed?: boolean;
   signal: AbortSignal;
   onEvent?: EventSink;
+  /** `--remote`: manifests are fetched from it instead of built when it has them, and pushed after (./remote-cache.ts). */
+  remote?: ArtifactCache;
 }
 
 /** Every stage's rule in this workspace. */
-export function stageRules(ws: Workspace, stages: readonly Stage[]): StageRule[] {
-  return stages.map((s) => s.rule(ws));
+export function stageRules(ws: Workspace, stages: readonly Stage[], remote?: ArtifactCache): StageRule[] {
+  return stages.map((s) => (remote ? withRemoteCache(s.rule(ws), remote) : s.rule(ws)));
 }
 
 /** A build session over the stages' rules, with the workspace's sources and failure ledger. */
@@ -37,7 +40,7 @@ export function session(ws: Workspace, stages: readonly Stage[], req: Omit<Build
     planned !== undefined &&
     ((key.startsWith('loads:') && planned.has(`parquet:${key.slice('loads:'.length)}`)) || (key.startsWith('parquet-set:') && planned.has('catalog:all')));
   return new BuildSession({
-    rules: stageRules(ws, stages),
+    rules: stageRules(ws, stages, req.remote),
     sources: req.dryRun ? { digest: (key) => (waitsOnLoads(key) ? Promise.resolve(PENDING) : sources.digest(key)), value: sources.value } : sources,
     ledger: fileLedger(ledgerDir(ws.paths.manifests)),
     classify: toFailure,

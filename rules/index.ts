@@ -108,3 +108,9 @@ export const workspaceReport = lazy(() => import('./report.ts'), 'workspaceRepor
 /** Writes the status page, self-contained, atomically. */
 export const publishReport = lazy(() => import('./report.ts'), 'publishReport');
 export type { ReportInput } from '../lib/report/model.ts';
+export { planShard, shardTargets, type ShardPlan } from './shard.ts';
+export { parseShard, type Shard } from '../lib/shard.ts';
+export { stageRank } from './stage.ts';
+/** `build --remote`: the remote artifact store as a build cache. */
+export const openArtifactCache = lazy(() => import('./remote-cache.ts'), 'openArtifactCache');
+export type { ArtifactCache } from './remote-cache.ts';

@@ -3,7 +3,7 @@ import type { Summary } from '../../engine/index.ts';
 import { llmSettings, settingsIdentity } from '../../lib/llm/settings.ts';
 import type { LockHolder } from '../../lib/lock.ts';
 import { archivedAway, buildPipeline, proveNothingToDo, recordNothingToDo, registryDigest, selectTargets, type PeriodTarget, type Pipeline } from '../../rules/index.ts';
-import type { Stage } from '../../rules/index.ts';
+import type { ArtifactCache, Stage } from '../../rules/index.ts';
 import type { GlobalOptions, Parsed } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
 import { makeReporter } from '../report.ts';
@@ -13,8 +13,12 @@ export async function buildCommand(io: Io, p: Parsed, stages?: readonly Stage[])
   const dryRun = Boolean(p.options['dry-run']);
   const retryFailed = Boolean(p.options['retry-failed']);
   const refresh = Boolean(p.options.refresh);
+  const shard = p.options.shard as string | undefined;
+  if (shard !== undefined) (await import('../shard.ts')).shardOption(shard);
+  const remoteUrl = p.options.remote as string | undefined;
+  if (remoteUrl !== undefined) await (await import('../remote.ts')).checkRemoteCredentials(io, remoteUrl);
   // A proof that nothing changed since a build of the same selection decided nothing was to do (rules/noop-proof.ts).
-  const selection = { root: p.global.dir, args: p.positionals, dryRun, configFile: p.global.config, database: databaseIdentity(io.env.DATABASE_URL), llm: settingsIdentity(llmSettings(io.env)) };
+  const selection = { root: p.global.dir, args: shard === undefined ? p.positionals : [...p.positionals, `--shard=${shard}`], dryRun, configFile: p.global.config, database: databaseIdentity(io.env.DATABASE_URL), llm: settingsIdentity(llmSettings(io.env)) };
   const provable = !refresh && !retryFailed && !stages;
   const before = async (busy: LockHolder | undefined) => {
     if (!provable || busy) return undefined;
@@ -22,9 +26,11 @@ export async function buildCommand(io: Io, p: Parsed, stages?: readonly Stage[])
     return keys && replayUpToDate(io, keys, { global: p.global, dryRun });
   };
   return withPipeline(io, p.global, { refresh, write: !dryRun, command: 'build', stages, before }, async ({ pipeline, busy }) => {
-    const targets = selectTargets(p.positionals, pipeline.ws.rawConfig, pipeline.stages);
+    const all = selectTargets(p.positionals, pipeline.ws.rawConfig, pipeline.stages);
+    const targets = shard === undefined ? all : await (await import('../shard.ts')).shardSelection(io, p.global.json, pipeline, all, shard);
     if (busy && !p.global.json) io.stderr.write(`${busyNote(busy, pipeline.ws.embedded)}\n`);
-    const { code, summary, keys } = await reportedBuild(io, pipeline, targets, { global: p.global, dryRun, retryFailed });
+    const remote = dryRun ? undefined : await (await import('../remote.ts')).openRemoteCache(io, remoteUrl, pipeline);
+    const { code, summary, keys } = await reportedBuild(io, pipeline, targets, { global: p.global, dryRun, retryFailed, remote }).finally(() => remote?.close());
     const nothing = summary.ran + summary['would-run'] + summary.failed + summary.skipped + summary.cancelled === 0;
     if (provable && nothing && !busy && !pipeline.ws.dbOpened) await recordNothingToDo(pipeline.ws, selection, keys);
     else if (provable && nothing && !busy && !pipeline.ws.embedded) {
@@ -76,7 +82,7 @@ export async function reportedBuild(
   io: Io,
   pipeline: Pipeline,
   targets: PeriodTarget[],
-  opts: { global: GlobalOptions; dryRun?: boolean; retryFailed?: boolean },
+  opts: { global: GlobalOptions; dryRun?: boolean; retryFailed?: boolean; remote?: ArtifactCache },
 ): Promise<{ code: number; summary: Summary; keys: string[] }> {
   const dryRun = Boolean(opts.dryRun);
   const groups = [...new Set(targets.map((t) => t.publication))];
@@ -89,6 +95,7 @@ export async function reportedBuild(
     retryFailed: opts.retryFailed,
     signal: io.signal,
     onEvent: (e) => reporter.event(e),
+    remote: opts.remote,
   });
   const summary = session.summary();
   // Archived periods (rows in the archive alone) were left alone: say so, once.

@@ -31,7 +31,7 @@ export { COLUMN_TYPES } from './types.ts';
 export { expandFilePattern, fileNameMatcher, FILE_TOKENS } from './files.ts';
 export { ConfigError, didYouMean, editDistance, formatDiagnostic, formatDiagnostics } from './diagnostics.ts';
 
-const TOP_KEYS = ['publications', 'archive', 'retention'] as const;
+const TOP_KEYS = ['publications', 'archive', 'retention', 'remote'] as const;
 const STARTER = [
   'publications:',
   '  adhd:',
@@ -66,10 +66,10 @@ export function parseConfig(text: string, file: string): PipelineConfig {
   for (const w of doc.warnings) syntax(r, w, 'warning');
   if (doc.errors.length > 0) throw new ConfigError(r.diagnostics, source);
 
-  const { publications, archive, retention } = readTop(r, doc.contents);
+  const { publications, archive, retention, remote } = readTop(r, doc.contents);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new ConfigError(r.diagnostics, source);
-  return { file, dir: path.dirname(path.resolve(file)), publications, ...(archive ? { archive } : {}), ...(retention ? { retention } : {}), warnings: r.diagnostics };
+  return { file, dir: path.dirname(path.resolve(file)), publications, ...(archive ? { archive } : {}), ...(retention ? { retention } : {}), ...(remote ? { remote } : {}), warnings: r.diagnostics };
 }
 
 function syntax(r: Reader, e: YAMLError, severity: Diagnostic['severity']): void {
@@ -77,7 +77,7 @@ function syntax(r: Reader, e: YAMLError, severity: Diagnostic['severity']): void
   r.reportRange(severity, e.pos[0], e.pos[1], `invalid YAML: ${e.message}`, hint);
 }
 
-function readTop(r: Reader, contents: unknown): Pick<PipelineConfig, 'publications' | 'archive' | 'retention'> {
+function readTop(r: Reader, contents: unknown): Pick<PipelineConfig, 'publications' | 'archive' | 'retention' | 'remote'> {
   const root = r.resolve(contents);
   if (root === null || (r.isMap(root) && root.items.length === 0)) {
     r.reportRange('error', 0, 0, 'the config has no publications', `start it like this:\n${STARTER}`);
@@ -90,7 +90,8 @@ function readTop(r: Reader, contents: unknown): Pick<PipelineConfig, 'publicatio
   const keys = r.pairs(root, TOP_KEYS, 'the config file');
   const archive = readArchive(r, keys.get('archive')) ?? undefined;
   const retention = readRetention(r, keys.get('retention')) ?? undefined;
-  const settings = { ...(archive ? { archive } : {}), ...(retention ? { retention } : {}) };
+  const remote = readArchive(r, keys.get('remote'), 'remote') ?? undefined;
+  const settings = { ...(archive ? { archive } : {}), ...(retention ? { retention } : {}), ...(remote ? { remote } : {}) };
   const pubs = keys.get('publications');
   if (!pubs) {
     r.reportRange('error', root.range?.[0] ?? 0, root.range?.[0] ?? 0, 'the config is missing `publications`', `start it like this:\n${STARTER}`);

@@ -6,12 +6,13 @@
 
 import { isScalar } from 'yaml';
 import { didYouMean } from './diagnostics.ts';
+import { readHistory } from './history.ts';
 import { readUnpivot } from './unpivot.ts';
 import type { Entry, Reader } from './reader.ts';
 import { COLUMN_TYPES, type ColumnOverride, type ColumnType, type Loc, type Overrides, type TableOverride } from './types.ts';
 
 const OVERRIDE_KEYS = ['include_sheets', 'tables'] as const;
-const TABLE_KEYS = ['name', 'description', 'skip', 'columns', 'unpivot'] as const;
+const TABLE_KEYS = ['name', 'description', 'skip', 'columns', 'unpivot', 'history'] as const;
 const COLUMN_KEYS = ['name', 'type', 'description'] as const;
 /** PostgreSQL identifiers: at most 63 bytes; lowercase snake_case so they never need quoting. */
 const IDENT = /^[a-z][a-z0-9_]{0,62}$/;
@@ -128,6 +129,9 @@ function readTable(r: Reader, generated: string, entry: Entry, code: string): Ta
   const unpivot = readUnpivot(r, keys.get('unpivot'), where);
   if (unpivot === null) return undefined;
   if (unpivot) table.unpivot = unpivot;
+  const history = readHistory(r, keys.get('history'), where);
+  if (history === null) return undefined;
+  if (history) table.history = history;
   return table;
 }
 

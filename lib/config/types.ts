@@ -46,6 +46,13 @@ export interface UnpivotSetting {
   value: string;
 }
 
+/** `history:` of a table override (lib/config/history.ts); absent: every edition's rows. */
+export interface HistorySetting {
+  keep: 'latest';
+  /** The column saying which period a row is about (not the edition it was published in). */
+  by: string;
+}
+
 /** The user's correction for one generated table; `columns` is keyed by the generated column name. */
 export interface TableOverride {
   name?: string;
@@ -54,6 +61,8 @@ export interface TableOverride {
   skip?: boolean;
   /** Wide columns matching a pattern become rows (opt-in). */
   unpivot?: UnpivotSetting;
+  /** Of rows republished by later editions, which the Parquet keeps (absent: all). */
+  history?: HistorySetting;
   columns: Record<string, ColumnOverride>;
 }
 
@@ -155,6 +164,8 @@ export interface PipelineConfig {
   publications: Publication[];
   /** `archive:`, when configured. */
   archive?: ArchiveSettings;
+  /** `remote:`, the remote artifact store `build` fetches manifests from and pushes them to (same shape as `archive:`). */
+  remote?: ArchiveSettings;
   /** `retention:`, when configured (opt-in: without it nothing local is ever removed). */
   retention?: RetentionSettings;
   /** Problems that do not stop a build (e.g. a period URL that points at a PDF). */

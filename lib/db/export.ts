@@ -62,7 +62,7 @@ export type ExportSink = (slices: SliceProvenance[]) => Promise<{ fd: number; cl
  * @throws DbError when some rows belong to no slice of the registry or carry another period than their slice's,
  *   which this loader never writes
  */
-export async function exportSlices(db: Db, table: string, columns: string[], sink: ExportSink): Promise<{ slices: SliceProvenance[]; rows: number }> {
+export async function exportSlices(db: Db, table: string, columns: string[], sink: ExportSink, keep?: RowFilter): Promise<{ slices: SliceProvenance[]; rows: number }> {
   return db.transaction(async (tx) => {
     // A slice's rows usually lie in _source_row order already: a sort that fits in memory sees that in one pass
     // (an external one writes and merges runs). JIT compiling these plain scans costs more than it saves.
@@ -76,12 +76,13 @@ export async function exportSlices(db: Db, table: string, columns: string[], sin
       for (const [i, s] of listed.entries()) {
         // Every constant the rows carry must be the slice's: a row that differs is not exported under the slice's name.
         const where = `_slice = ${s.id} AND _period = ${literal(s.period)} AND _period_start = ${literal(s.periodStart)}::date AND _period_end = ${literal(s.periodEnd)}::date`;
-        rows += await tx.copyTo(`SELECT ${i + 1}, ${select} FROM ${stagingName(table)} WHERE ${where} ORDER BY _source_row`, file.fd);
+        const kept = keep ? ` AND ${keepPredicate(table, keep)}` : '';
+        rows += await tx.copyTo(`SELECT ${i + 1}, ${select} FROM ${stagingName(table)} WHERE ${where}${kept} ORDER BY _source_row`, file.fd);
       }
     } finally {
       await file.close();
     }
-    const [{ n }] = await tx.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${stagingName(table)}`);
+    const [{ n }] = await tx.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${stagingName(table)}${keep ? ` WHERE ${keepPredicate(table, keep)}` : ''}`);
     if (Number(n) !== rows) {
       throw new DbError(
         `staging.${table} holds ${Number(n)} rows but its slices hold ${rows}: some rows belong to no slice of the registry (datawarp.slices), or carry a period that differs within their slice`,
@@ -90,4 +91,23 @@ export async function exportSlices(db: Db, table: string, columns: string[], sin
     }
     return { slices, rows };
   }, { snapshot: true });
+}
+
+/** Which rows an export keeps (absent: all): of the rows sharing a value of `latestBy`, the newest edition's. */
+export interface RowFilter { latestBy: string }
+
+/**
+ * True for the rows of the newest edition (latest `_period_start`) of each value of the column, NULL a value like
+ * any other. A hashed subplan over one grouping of the table, not a lookup per row.
+ */
+function keepPredicate(table: string, keep: RowFilter): string {
+  const by = quoteIdent(keep.latestBy);
+  const k = `${by} IS NULL, coalesce(${by}::text, '')`;
+  return `(${k}, _period_start) IN (SELECT ${k}, max(_period_start) FROM ${stagingName(table)} GROUP BY 1, 2)`;
+}
+
+/** How many rows an export with `keep` leaves out (rows of older editions). */
+export async function rowsLeftOut(db: Db, table: string, keep: RowFilter): Promise<number> {
+  const [{ n }] = await db.query<{ n: number | string }>(`SELECT count(*) FILTER (WHERE NOT ${keepPredicate(table, keep)}) AS n FROM ${stagingName(table)}`);
+  return Number(n);
 }

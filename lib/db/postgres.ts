@@ -12,6 +12,7 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { PipelineError } from '../failure.ts';
 import { assertNotInOwnTx, DbAbortError, DbError, parseInt8, runMarkedAsTx, type Db, type DbTx, type TransactionOptions } from './types.ts';
+import { holdPostgresLock, type HeldLock, type LockOptions } from './advisory.ts';
 import { copyBinaryPostgres, copyOutPostgres, copyPostgres } from './postgres-copy.ts';
 
 /** Same value shapes as the PGlite driver: int8 as number when safe, dates as `'YYYY-MM-DD'`. */
@@ -51,7 +52,7 @@ export async function openPostgres(databaseUrl: string): Promise<Db> {
     const msg = scrub(e.message ?? String(err));
     throw new DbError(`Could not connect to PostgreSQL at ${where}: ${msg}`, connectHint(e.code, url), { cause: scrubError(err, scrub), environmental: true });
   }
-  return new PostgresDb(pool, `PostgreSQL ${where}`);
+  return new PostgresDb(pool, `PostgreSQL ${where}`, databaseUrl);
 }
 
 /**
@@ -137,7 +138,16 @@ class PostgresDb implements Db {
   readonly kind = 'postgres' as const;
   #closed = false;
 
-  constructor(private readonly pool: pg.Pool, readonly description: string) {}
+  constructor(private readonly pool: pg.Pool, readonly description: string, private readonly url: string) {}
+
+  async holdLock(name: string, opts?: LockOptions): Promise<HeldLock> {
+    this.#checkUsable('holdLock');
+    try {
+      return await holdPostgresLock(this.url, name, opts);
+    } catch (err) {
+      throw markLostConnection(err);
+    }
+  }
 
   async query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]> {
     this.#checkUsable('query');

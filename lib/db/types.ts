@@ -105,6 +105,12 @@ export interface Db {
    * (temporary file in the same folder + rename). Returns the number of data rows written.
    */
   exportCsv(selectSql: string, destPath: string): Promise<number>;
+  /**
+   * Hold the named lock until `release()`, against other processes using the same database (PostgreSQL: a
+   * session-level advisory lock on a connection of its own, which dies with the process; PGlite: one process has
+   * the database open, so it is held at once). `onWait` is called once if another session holds it first.
+   */
+  holdLock(name: string, opts?: import('./advisory.ts').LockOptions): Promise<import('./advisory.ts').HeldLock>;
   /** Close the connection(s). Safe to call more than once. */
   close(): Promise<void>;
 }

@@ -39,6 +39,8 @@ export interface TableDoc {
   provenanceColumns: { name: string; description: string }[];
   /** How numbers are stored, in a sentence (`numeric` columns as DOUBLE, and why); omitted when absent. */
   numbers?: string;
+  /** Which editions' rows the Parquet file keeps, in a sentence (`history:` in config); omitted: all of them. */
+  history?: string;
 }
 
 /** `"*" ×23867, "c" ×12`: markers and their counts, most frequent first (then by marker). */
@@ -110,6 +112,7 @@ export function renderTableMarkdown(doc: TableDoc): string {
     `- Periods: ${periods.length}${first === undefined ? '' : first === last ? ` (${first})` : ` (${first} to ${last})`}`,
     `- Columns: ${doc.columns.length} data + ${doc.provenanceColumns.length} provenance`,
     ...(doc.numbers ? [`- Numbers: ${doc.numbers.replace(/\r\n|\r|\n/g, ' ').trim()}`] : []),
+    ...(doc.history ? [`- History: ${doc.history.replace(/\r\n|\r|\n/g, ' ').trim()}`] : []),
     '',
   );
 

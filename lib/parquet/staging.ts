@@ -11,7 +11,7 @@ import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBResultReader } from '@duckdb/node-api';
 import { hashFile, publishAtomic, tempPathFor } from '../atomic.ts';
-import { exportSlices, SLICE_CONSTANTS, type SliceProvenance } from '../db/export.ts';
+import { exportSlices, SLICE_CONSTANTS, type RowFilter, type SliceProvenance } from '../db/export.ts';
 import type { Db } from '../db/types.ts';
 import { NUMERIC_ERROR, numericExpression } from './csv.ts';
 import { duckdbErrorText, parquetCopyOptions, sqlIdent, sqlString, withDuckDB } from './duckdb.ts';
@@ -31,6 +31,8 @@ export interface StagingToParquetOptions {
   kv: Record<string, string>;
   /** Folder for the intermediate text (removed before returning). */
   tmpDir: string;
+  /** Which rows to keep (`history: latest` of a table); absent: every row. */
+  keep?: RowFilter;
   signal?: AbortSignal;
   /** Export into a file, then convert it, even where a named pipe would let both run at once (tests compare the two). */
   throughFile?: boolean;
@@ -76,14 +78,14 @@ export async function stagingToParquet(opts: StagingToParquetOptions): Promise<P
           const select = columns.map((c) => outputExpression(c, slices, slice)).join(', ');
           return conn.runAndReadAll(`COPY (SELECT ${select} FROM ${readText(input, inCsv, maxLine)}) TO ${sqlString(temp)} (${copyOptions})`);
         };
-        const piped = opts.throughFile ? undefined : await throughPipe(db, table, names, join(opts.tmpDir, `${table}.pipe`), convert, signal);
+        const piped = opts.throughFile ? undefined : await throughPipe(db, table, names, join(opts.tmpDir, `${table}.pipe`), convert, signal, opts.keep);
         if (piped !== undefined) return { rows: piped, ...(await hashFile(temp)) };
         const text = tempPathFor(join(opts.tmpDir, `${table}.csv`));
         try {
           const { slices } = await exportSlices(db, table, names, async () => {
             const file = await open(text, 'w');
             return { fd: file.fd, close: () => file.close() };
-          });
+          }, opts.keep);
           signal?.throwIfAborted();
           try {
             // DuckDB's read buffer is twice the longest line allowed; rows of 8 MB are rare enough to pay a retry.
@@ -114,7 +116,7 @@ type Convert = (slices: SliceProvenance[], input: string, maxLine: number) => Pr
  * DuckDB failed (or no pipe could be made): the caller then goes through a file. A failure of the export itself
  * (a DbError: rows of no slice, a lost connection) is thrown.
  */
-async function throughPipe(db: Db, table: string, names: string[], path: string, convert: Convert, signal?: AbortSignal): Promise<number | undefined> {
+async function throughPipe(db: Db, table: string, names: string[], path: string, convert: Convert, signal?: AbortSignal, keep?: RowFilter): Promise<number | undefined> {
   const pipe = tempPathFor(path);
   if (!(await makeFifo(pipe))) return undefined;
   try {
@@ -126,7 +128,7 @@ async function throughPipe(db: Db, table: string, names: string[], path: string,
         const writer = await openWriter(pipe, converting);
         if (!writer) throw new ReaderGone();
         return writer;
-      });
+      }, keep);
     } catch (error) {
       failed = error;
     }

@@ -3,7 +3,7 @@
  * load contract: for each table, its physical name, columns with physical names and PostgreSQL types, and
  * where each comes from.
  */
-import type { ColumnOverride, Loc, TableOverride } from '../../lib/config/types.ts';
+import type { ColumnOverride, HistorySetting, Loc, TableOverride } from '../../lib/config/types.ts';
 import { unpivotTable, type CanonicalUnpivot } from './unpivot.ts';
 import { didYouMean } from '../../lib/config/diagnostics.ts';
 import { PipelineError } from '../../lib/failure.ts';
@@ -37,6 +37,8 @@ export interface CanonicalTable {
   family?: { column: string; key: string };
   /** Wide columns loaded as rows (`unpivot:` in config): where each source value goes. */
   unpivot?: CanonicalUnpivot;
+  /** `history: { keep: latest, by }` in config: the Parquet keeps, per value of `by`, the newest edition's rows. */
+  history?: HistorySetting;
 }
 export interface CanonicalBody { publication: string; period: string; tables: CanonicalTable[]; skipped_tables: string[] }
 
@@ -135,9 +137,25 @@ export function canonicalise(enriched: EnrichedBody, overrides: Record<string, T
       columns: t.columns.map((c) => column(c, o?.columns?.[c.name])),
       ...(t.family ? { family: { column: o?.columns?.[t.family.column]?.name ?? t.family.column, key: t.family.key } } : {}),
     };
-    tables.push(o?.unpivot ? unpivotTable(table, o.unpivot, at && `${at.file}:${at.line}:${at.col}`) : table);
+    const where = at && `${at.file}:${at.line}:${at.col}`;
+    const out = o?.unpivot ? unpivotTable(table, o.unpivot, where) : table;
+    if (o?.history) out.history = historyOf(out, o.history, where);
+    tables.push(out);
   }
   return { publication: enriched.publication, period: enriched.period, tables, skipped_tables: skipped };
+}
+
+/** The table's `history:`, once its `by` is known to be one of its columns (after renames and unpivot). */
+function historyOf(t: CanonicalTable, h: HistorySetting, location?: string): HistorySetting {
+  if (t.columns.some((c) => c.name === h.by)) return h;
+  const names = t.columns.map((c) => c.name);
+  const guess = didYouMean(h.by, names);
+  throw new PipelineError({
+    kind: 'input',
+    message: `${location ? `${location}: ` : ''}\`history.by\` of table \`${t.table}\` names \`${h.by}\`, which is not one of its columns`,
+    hint: `${guess ? `did you mean \`${guess}\`? ` : ''}its columns: ${names.slice(0, 15).join(', ')}${names.length > 15 ? ', …' : ''}`,
+    ...(location ? { location } : {}),
+  });
 }
 
 function column(c: EnrichedTable['columns'][number], o: ColumnOverride | undefined): CanonicalColumn {

@@ -41,6 +41,8 @@ export const loaded: Stage = {
       staticInputs: (id) => [`canonical:${id}`, `download:${id}`],
       exists: (id) => isConfigured(ws.rawConfig, id),
       run: (ctx) => load(ws, ctx),
+      // Machines sharing a server never load one period at once (./load-lock.ts).
+      claim: async (id, opts) => (await import('./load-lock.ts')).claimPeriodLoad(ws, id, opts),
     };
   },
 };

@@ -128,17 +128,25 @@ async function exportTable(ws: Workspace, ctx: RunContext) {
   const columns = inFirstSeenOrder(await stagingColumns(db, table), described);
   const docs = columnDocs(columns, described);
   const doc = tableDoc(code, name, table, docs, loads, described, PROVENANCE_COLUMNS.map(({ name, description }) => ({ name, description })));
+  // `history: { keep: latest, by }` (newest period's setting): older editions' rows of a republished series stay in
+  // PostgreSQL, and the file and its documentation say how many it leaves out.
+  const history = described.at(-1)?.table.history;
+  const keep = history ? { latestBy: history.by } : undefined;
+  const leftOut = keep ? await (await import('../../lib/db/export.ts')).rowsLeftOut(db, table, keep) : 0;
+  if (history) {
+    doc.history = `the newest edition of each \`${history.by}\` (\`history: { keep: latest, by: ${history.by} }\`): ${leftOut} rows of older editions are in PostgreSQL (\`staging.${table}\`) but not in the Parquet file.`;
+  }
   const markdown = renderTableMarkdown(doc);
   const paths = parquetPaths(ws, table);
   const all = [...PROVENANCE_COLUMNS.map(({ name, type }) => ({ name, type })), ...columns];
   const markdownSha = sha256(markdown);
   const kv = {
     [KV_RECORD]: JSON.stringify({ ...ctx.provenance(), markdown_sha256: markdownSha }),
-    [KV_TABLE]: JSON.stringify({ table, publication: code, description: doc.description, rows: rowsOf(loads), periods: doc.periods.map((p) => p.period) }),
+    [KV_TABLE]: JSON.stringify({ table, publication: code, description: doc.description, rows: rowsOf(loads) - leftOut, periods: doc.periods.map((p) => p.period), ...(history ? { history } : {}) }),
     ...Object.fromEntries(docs.map((c) => [`${KV_COLUMN_PREFIX}${c.name}`, JSON.stringify(c)])),
     ...Object.fromEntries(PROVENANCE_COLUMNS.map((c) => [`${KV_COLUMN_PREFIX}${c.name}`, JSON.stringify({ name: c.name, type: c.type, description: c.description })])),
   };
-  const pq = await stagingToParquet({ db, table, columns: all, outPath: paths.parquet, kv, tmpDir: join(ws.paths.cache, 'tmp'), signal: ctx.signal });
+  const pq = await stagingToParquet({ db, table, columns: all, outPath: paths.parquet, kv, tmpDir: join(ws.paths.cache, 'tmp'), keep, signal: ctx.signal });
   await writeFileAtomic(paths.markdown, markdown);
   const output: Digest = digestOf({ parquet: pq.sha256, markdown: markdownSha });
   const record: TargetRecord = { ...ctx.provenance(), output };

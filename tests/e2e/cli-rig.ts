@@ -102,3 +102,14 @@ export async function oapsWorkspace(prefix: string): Promise<string> {
   );
   return ws;
 }
+
+/** Runs one query on a workspace's database (its PGlite, or the server `databaseUrl` names), opened and closed around it. */
+export async function queryWorkspace<T extends Record<string, unknown>>(ws: string, databaseUrl: string | undefined, sql: string): Promise<T[]> {
+  const { openDb } = await import('../../lib/db/index.ts');
+  const d = await openDb({ workspace: ws, databaseUrl });
+  try {
+    return await d.query<T>(sql);
+  } finally {
+    await d.close();
+  }
+}

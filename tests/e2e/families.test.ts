@@ -7,9 +7,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb } from '../../lib/db/index.ts';
 import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
-import { runCli } from './cli-rig.ts';
+import { queryWorkspace, runCli } from './cli-rig.ts';
 
 const REGIONS = ['Lincolnshire', 'North East', 'Cornwall', 'Kent and Medway', 'Cheshire'];
 const HEADER = 'CCG_CODE,CCG_NAME,Appointment_Month,HCP_TYPE,APPT_MODE,COUNT_OF_APPOINTMENTS';
@@ -26,14 +25,7 @@ describe.each(testBackends())('table families (%s)', (backend) => {
   let env: Record<string, string | undefined>;
   const config = (family = '') =>
     writeFile(join(ws, 'config/publications.yaml'), `publications:\n  gp_appointments:\n    name: GP appointments\n${family}    periods:\n      - period: 2019-03\n        url: ../files/page.html\n`);
-  const query = async <T extends Record<string, unknown>>(sql: string) => {
-    const d = await openDb({ workspace: ws, databaseUrl: env.DATABASE_URL });
-    try {
-      return await d.query<T>(sql);
-    } finally {
-      await d.close();
-    }
-  };
+  const query = <T extends Record<string, unknown>>(sql: string) => queryWorkspace<T>(ws, env.DATABASE_URL, sql);
 
   beforeAll(async () => {
     ws = await mkdtemp(join(tmpdir(), `family-${backend}-`));

@@ -8,22 +8,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb } from '../../lib/db/index.ts';
 import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
-import { oapsWorkspace, ran, runCli } from './cli-rig.ts';
+import { oapsWorkspace, queryWorkspace, ran, runCli } from './cli-rig.ts';
 
 describe.each(testBackends())('rename (%s)', (backend) => {
   let ws: string;
   let db: TestDb;
   let env: Record<string, string | undefined>;
-  const query = async (sql: string) => {
-    const d = await openDb({ workspace: ws, databaseUrl: env.DATABASE_URL });
-    try {
-      return await d.query<Record<string, unknown>>(sql);
-    } finally {
-      await d.close();
-    }
-  };
+  const query = <T extends Record<string, unknown>>(sql: string) => queryWorkspace<T>(ws, env.DATABASE_URL, sql);
 
   beforeAll(async () => {
     ws = await oapsWorkspace(`rename-${backend}-`);

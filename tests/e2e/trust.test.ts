@@ -6,9 +6,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb } from '../../lib/db/index.ts';
 import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
-import { runCli } from './cli-rig.ts';
+import { queryWorkspace, runCli } from './cli-rig.ts';
 
 const S = join(import.meta.dirname, '../fixtures/nhs-samples');
 
@@ -16,14 +15,7 @@ describe.each(testBackends())('tables an analyst can trust (%s)', (backend) => {
   let ws: string;
   let db: TestDb;
   let env: Record<string, string | undefined>;
-  const query = async <T extends Record<string, unknown>>(sql: string) => {
-    const d = await openDb({ workspace: ws, databaseUrl: env.DATABASE_URL });
-    try {
-      return await d.query<T>(sql);
-    } finally {
-      await d.close();
-    }
-  };
+  const query = <T extends Record<string, unknown>>(sql: string) => queryWorkspace<T>(ws, env.DATABASE_URL, sql);
   beforeAll(async () => {
     ws = await mkdtemp(join(tmpdir(), `trust-${backend}-`));
     await mkdir(join(ws, 'config'));

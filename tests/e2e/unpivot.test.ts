@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb } from '../../lib/db/index.ts';
 import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
-import { runCli } from './cli-rig.ts';
+import { queryWorkspace, runCli } from './cli-rig.ts';
 
 const PROMS = join(import.meta.dirname, '../fixtures/nhs-samples/proms/Time Series 1718.csv');
 
@@ -20,14 +19,7 @@ describe.each(testBackends())('unpivot (%s)', (backend) => {
   let env: Record<string, string | undefined>;
   const config = (overrides = '') =>
     writeFile(join(ws, 'config/publications.yaml'), `publications:\n  proms:\n    name: PROMs\n    periods:\n      - period: FY2017-18\n        url: ../files/proms.csv\n${overrides}`);
-  const query = async <T extends Record<string, unknown>>(sql: string) => {
-    const d = await openDb({ workspace: ws, databaseUrl: env.DATABASE_URL });
-    try {
-      return await d.query<T>(sql);
-    } finally {
-      await d.close();
-    }
-  };
+  const query = <T extends Record<string, unknown>>(sql: string) => queryWorkspace<T>(ws, env.DATABASE_URL, sql);
   beforeAll(async () => {
     ws = await mkdtemp(join(tmpdir(), `unpivot-${backend}-`));
     await mkdir(join(ws, 'config'));
