@@ -1,0 +1,40 @@
+/**
+ * Machine output: with `--json`, every line on stdout is one JSON event, and every event carries `time`, the ISO
+ * timestamp of when it was written. Commands write their events as they always have; this wraps stdout so that no
+ * emitter (present or future) can forget the timestamp. Errors are events too: `{"event":"error",...}`.
+ */
+import type { Io, Out } from './io.ts';
+
+/** stdout whose `{"event":…}` lines gain `"time"` (right after `"event"`), unless they have one. */
+export function stampedOut(out: Out, now: () => Date): Out {
+  let pending = '';
+  const stamp = (line: string): string => {
+    if (!line.startsWith('{"event":')) return line;
+    try {
+      const o = JSON.parse(line) as Record<string, unknown>;
+      return 'time' in o ? line : JSON.stringify({ event: o.event, time: now().toISOString(), ...o });
+    } catch {
+      return line;
+    }
+  };
+  return {
+    isTTY: out.isTTY,
+    columns: out.columns,
+    write(text: string) {
+      pending += text;
+      const end = pending.lastIndexOf('\n');
+      if (end < 0) return true;
+      const lines = pending.slice(0, end).split('\n');
+      pending = pending.slice(end + 1);
+      return out.write(lines.map(stamp).join('\n') + '\n');
+    },
+  };
+}
+
+/** Whether the command line asked for JSON, even when it could not be parsed. */
+export const wantsJson = (argv: string[]) => argv.includes('--json');
+
+/** A usage, config or other error as the JSON event a machine reads (the text still goes to stderr). */
+export function errorEvent(io: Io, e: { kind: string; message: string; hint?: string; exitCode: number; diagnostics?: unknown }): void {
+  io.stdout.write(JSON.stringify({ event: 'error', time: io.now().toISOString(), ...e }) + '\n');
+}
