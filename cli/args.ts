@@ -43,6 +43,9 @@ export const COMMAND_OPTIONS = {
   restore: {},
   ls: {},
   sql: { csv: { type: 'boolean' }, write: { type: 'boolean' } },
+  graph: { mermaid: { type: 'boolean' } },
+  init: {},
+  doctor: {},
 } as const;
 
 export type Command = keyof typeof COMMAND_OPTIONS;

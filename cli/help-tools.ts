@@ -1,6 +1,6 @@
 /** `--help` text of the commands that look at a workspace rather than build it: ls, sql, graph, init, doctor. */
 
-export function toolHelp(global: string, targets: string): Record<'ls' | 'sql', string> {
+export function toolHelp(global: string, targets: string): Record<'ls' | 'sql' | 'graph' | 'init' | 'doctor', string> {
   return {
     ls: `Usage: npx tsx pipeline.ts ls [options] [TARGET...]
 
@@ -33,6 +33,44 @@ Examples:
   echo "SELECT count(*) FROM staging.oaps_open_data;" | npx tsx pipeline.ts sql
 
 Exit codes: 0 done, 1 the database refused a statement, 2 usage error (or a change without --write).
+
+${global}`,
+    graph: `Usage: npx tsx pipeline.ts graph [options] [TARGET...]
+
+Prints the DAG a build of TARGET (default: everything configured) would visit: each period's stages, the
+tables its loads feed (as its canonical manifest names them; a period never built may feed any table of its
+publication), and the catalog. Nothing runs. Node names are target keys (stage:pub/period, parquet:pub/table).
+
+  --mermaid   a Mermaid flowchart (renders in GitHub Markdown) instead of Graphviz DOT
+  --json      {"event":"graph","nodes":[...],"edges":[[from,to],...]}
+
+${targets}
+
+Examples:
+  npx tsx pipeline.ts graph | dot -Tsvg > dag.svg
+  npx tsx pipeline.ts graph 'oaps/2016-10' --mermaid
+
+${global}`,
+    init: `Usage: npx tsx pipeline.ts init [options] [DIR]
+
+Starts a workspace in DIR (default: -C, or the current folder): config/publications.yaml, commented with how
+to read and edit it and one publication to start from (checked before it is written), and a .gitignore for
+the folders a build fills (downloads/, output/, .pglite/, .cache/). An existing config is never overwritten
+(exit 2); an existing .gitignore is left as it is.
+
+Examples:
+  npx tsx pipeline.ts init my-workspace && npx tsx pipeline.ts build -n -C my-workspace
+
+${global}`,
+    doctor: `Usage: npx tsx pipeline.ts doctor [options]
+
+Checks that this machine and workspace can build, one line each: Node's version (package.json's engines),
+free disk where the workspace is, the config (does it validate), the database (the embedded one, unless it is
+open in a build right now, or the DATABASE_URL server, whose password is never printed: opened and asked its
+version), the workspace id, and whether each web host the config names answers (any HTTP answer counts; 5 s
+each, NHS_PIPELINE_DOCTOR_TIMEOUT in seconds changes it).
+
+Exit codes: 0 everything in place, 1 a check failed (the line says which and why).
 
 ${global}`,
   };

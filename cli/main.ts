@@ -24,6 +24,9 @@ const COMMANDS: Record<Command, () => Promise<Run>> = {
   restore: async () => (await import('./commands/restore.ts')).restoreCommand,
   ls: async () => (await import('./commands/ls.ts')).lsCommand,
   sql: async () => (await import('./commands/sql.ts')).sqlCommand,
+  graph: async () => (await import('./commands/graph.ts')).graphCommand,
+  init: async () => (await import('./commands/init.ts')).initCommand,
+  doctor: async () => (await import('./commands/doctor.ts')).doctorCommand,
 };
 
 export async function main(argv: string[], io: Io, stages?: readonly Stage[]): Promise<number> {
