@@ -41,6 +41,11 @@ Commands:
   discover [PUB...]    the periods the publications' landing pages offer that the config does not list; --write adds them
   archive [PUB...]     upload built periods (rows, manifests, sources) to object storage; apply local retention
   restore PUB/PERIOD   bring an archived period back, every hash checked, and build it again
+  ls [TARGET...]       every configured period with its state (built, stale, pending, failed, archived)
+  sql [STATEMENT]      SQL on the workspace's database (read-only unless --write); stdin without a statement
+  graph [TARGET...]    the DAG of targets and the tables they feed, as DOT or --mermaid
+  init [DIR]           start a workspace: a commented config/publications.yaml (never overwrites one)
+  doctor               check Node, disk, config, database, workspace id and the configured hosts
 
 ${GLOBAL}`,
   build: `Usage: npx tsx pipeline.ts build [options] [TARGET...]

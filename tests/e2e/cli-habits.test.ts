@@ -5,6 +5,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../cli/args.ts';
 import { oapsWorkspace, runCli } from './cli-rig.ts';
 
 let ws: string;
@@ -39,6 +40,19 @@ describe('global options go anywhere', () => {
     const res = await runCli(['--version']);
     expect(res).toMatchObject({ code: 0, stdout: `nhs-pipeline ${version}\n` });
     expect(version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('help', () => {
+  it('--help lists every command, and each command has its own --help', async () => {
+    const main = await runCli(['--help']);
+    expect(main.code).toBe(0);
+    for (const command of COMMANDS) {
+      expect(main.stdout, command).toMatch(new RegExp(`^  ${command} `, 'm'));
+      const own = await runCli([command, '--help']);
+      expect(own.code).toBe(0);
+      expect(own.stdout.startsWith(`Usage: npx tsx pipeline.ts ${command} `), command).toBe(true);
+    }
   });
 });
 
