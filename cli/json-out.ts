@@ -7,7 +7,6 @@ import type { Io, Out } from './io.ts';
 
 /** stdout whose `{"event":…}` lines gain `"time"` (right after `"event"`), unless they have one. */
 export function stampedOut(out: Out, now: () => Date): Out {
-  let pending = '';
   const stamp = (line: string): string => {
     if (!line.startsWith('{"event":')) return line;
     try {
@@ -20,13 +19,9 @@ export function stampedOut(out: Out, now: () => Date): Out {
   return {
     isTTY: out.isTTY,
     columns: out.columns,
+    // Emitters write whole lines, one write each; anything else passes through as it is, never held back.
     write(text: string) {
-      pending += text;
-      const end = pending.lastIndexOf('\n');
-      if (end < 0) return true;
-      const lines = pending.slice(0, end).split('\n');
-      pending = pending.slice(end + 1);
-      return out.write(lines.map(stamp).join('\n') + '\n');
+      return out.write(text.split('\n').map(stamp).join('\n'));
     },
   };
 }
