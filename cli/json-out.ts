@@ -5,13 +5,14 @@
  */
 import type { Io, Out } from './io.ts';
 
-/** stdout whose `{"event":…}` lines gain `"time"` (right after `"event"`), unless they have one. */
+/** stdout whose `{"event":…}` lines gain `"time"` (as their last field), unless they have one. */
 export function stampedOut(out: Out, now: () => Date): Out {
   const stamp = (line: string): string => {
     if (!line.startsWith('{"event":')) return line;
     try {
       const o = JSON.parse(line) as Record<string, unknown>;
-      return 'time' in o ? line : JSON.stringify({ event: o.event, time: now().toISOString(), ...o });
+      // Last, so that what readers match at the start of a line (`{"event":"target-start","key":…`) stays as it was.
+      return 'time' in o ? line : JSON.stringify({ ...o, time: now().toISOString() });
     } catch {
       return line;
     }
@@ -31,5 +32,5 @@ export const wantsJson = (argv: string[]) => argv.includes('--json');
 
 /** A usage, config or other error as the JSON event a machine reads (the text still goes to stderr). */
 export function errorEvent(io: Io, e: { kind: string; message: string; hint?: string; exitCode: number; diagnostics?: unknown }): void {
-  io.stdout.write(JSON.stringify({ event: 'error', time: io.now().toISOString(), ...e }) + '\n');
+  io.stdout.write(JSON.stringify({ event: 'error', ...e, time: io.now().toISOString() }) + '\n');
 }
