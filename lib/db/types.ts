@@ -65,7 +65,15 @@ export interface DbTx {
    * @returns the number of rows written
    */
   copyTo(selectSql: string, fd: number): Promise<number>;
+  /**
+   * Run one statement typed by a person (`pipeline.ts sql`): its columns in order (duplicate names kept), its rows
+   * as arrays of values shaped as for {@link Db.query}, and how many rows it changed for INSERT/UPDATE/DELETE.
+   */
+  statement(sql: string): Promise<StatementResult>;
 }
+
+/** What {@link DbTx.statement} returns. */
+export interface StatementResult { columns: string[]; rows: unknown[][]; affected?: number }
 
 /** Options of {@link Db.transaction}. */
 export interface TransactionOptions {

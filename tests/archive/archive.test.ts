@@ -119,7 +119,7 @@ describe.each(testBackends())('archive and restore (%s)', (backend) => {
     const build = await cli(['build']);
     expect(build.code).toBe(0);
     expect(ran(build)).toEqual([]);
-    expect(build.events.find((e) => e.event === 'archived')).toEqual({ event: 'archived', periods: ['oaps/2016-10', 'oaps/2016-12'] });
+    expect(build.events.find((e) => e.event === 'archived')).toEqual({ event: 'archived', periods: ['oaps/2016-10', 'oaps/2016-12'], time: expect.any(String) });
     const explain = await runCli(['explain', 'oaps/2016-10', '-C', ws], env);
     expect(explain.stdout).toContain('oaps/2016-10: archived — its rows are in s3://nhs-archive/pipeline only since');
     const clean = await cli(['clean']);
