@@ -18,6 +18,7 @@ export interface GlobalOptions {
   json: boolean;
   verbose: boolean;
   help: boolean;
+  version: boolean;
 }
 
 const GLOBAL = {
@@ -27,6 +28,7 @@ const GLOBAL = {
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
 } as const;
 
 export const COMMAND_OPTIONS = {
@@ -40,6 +42,11 @@ export const COMMAND_OPTIONS = {
   archive: { 'older-than': { type: 'string' }, sources: { type: 'boolean' } },
   restore: {},
   report: { out: { type: 'string' } },
+  ls: {},
+  sql: { csv: { type: 'boolean' }, write: { type: 'boolean' } },
+  graph: { mermaid: { type: 'boolean' } },
+  init: {},
+  doctor: {},
 } as const;
 
 export type Command = keyof typeof COMMAND_OPTIONS;
@@ -52,13 +59,27 @@ export interface Parsed {
   positionals: string[];
 }
 
+/** Global options that take a value: before the command, their value is not the command (`-C DIR build`). */
+const VALUED = new Set(['-C', '--dir', '--config', '-j', '--jobs']);
+
+/** Where the command is: the first word that is neither an option nor the value of a global option before it. */
+function commandIndex(argv: string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--') return -1;
+    if (!argv[i].startsWith('-')) return i;
+    if (VALUED.has(argv[i])) i++;
+  }
+  return -1;
+}
+
 export function parse(argv: string[], cwd: string): Parsed {
-  const command = argv.find((a) => !a.startsWith('-')) as Command | undefined;
+  const at = commandIndex(argv);
+  const command = (at < 0 ? undefined : argv[at]) as Command | undefined;
   if (command !== undefined && !COMMANDS.includes(command)) {
     const guess = didYouMean(command, COMMANDS) ?? COMMANDS.find((c) => c.startsWith(command.slice(0, 2)));
     throw new UsageError(`unknown command "${command}"`, `${guess ? `did you mean "${guess}"? ` : ''}commands: ${COMMANDS.join(', ')}`);
   }
-  const rest = command ? argv.filter((a, i) => i !== argv.indexOf(command)) : argv;
+  const rest = at < 0 ? argv : argv.filter((_, i) => i !== at);
   let values: Record<string, unknown>;
   let positionals: string[];
   try {
@@ -87,6 +108,7 @@ export function parse(argv: string[], cwd: string): Parsed {
       json: Boolean(values.json),
       verbose: Boolean(values.verbose),
       help: Boolean(values.help),
+      version: Boolean(values.version),
     },
     options: values as Record<string, boolean | string | undefined>,
     positionals,

@@ -1,5 +1,6 @@
 /** `--help` text for the program and each command. */
 import type { Command } from './args.ts';
+import { toolHelp } from './help-tools.ts';
 
 const GLOBAL = `Options for every command:
   -C DIR            workspace folder (default: current folder)
@@ -8,6 +9,8 @@ const GLOBAL = `Options for every command:
   --json            one JSON object per line on stdout; the last is the summary
   -v, --verbose     also list targets that are up to date
   -h, --help        this help
+  --version         print nhs-pipeline's version
+Options go before or after the command: \`-C DIR build\` and \`build -C DIR\` are the same.
 
 Exit codes: 0 all built, 1 something failed (everything else was still built),
             2 usage or config error, 130 interrupted (Ctrl-C).
@@ -18,9 +21,12 @@ const TARGETS = `Targets: pub | pub/period, optionally followed by :stage, e.g.
   adhd                   every configured period of adhd, through every stage
   adhd/2025-05           one period
   adhd/2025-05:canonical one period up to its canonical manifest
+  'oaps/*' 'ae_*' '*/2025-*'   patterns (quote them): * any characters, ? one; an error if none matches
+  ':loaded'              every configured period, up to its load
 Stages, in order: download, draft, enriched, canonical, loaded, parquet.`;
 
 export const HELP: Record<Command | 'main', string> = {
+  ...toolHelp(GLOBAL, TARGETS),
   main: `nhs-pipeline: NHS England statistical publications → PostgreSQL tables and Parquet files, incrementally.
 
 Usage: npx tsx pipeline.ts <command> [options] [targets]
@@ -36,6 +42,11 @@ Commands:
   archive [PUB...]     upload built periods (rows, manifests, sources) to object storage; apply local retention
   restore PUB/PERIOD   bring an archived period back, every hash checked, and build it again
   report               write output/report.html: a self-contained status page (states, failures, rows, drift)
+  ls [TARGET...]       every configured period with its state (built, stale, pending, failed, archived)
+  sql [STATEMENT]      SQL on the workspace's database (read-only unless --write); stdin without a statement
+  graph [TARGET...]    the DAG of targets and the tables they feed, as DOT or --mermaid
+  init [DIR]           start a workspace: a commented config/publications.yaml (never overwrites one)
+  doctor               check Node, disk, config, database, workspace id and the configured hosts
 
 ${GLOBAL}`,
   build: `Usage: npx tsx pipeline.ts build [options] [TARGET...]

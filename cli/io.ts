@@ -15,6 +15,8 @@ export interface Io {
   now: () => Date;
   /** Aborted on Ctrl-C. */
   signal: AbortSignal;
+  /** Standard input, for commands that read it (`sql` without a statement); absent: nothing to read. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   /** Network for downloads (default: global fetch). */
   web?: WebDeps;
 }

@@ -6,6 +6,7 @@ import { ConfigError } from '../lib/config/diagnostics.ts';
 import { toFailure } from '../lib/failure.ts';
 import { parse, type Command, type Parsed } from './args.ts';
 import { EXIT, styler, type Io } from './io.ts';
+import { errorEvent, stampedOut, wantsJson } from './json-out.ts';
 import type { Stage } from '../rules/index.ts';
 
 /** A command: the outside world, the parsed command line, and the pipeline's stages (tests may add one). */
@@ -22,12 +23,29 @@ const COMMANDS: Record<Command, () => Promise<Run>> = {
   archive: async () => (await import('./commands/archive.ts')).archiveCommand,
   restore: async () => (await import('./commands/restore.ts')).restoreCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
+  ls: async () => (await import('./commands/ls.ts')).lsCommand,
+  sql: async () => (await import('./commands/sql.ts')).sqlCommand,
+  graph: async () => (await import('./commands/graph.ts')).graphCommand,
+  init: async () => (await import('./commands/init.ts')).initCommand,
+  doctor: async () => (await import('./commands/doctor.ts')).doctorCommand,
 };
 
 export async function main(argv: string[], io: Io, stages?: readonly Stage[]): Promise<number> {
   const c = styler(io.stderr, io.env);
+  const json = wantsJson(argv);
+  if (json) io = { ...io, stdout: stampedOut(io.stdout, io.now) };
   try {
     const p = parse(argv, io.cwd);
+    if (p.global.version) {
+      const { version } = await import('./version.ts');
+      const v = await version();
+      io.stdout.write(json ? JSON.stringify({ event: 'version', name: 'nhs-pipeline', version: v }) + '\n' : `nhs-pipeline ${v}\n`);
+      return EXIT.ok;
+    }
+    if (!p.global.help && !p.command && json) {
+      errorEvent(io, { kind: 'usage', message: 'no command given', hint: 'run `pipeline.ts --help` for usage', exitCode: EXIT.usage });
+      return EXIT.usage;
+    }
     if (p.global.help || !p.command) {
       const { HELP } = await import('./help.ts');
       io.stdout.write(HELP[p.command ?? 'main'] + '\n');
@@ -38,11 +56,14 @@ export async function main(argv: string[], io: Io, stages?: readonly Stage[]): P
     if (io.signal.aborted) return EXIT.interrupted;
     if (err instanceof ConfigError) {
       io.stderr.write(`${err.message}\n`);
+      if (json) errorEvent(io, { kind: 'config', message: err.message, exitCode: EXIT.usage, diagnostics: err.diagnostics });
       return EXIT.usage;
     }
     const { kind, message, hint } = toFailure(err);
     io.stderr.write(`${c.red('error:')} ${message}${hint ? `\n  hint: ${hint}` : ''}\n`);
     if (io.env.NHS_PIPELINE_DEBUG) io.stderr.write(`${(err as Error).stack}\n`);
-    return kind === 'usage' ? EXIT.usage : EXIT.failed;
+    const code = kind === 'usage' ? EXIT.usage : EXIT.failed;
+    if (json) errorEvent(io, { kind, message, ...(hint ? { hint } : {}), exitCode: code });
+    return code;
   }
 }

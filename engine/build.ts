@@ -8,6 +8,7 @@
  * cutoff). Dependencies are dynamic: a rule `need`s inputs while it runs, gets their values, and the session
  * records their digests.
  */
+import { setMaxListeners } from 'node:events';
 import { decide, failureStillHolds, isBad } from './decide.ts';
 import type { Digest } from './digest.ts';
 import type { BuildEvent, FailureInfo } from './events.ts';
@@ -33,6 +34,9 @@ export class BuildSession {
   readonly #classify: (err: unknown) => FailureInfo;
 
   constructor(private readonly opts: BuildOptions) {
+    // Every running target listens to the build's signal (a slot, a retry's pause, a request, a transaction):
+    // more than Node's default 10 listeners is the design, not a leak, and must not print MaxListenersExceededWarning.
+    setMaxListeners(0, opts.signal);
     this.#rules = new Map(opts.rules.map((r) => [r.name, r]));
     this.#slots = new Slots(opts.jobs);
     this.#classify = opts.classify ?? asBug;

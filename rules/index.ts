@@ -81,6 +81,9 @@ const lazy =
 export const explainTargets = lazy(() => import('./explain.ts'), 'explainTargets');
 /** The state of every configured period (`status`). */
 export const workspaceStatus = lazy(() => import('./status.ts'), 'workspaceStatus');
+/** The DAG of a selection: period chains, the tables they feed, the catalog (`graph`). */
+export const targetGraph = lazy(() => import('./graph.ts'), 'targetGraph');
+export type { TargetGraph } from './graph.ts';
 /** What the config no longer produces, in every store (`clean`). */
 export const findOrphans = lazy(() => import('./clean/plan.ts'), 'findOrphans');
 /** Removes exactly a plan's list, then rewrites what lost rows (`clean --execute`). */

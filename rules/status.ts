@@ -18,8 +18,8 @@ export type PeriodState = 'built' | 'stale' | 'pending' | 'failed' | 'archived';
 export interface PeriodStatus {
   period: string;
   state: PeriodState;
-  /** The last stage, in order, that is up to date ('' when none is). */
-  builtThrough: string;
+  /** The last stage, in order, that is up to date (null when none is). */
+  builtThrough: string | null;
   /** For stale: the first stage that would run, and why. */
   stale?: { target: string; reason: string };
   /** For archived (rows in the archive alone) and for built periods also archived: where, and since when. */
@@ -62,7 +62,7 @@ export async function workspaceStatus(ws: Workspace, stages: readonly Stage[], o
       const chain = chainStages.map((s) => results.get(`${s}:${pub.code}/${period.label}`));
       const record = await readRecord(ws, `${pub.code}/${period.label}`);
       const archive = record && { remote: record.remote, archivedAt: record.archived_at, ...(record.removed ? { removedAt: record.removed.at } : {}) };
-      if (record?.removed) periods.push({ period: period.label, state: 'archived', builtThrough: '', archive: archive! });
+      if (record?.removed) periods.push({ period: period.label, state: 'archived', builtThrough: null, archive: archive! });
       else periods.push({ ...(await periodStatus(period.label, chainStages, chain, (k) => ledger.read(k))), ...(archive ? { archive } : {}) });
     }
     const totals = new Map<string, number>();
@@ -86,7 +86,7 @@ async function periodStatus(
   chain: (TargetResult | undefined)[],
   readFailure: (key: string) => ReturnType<ReturnType<typeof fileLedger>['read']>,
 ): Promise<PeriodStatus> {
-  let builtThrough = '';
+  let builtThrough: string | null = null;
   for (const [i, r] of chain.entries()) {
     if (r?.outcome !== 'up-to-date') break;
     builtThrough = names[i];
@@ -97,6 +97,6 @@ async function periodStatus(
   }
   const first = chain.find((r) => r && r.outcome !== 'up-to-date');
   if (!first) return { period, state: 'built', builtThrough };
-  const neverBuilt = builtThrough === '' && first.reason?.kind === 'never-built';
+  const neverBuilt = builtThrough === null && first.reason?.kind === 'never-built';
   return { period, state: neverBuilt ? 'pending' : 'stale', builtThrough, stale: { target: first.key, reason: first.reason ? describeReason(first.reason) : first.error?.message ?? first.outcome } };
 }

@@ -25,6 +25,32 @@ export function selectableStages(stages: readonly Stage[]): string[] {
     .sort((a, b) => stageRank(stages, a) - stageRank(stages, b));
 }
 
+/** Whether a target path is a pattern: `*`, `?`, or empty (`:loaded` means every period, through loaded). */
+const isGlob = (path: string) => path === '' || /[*?]/.test(path);
+
+/** A glob (`*` any run of characters, `?` one) as a whole-string RegExp; `/` is never matched by either. */
+function globRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  return new RegExp(`^${body}$`);
+}
+
+/** Every configured period whose publication matches `code` and whose period matches `period` (all when absent). */
+function matchGlob(arg: string, code: string, period: string | undefined, stage: string, config: PipelineConfig): PeriodTarget[] {
+  const pubRe = globRegExp(code === '' ? '*' : code);
+  const periodRe = globRegExp(period === undefined || period === '' ? '*' : period);
+  const found = config.publications
+    .filter((p) => pubRe.test(p.code))
+    .flatMap((p) => p.periods.filter((e) => periodRe.test(e.period.label)).map((e) => ({ publication: p.code, period: e.period.label, stage })));
+  if (found.length === 0) {
+    const codes = config.publications.map((p) => p.code);
+    throw new TargetError(
+      `no configured period matches "${arg}"`,
+      `publications in ${config.file}: ${codes.join(', ') || '(none)'}; a pattern matches pub or pub/period, with * for any characters and ? for one`,
+    );
+  }
+  return found;
+}
+
 /** Expands target arguments (none = everything) into publication periods, each up to a stage. */
 export function selectTargets(args: string[], config: PipelineConfig, stages: readonly Stage[]): PeriodTarget[] {
   const names = selectableStages(stages);
@@ -52,6 +78,7 @@ function parseOne(arg: string, config: PipelineConfig, names: string[]): PeriodT
   }
   const [code, period, rest] = path.split('/');
   if (rest !== undefined) throw new TargetError(`target "${arg}" has too many "/"`, 'write pub or pub/period');
+  if (isGlob(path)) return matchGlob(arg, code, period, stage, config);
   const pub = config.publications.find((p) => p.code === code);
   if (!pub) {
     const codes = config.publications.map((p) => p.code);

@@ -12,12 +12,15 @@ import { EXIT, styler, type Io } from '../io.ts';
 import { label } from '../report.ts';
 import { busyNote, withPipeline } from '../workspace.ts';
 
+/** The version of `status --json`'s shape (README.md, "Machine output"): bumped when a field changes meaning or goes. */
+export const STATUS_SCHEMA = 1;
+
 export async function statusCommand(io: Io, p: Parsed, stages?: readonly Stage[]): Promise<number> {
   return withPipeline(io, p.global, { write: false, command: 'status', stages }, async ({ pipeline, busy }) => {
     const status = await workspaceStatus(pipeline.ws, pipeline.stages, { jobs: p.global.jobs, signal: io.signal });
     const report = status.publications;
     const unclean = report.some((r) => r.periods.some((x) => x.state !== 'built' && x.state !== 'archived'));
-    if (p.global.json) io.stdout.write(JSON.stringify({ event: 'status', ...(busy ? { buildInProgress: busy } : {}), ...status }) + '\n');
+    if (p.global.json) io.stdout.write(JSON.stringify({ event: 'status', schema: STATUS_SCHEMA, ...(busy ? { buildInProgress: busy } : {}), ...status }) + '\n');
     else {
       if (busy) io.stdout.write(`${busyNote(busy, pipeline.ws.embedded)}\n\n`);
       io.stdout.write(render(report, io));

@@ -9,7 +9,7 @@
 import type { Db } from './types.ts';
 
 export { COLUMN_TYPES, DbAbortError, DbError, quoteIdent } from './types.ts';
-export type { ColumnType, CopyRow, Db, DbTx } from './types.ts';
+export type { ColumnType, CopyRow, Db, DbTx, StatementResult } from './types.ts';
 
 /**
  * Open the project's database.

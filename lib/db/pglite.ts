@@ -102,7 +102,12 @@ class PgliteDb implements Db {
             await ptx.exec(sql);
           },
           copyRows: (table, columns, rows) => copyPglite(ptx, check, table, columns, rows),
-          copyBinary: (table, constants, columns, encode) => copyBinaryPglite(ptx, check, table, constants, columns, encode(false)),
+          copyBinary: (table, constants, columns, encode) => copyBinaryPglite(ptx, check, table, constants, columns, encode({ constantsInRows: false, offThread: true })),
+          statement: async (sql: string) => {
+            check();
+            const res = await ptx.query<unknown[]>(sql, [], { rowMode: 'array' });
+            return { columns: res.fields.map((f) => f.name), rows: res.rows, ...(res.fields.length ? {} : { affected: res.affectedRows ?? 0 }) };
+          },
           copyTo: (sql, fd) => {
             check();
             return copyOutPglite(this.pg, `COPY (${sql}) TO STDOUT WITH (FORMAT csv)`, fd);

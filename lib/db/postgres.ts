@@ -204,8 +204,13 @@ class PostgresDb implements Db {
           await client.query(sql);
         },
         copyRows: (table, columns, rows) => copyPostgres(client, check, table, columns, rows),
-        copyBinary: (table, constants, columns, encode) => copyBinaryPostgres(client, check, table, [...constants.map((c) => c.name), ...columns], encode(true)),
+        copyBinary: (table, constants, columns, encode) => copyBinaryPostgres(client, check, table, [...constants.map((c) => c.name), ...columns], encode({ constantsInRows: true, offThread: false })),
         copyTo: (sql, fd) => copyOutPostgres(client, check, sql, fd),
+        statement: async (sql: string) => {
+          check();
+          const res = await client.query<unknown[]>({ text: sql, rowMode: 'array' });
+          return { columns: res.fields.map((f) => f.name), rows: res.rows, ...(res.fields.length ? {} : { affected: res.rowCount ?? 0 }) };
+        },
       };
       const result = await runMarkedAsTx(this, () => open, () => fn(tx));
       check();

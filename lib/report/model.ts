@@ -10,7 +10,8 @@ export const STATES: readonly ReportState[] = ['built', 'stale', 'pending', 'fai
 export interface ReportPeriod {
   period: string;
   state: ReportState;
-  builtThrough: string;
+  /** The last stage up to date (null: none). */
+  builtThrough: string | null;
   stale?: { target: string; reason: string };
   archive?: { remote: string; archivedAt: string; removedAt?: string };
   failure?: { target: string; error: string; hint?: string; at: string; attempts: number };

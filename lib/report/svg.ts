@@ -23,7 +23,7 @@ type NodeState = 'built' | 'stale' | 'pending' | 'failed' | 'archived' | 'waitin
 /** Each period stage's state for one period, from its status: up to date through `builtThrough`, then the stage that would run or failed. */
 export function chainStates(p: ReportPeriod, chain: readonly string[]): NodeState[] {
   if (p.state === 'archived') return chain.map(() => 'archived');
-  const through = chain.indexOf(p.builtThrough);
+  const through = p.builtThrough === null ? -1 : chain.indexOf(p.builtThrough);
   const next = p.failure?.target ?? p.stale?.target ?? '';
   const at = chain.findIndex((s) => next.startsWith(`${s}:`));
   return chain.map((_, i) => {

@@ -20,7 +20,8 @@ export type DownloadErrorKind =
   | 'bad-encoding'
   | 'too-large'
   | 'no-data-links'
-  | 'local-missing';
+  | 'local-missing'
+  | 'bad-port';
 
 /** The hint shown for URLs that 404/410: by far the most common cause is an unpublished period. */
 export const HINT_NOT_PUBLISHED =

@@ -97,8 +97,52 @@ function requestFailure(url: string, current: string, chain: string[], err: unkn
       cause: err,
     });
   }
+  const unreachable = chain.length === 1 && unreachableHost(url, current, err);
+  if (unreachable) return unreachable;
   const reason = `request failed: ${describeError(err)}`;
   return new RetryableFailure(reason, (attempts) => networkError(url, reason, attempts, err, 'network'));
+}
+
+/** What a connection that cannot even start means: retrying within seconds changes none of these. */
+const CANNOT_CONNECT: Record<string, string> = {
+  ENOTFOUND: 'does not resolve (no such host, or no DNS: is this machine offline?)',
+  EAI_AGAIN: 'could not be resolved (the DNS server did not answer: is this machine offline?)',
+  ECONNREFUSED: 'refuses connections (nothing listens on that port)',
+};
+
+/**
+ * A host that does not resolve or refuses connections fails at once, without retries: an offline machine would
+ * otherwise spend four attempts on every period. The message names the host, not the URL, so the reporters say it
+ * once for all the periods on that host. It is the network's state, not the URL's: the next build tries again. A
+ * port fetch will never connect to (`bad port`: 6000, 10080, …) is the URL's fault, and kept.
+ */
+function unreachableHost(url: string, href: string, err: unknown): DownloadError | undefined {
+  const code = errorCode(err);
+  const host = (() => {
+    try {
+      return new URL(href).host;
+    } catch {
+      return href;
+    }
+  })();
+  const cause = (err as { cause?: { message?: string } } | undefined)?.cause?.message;
+  if (code === undefined && cause === 'bad port') {
+    return new DownloadError({
+      url,
+      kind: 'bad-port',
+      summary: `${url}: port ${new URL(href).port} is one fetch refuses to connect to (a "bad port", reserved for other protocols)`,
+      hint: 'check the port in the URL in the config file',
+      cause: err,
+    });
+  }
+  if (code === undefined || !(code in CANNOT_CONNECT)) return undefined;
+  return new DownloadError({
+    url,
+    kind: 'network',
+    summary: `cannot reach ${host}: it ${CANNOT_CONNECT[code]} (${code})`,
+    hint: 'check the network connection and the host name; not retried now, tried again by the next build; files already downloaded are kept',
+    cause: err,
+  });
 }
 
 /** The watchdog gave up on a silent or too slow server: worth another attempt. */

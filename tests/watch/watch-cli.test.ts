@@ -54,7 +54,7 @@ describe.each(testBackends())('watch on %s', (backend) => {
 
   it('builds once at start, watching the config and the local file it names; a quiet period later nothing has rebuilt itself', async () => {
     const first = await cycleDone(run, 1);
-    expect(run.events[0]).toEqual({ event: 'watching', files: ['config/publications.yaml', 'files/oaps-open-data-oct-2016.csv'], debounceMs: 50 });
+    expect(run.events[0]).toEqual({ event: 'watching', files: ['config/publications.yaml', 'files/oaps-open-data-oct-2016.csv'], debounceMs: 50, time: expect.any(String) });
     expect(first[0]).toMatchObject({ event: 'watch-cycle', cycle: 1, config: 'initial', build: true });
     expect(ranIn(first)).toEqual(chain('2016-10'));
     expect(first.at(-1)).toMatchObject({ event: 'summary', ran: 7, failed: 0, skipped: 0 });
@@ -76,7 +76,7 @@ describe.each(testBackends())('watch on %s', (backend) => {
   it('a comment and whitespace edit parses to the same config: nothing is built', async () => {
     await saveByRename(configPath(), config(['2016-10', '2016-12'], '# OAPS, local copies\n\n').replace('periods:', 'periods:   '));
     const events = await nextCycle();
-    expect(events).toEqual([{ event: 'watch-cycle', cycle, changed: ['config/publications.yaml'], notifications: expect.any(Number), config: 'same', added: [], removed: [], modified: [], build: false }]);
+    expect(events).toEqual([{ event: 'watch-cycle', cycle, changed: ['config/publications.yaml'], notifications: expect.any(Number), config: 'same', added: [], removed: [], modified: [], build: false, time: expect.any(String) }]);
   });
 
   it('a YAML or schema error is printed with file:line:col and watching goes on; fixing it builds what the fix adds', async () => {

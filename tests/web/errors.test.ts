@@ -128,14 +128,16 @@ describe('retries', () => {
     expect(t.server.requests).toHaveLength(2);
   });
 
-  it('retries a refused connection', async () => {
+  it('does not retry a refused connection: it fails at once, naming the host, and the next build tries again', async () => {
     const deadUrl = t.server.url;
     await t.server.close();
     const deps = testDeps();
     const err = await failure(`${deadUrl}/x.csv`, { deps, retries: 3 });
     expect(err.kind).toBe('network');
+    expect(err.message).toContain(`cannot reach ${new URL(deadUrl).host}: it refuses connections`);
     expect(err.message).toContain('ECONNREFUSED');
-    expect(deps.sleeps).toEqual([1000, 2000]);
+    expect(err.failure.transient).toBe(true);
+    expect(deps.sleeps).toEqual([]);
     t.server = await startTestServer(); // afterEach closes it
   });
 });
