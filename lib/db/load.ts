@@ -33,6 +33,8 @@ export interface SliceSource {
   columns: SourceColumn[];
   /** The table's place (file, zip member, sheet) for error messages; the cell is added per value. */
   where: SheetLocation;
+  /** Told the rows encoded so far, once per segment handed to the driver (for progress). */
+  onRows?: (rows: number) => void;
 }
 
 /** Bytes of rows per segment handed to the driver: large enough that per-segment costs vanish, small enough to stream. */
@@ -61,6 +63,7 @@ export async function loadSlice(tx: DbTx, slice: Slice, source: SliceSource): Pr
     const fields = columns.length + (prefix ? constants.length : 0);
     const w = new BinaryWriter(SEGMENT_BYTES + 64 * 1024);
     let rows = 0;
+    let sent = 0;
     for await (const batch of source.batches) {
       for (let b = 0; b < batch.length; b++) {
         const r = batch[b];
@@ -84,6 +87,8 @@ export async function loadSlice(tx: DbTx, slice: Slice, source: SliceSource): Pr
         else w.nul();
         rows++;
         if (w.length >= SEGMENT_BYTES) {
+          sent += rows;
+          source.onRows?.(sent);
           yield { bytes: w.take(), rows };
           rows = 0;
         }
