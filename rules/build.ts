@@ -42,7 +42,7 @@ export function session(ws: Workspace, stages: readonly Stage[], req: Omit<Build
   return new BuildSession({
     rules: stageRules(ws, stages, req.remote),
     sources: req.dryRun ? { digest: (key) => (waitsOnLoads(key) ? Promise.resolve(PENDING) : sources.digest(key)), value: sources.value } : sources,
-    ledger: fileLedger(ledgerDir(ws.paths.manifests)),
+    ledger: fileLedger(ledgerDir(ws.paths.manifests), req.dryRun ? undefined : ws.paths.cache),
     classify: toFailure,
     checkReads: ws.checkReads,
     jobs: req.jobs,

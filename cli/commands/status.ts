@@ -44,8 +44,15 @@ function render(report: PublicationStatus[], io: Io): string {
     );
     for (const x of r.periods) {
       if (x.state === 'archived') out.push(`  ${c.dim('archived')} ${x.period}: rows in ${x.archive!.remote} only, since ${x.archive!.removedAt} (restore ${r.publication}/${x.period} brings them back)`);
-      if (x.state === 'pending') out.push(`  ${c.dim('pending')} ${x.period} (never built)`);
+      if (x.state === 'pending' && !x.lastAttempt) out.push(`  ${c.dim('pending')} ${x.period} (never built)`);
+      if (x.state === 'pending' && x.lastAttempt) out.push(`  ${c.dim('pending')} ${x.period}: never built; the last attempt failed`);
       if (x.state === 'stale') out.push(`  ${c.yellow('stale')}   ${x.period}: ${label(x.stale!.target)} — ${x.stale!.reason}`);
+      if (x.lastAttempt) {
+        // A failure outside the data (network, a server): not remembered as a failure, so the next build tries again.
+        const a = x.lastAttempt;
+        out.push(`          ${label(a.target)} at ${a.at}: ${a.error} (the next build tries again)`);
+        if (a.hint) out.push(`          hint: ${a.hint}`);
+      }
       if (x.state === 'failed') {
         const f = x.failure!;
         out.push(`  ${c.red('failed')}  ${x.period}: ${label(f.target)} at ${f.at} (attempt ${f.attempts}): ${f.error}`);
