@@ -37,7 +37,18 @@ export function jsonSummary(s: Summary, ms: number, mayRun = 0) {
 }
 
 /** The reporter for this output: JSON lines, listr2 on a terminal (loaded only then), else plain lines. */
-export async function makeReporter(io: Io, opts: { json: boolean; verbose: boolean; dryRun: boolean; groups: string[]; planned?: Record<string, number> }): Promise<Reporter> {
+export async function makeReporter(
+  io: Io,
+  opts: { json: boolean; verbose: boolean; dryRun: boolean; groups: string[]; planned?: Record<string, number>; hint?: (hint: string) => string },
+): Promise<Reporter> {
+  const r = await chooseReporter(io, opts);
+  const hint = opts.hint;
+  if (!hint) return r;
+  // Hints name the config file and the -C in force (cli/hints.ts).
+  return { event: (e) => r.event(e.type === 'target-end' && e.error?.hint ? { ...e, error: { ...e.error, hint: hint(e.error.hint) } } : e), finish: (s, ms) => r.finish(s, ms) };
+}
+
+async function chooseReporter(io: Io, opts: { json: boolean; verbose: boolean; dryRun: boolean; groups: string[]; planned?: Record<string, number> }): Promise<Reporter> {
   if (opts.json) return jsonReporter(io);
   if (interactive(io) && !opts.dryRun) return (await import('./report-listr.ts')).listrReporter(io, opts.groups, opts.planned ?? {}, (await import('listr2')).Listr);
   return (await import('./report-plain.ts')).plainReporter(io, opts);

@@ -6,6 +6,7 @@ import { archivedAway, buildPipeline, stageRank, proveNothingToDo, recordNothing
 import type { ArtifactCache, Stage } from '../../rules/index.ts';
 import type { GlobalOptions, Parsed } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
+import { hintLocaliser } from '../hints.ts';
 import { makeReporter } from '../report.ts';
 import { busyNote, withPipeline } from '../workspace.ts';
 
@@ -86,7 +87,7 @@ export async function reportedBuild(
 ): Promise<{ code: number; summary: Summary; keys: string[] }> {
   const dryRun = Boolean(opts.dryRun);
   const groups = [...new Set(targets.map((t) => t.publication))];
-  const reporter = await makeReporter(io, { json: opts.global.json, verbose: opts.global.verbose, dryRun, groups, planned: plannedPerGroup(pipeline.stages, targets) });
+  const reporter = await makeReporter(io, { json: opts.global.json, verbose: opts.global.verbose, dryRun, groups, planned: plannedPerGroup(pipeline.stages, targets), hint: hintLocaliser(opts.global, io.cwd) });
   const started = io.now().getTime();
   const session = await buildPipeline(pipeline.ws, pipeline.stages, {
     targets,
