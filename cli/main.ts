@@ -29,6 +29,7 @@ const COMMANDS: Record<Command, () => Promise<Run>> = {
   graph: async () => (await import('./commands/graph.ts')).graphCommand,
   init: async () => (await import('./commands/init.ts')).initCommand,
   doctor: async () => (await import('./commands/doctor.ts')).doctorCommand,
+  completion: async () => (await import('./commands/completion.ts')).completionCommand,
 };
 
 export async function main(argv: string[], io: Io, stages?: readonly Stage[]): Promise<number> {
