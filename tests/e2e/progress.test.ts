@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fault } from '../rig/faults.ts';
 import { startTestServer, type TestServer } from '../rig/http-server.ts';
+import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
 import { oapsWorkspace, startCli } from './cli-rig.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -38,7 +39,8 @@ describe('progress in plain mode', () => {
   });
 
   it('says what runs during a long download, retries with their wait, counts ends and closes with a table', async () => {
-    const p = startCli(['build', '-C', ws, 'oaps/*:loaded', '-j', '2'], { NHS_PIPELINE_HEARTBEAT: '1' });
+    // The embedded database: the terminal test below runs on both.
+    const p = startCli(['build', '-C', ws, 'oaps/*:loaded', '-j', '2'], { NHS_PIPELINE_HEARTBEAT: '1', DATABASE_URL: undefined });
     // While the trickled download still runs, a heartbeat names it, how long it has run, and how far it is.
     await p.until(/… \[\d+\/\d+\] running: .*download oaps\/2016-10 \d+ s \(\S+\/slow\.csv: [\d.]+ KiB of 559\.5 KiB \(\d+%\), [\d.]+ KiB\/s, about \d+ (s|ms) left\)/, p.stdout);
     const code = await p.code;
@@ -56,12 +58,15 @@ describe('progress in plain mode', () => {
   }, 120_000);
 });
 
-describe('progress on a pseudo-terminal', () => {
+describe.each(testBackends())('progress on a pseudo-terminal (%s)', (backend) => {
   let ws: string;
+  let db: TestDb;
   beforeAll(async () => {
     ws = await oapsWorkspace('progress-tty-');
+    db = await makeTestDb(backend, ws);
   });
   afterAll(async () => {
+    await db?.cleanup();
     if (ws) await rm(ws, { recursive: true, force: true });
   });
 
@@ -70,6 +75,8 @@ describe('progress on a pseudo-terminal', () => {
     const cmd = `stty cols 120 rows 40; ${process.execPath} --import tsx ${join(ROOT, 'pipeline.ts')} build -C ${ws} 'oaps/*:loaded'`;
     const env: Record<string, string | undefined> = { ...process.env, TERM: 'xterm-256color', NO_COLOR: '1', COLUMNS: '120' };
     delete env.CI;
+    delete env.DATABASE_URL;
+    if (db.databaseUrl) env.DATABASE_URL = db.databaseUrl;
     const { stdout } = await promisify(execFile)('script', ['-qfec', cmd, '/dev/null'], { cwd: ROOT, env, maxBuffer: 1 << 24 });
     // eslint-disable-next-line no-control-regex
     const shown = stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
