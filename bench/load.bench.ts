@@ -142,7 +142,7 @@ async function main(): Promise<void> {
     }
     if (ROWS > 0) say(`\n${fmt(ROWS)} rows, 10 columns (bigint id, codes, quoted names, dd/mm/yyyy dates, counts and decimals with * cells):\n`);
     if (ROWS > 0) say(table(['backend', 'stage', 'ours s', 'ours rows/s', 'anchor s', 'anchor rows/s', 'ours ×', 'target', 'anchor'], lines));
-    if (ROWS > 0) say('ours × = ours rows/s ÷ anchor rows/s. (floor) compares the loaded stage with the database alone storing the same\nstaging rows (20 columns with provenance, slice index) from a binary file: the ceiling for any load into that table.\n');
+    if (ROWS > 0) say('ours × = ours rows/s ÷ anchor rows/s. (floor) compares the loaded stage with the database alone storing the same\nstaging rows (the data columns and the 7 provenance columns, slice index) from a binary file: the ceiling for any load into that table.\n');
 
     // GP-appointments-shaped chains: peak RSS at 1M rows, and the 15M-row chain when asked for (server first).
     const backend: Backend | undefined = BACKENDS[0];

@@ -9,6 +9,9 @@
  * - registry columns `tables.created_at`, `periods.loaded_at`, `loads.loaded_at`, `workspaces.seen_at`;
  * - `workspaces.root` and any other value naming the workspace folder (replaced by `<ws>`);
  * - `changes.token`, a random token each write draws (lib/db/changes.ts);
+ * - slice ids (`loads.slice_id`, `slices.slice_id`, `slices.loaded_at`): slices are numbered in the order they were
+ *   first loaded, which -j and a kill decide; a staging row's `_slice` is compared as its slice's identity instead
+ *   (table, publication, period, source key from `datawarp.loads`; null for a row of no registered slice);
  * - `downloads/` (a cache; its index records download times) and `.cache/` (a cache);
  * - the database's own files (`.pglite/`).
  * Temporary files left anywhere else are listed, and must be none.
@@ -24,7 +27,8 @@ import type { ChaosWorkspace } from './workspace.ts';
 const VOLATILE: Record<string, string[]> = {
   'datawarp.tables': ['created_at'],
   'datawarp.periods': ['loaded_at'],
-  'datawarp.loads': ['loaded_at'],
+  'datawarp.loads': ['loaded_at', 'slice_id'],
+  'datawarp.slices': ['loaded_at', 'slice_id'],
   'datawarp.workspaces': ['seen_at', 'root'],
   'datawarp.changes': ['token'],
 };
@@ -93,8 +97,14 @@ export async function digestWorkspace(ws: ChaosWorkspace): Promise<Outcome> {
     for (const [table, columns] of byTable) {
       const kept = columns.filter((c) => !(VOLATILE[table] ?? []).includes(c.name));
       const [schema, name] = table.split('.');
-      const select = kept.map((c) => `"${c.name}"`).join(', ');
-      const rows = await db.query<Record<string, unknown>>(`SELECT ${select} FROM "${schema}"."${name}"`);
+      const select = kept
+        .map((c) =>
+          schema === 'staging' && c.name === '_slice'
+            ? `(SELECT concat_ws('|', l.table_name, l.publication, l.period, l.source_key) FROM datawarp.loads l WHERE l.slice_id = t._slice) AS "_slice"`
+            : `t."${c.name}"`,
+        )
+        .join(', ');
+      const rows = await db.query<Record<string, unknown>>(`SELECT ${select} FROM "${schema}"."${name}" t`);
       out.tables[table] = { columns: columns.map((c) => `${c.name}:${c.type}`), rows: rows.map((r) => canonical(Object.fromEntries(kept.map((c) => [c.name, r[c.name]])), root)).sort() };
     }
   } finally {

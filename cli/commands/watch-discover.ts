@@ -45,12 +45,15 @@ export function startDiscovery(opts: {
     try {
       const run = await runDiscovery(opts.ws(), opts.io, opts.codes, true, await opts.config());
       const added = run.proposals.map((x) => `${x.publication}/${x.period}`);
-      const problems = run.found.filter((f) => f.problem).map((f) => ({ publication: f.publication, message: f.problem!.message, hint: f.problem!.hint }));
+      // Ctrl-C during a run cuts short the pages it was reading: the user's doing, not a problem to report.
+      const interrupted = stopped || opts.io.signal.aborted;
+      const problems = run.found.filter((f) => f.problem && !interrupted).map((f) => ({ publication: f.publication, message: f.problem!.message, hint: f.problem!.hint }));
       const text = added.length ? `discover: added ${added.join(', ')} to the config — building them` : 'discover: nothing new';
       opts.report(text, { event: 'watch-discover', added, problems });
       for (const p of problems) opts.report(`discover: ${p.publication}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`, { event: 'watch-discover-problem', ...p }, true);
       if (run.written) opts.onWritten();
     } catch (err) {
+      if (stopped || opts.io.signal.aborted) return;
       const { message, hint } = toFailure(err);
       opts.report(`discover failed: ${message}${hint ? `\n  hint: ${hint}` : ''}\n  still watching: discovery runs again in ${opts.intervalMs / 1000}s`, { event: 'watch-discover-problem', message, hint }, true);
     }

@@ -57,12 +57,14 @@ export async function lockedToken(tx: DbTx, table: string): Promise<string | nul
   return rows[0]?.token ?? null;
 }
 
-/** Rows of `staging.<table>` per `pub/period`, counted in one pass. */
+/** Rows of `staging.<table>` per `pub/period` (the publication the table is registered to), counted in one pass. */
 export async function rowsPerPeriod(db: Db, table: string): Promise<Record<string, number>> {
   const rows = await db.query<{ p: string; n: number | string }>(
-    `SELECT _publication || '/' || _period AS p, count(*) AS n FROM staging.${quoteIdent(table)} GROUP BY 1`,
+    `SELECT (SELECT publication FROM datawarp.tables WHERE table_name = $1) || '/' || _period AS p, count(*) AS n
+       FROM staging.${quoteIdent(table)} GROUP BY _period`,
+    [table],
   );
-  return Object.fromEntries(rows.map((r) => [r.p, Number(r.n)]));
+  return Object.fromEntries(rows.filter((r) => r.p !== null).map((r) => [r.p, Number(r.n)]));
 }
 
 /**

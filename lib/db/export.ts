@@ -1,13 +1,13 @@
 /**
  * A staging table out for Parquet, in bulk: its rows slice by slice, in the order the Parquet file keeps
  * (`_period_start`, `_period`, `_source_key`, `_source_row`), as COPY's CSV text — without the eight provenance
- * columns that are the same for every row of a slice. Those are returned once per slice instead: a row then carries
- * a slice number, `_source_row`, `_markers` and its data, a third of the bytes the whole row would take, and the
- * database sorts and writes, and DuckDB reads, only that third.
+ * columns that are the same for every row of a slice. Those are returned once per slice instead, from the registry
+ * (publication, source key, file, SHA-256, sheet) and one row of the slice (period and its dates): a row then carries
+ * a slice number, `_source_row`, `_row_kind`, `_markers` and its data, and the database sorts and writes, and DuckDB
+ * reads, only that.
  *
  * Everything is read in one snapshot transaction, so a load committing meanwhile cannot tear the export.
  */
-import { open } from 'node:fs/promises';
 import { stagingName } from './staging.ts';
 import { DbError, quoteIdent, type Db, type DbTx } from './types.ts';
 
@@ -30,30 +30,20 @@ export const SLICE_CONSTANTS: readonly [string, keyof SliceProvenance][] = [
 ];
 
 /**
- * The slices of a table in export order, with their provenance. A loose index scan of the slice index: one probe
- * per slice, however many rows the table holds.
+ * The slices of a table that hold rows, in export order, with their provenance: the registry's slices of the table,
+ * each with the period dates of its first row (one probe of the slice index per slice).
  */
-async function listSlices(tx: DbTx, table: string): Promise<SliceProvenance[]> {
-  const t = stagingName(table);
-  return tx.query<SliceProvenance>(
-    `WITH RECURSIVE k AS (
-       (SELECT _publication AS p, _period AS d, _source_key AS s FROM ${t} ORDER BY 1, 2, 3 LIMIT 1)
-       UNION ALL
-       SELECT n.* FROM k, LATERAL (
-         SELECT _publication, _period, _source_key FROM ${t} WHERE (_publication, _period, _source_key) > (k.p, k.d, k.s) ORDER BY 1, 2, 3 LIMIT 1) n
-     )
-     SELECT k.p AS publication, k.d AS period, r._period_start AS "periodStart", r._period_end AS "periodEnd", k.s AS "sourceKey",
-            r._source_file AS "sourceFile", r._source_sha256 AS "sourceSha256", r._sheet AS sheet
-       FROM k
-       CROSS JOIN LATERAL (SELECT _period_start, _period_end, _source_file, _source_sha256, _sheet FROM ${t}
-                            WHERE _publication = k.p AND _period = k.d AND _source_key = k.s LIMIT 1) r
-      ORDER BY r._period_start, k.d, k.s, k.p`,
+async function listSlices(tx: DbTx, table: string): Promise<(SliceProvenance & { id: number })[]> {
+  return tx.query<SliceProvenance & { id: number }>(
+    `SELECT l.slice_id AS id, l.publication, l.period, r._period_start AS "periodStart", r._period_end AS "periodEnd",
+            l.source_key AS "sourceKey", l.source_file AS "sourceFile", l.source_sha256 AS "sourceSha256", l.sheet
+       FROM datawarp.loads l
+       CROSS JOIN LATERAL (SELECT _period_start, _period_end FROM ${stagingName(table)} WHERE _slice = l.slice_id LIMIT 1) r
+      WHERE l.table_name = $1
+      ORDER BY r._period_start, l.period, l.source_key, l.publication`,
+    [table],
   );
 }
-
-/** The WHERE clause selecting exactly the rows of slice `$1…$8` (all eight constants: a stray row is not exported). */
-const SLICE_WHERE = `_publication = $1 AND _period = $2 AND _period_start = $3::date AND _period_end = $4::date AND _source_key = $5
-  AND _source_file = $6 AND _source_sha256 = $7 AND _sheet IS NOT DISTINCT FROM $8`;
 
 /** An SQL literal for the COPY statements, which take no parameters. */
 function literal(v: string | null): string {
@@ -62,41 +52,45 @@ function literal(v: string | null): string {
   return `'${v.replace(/'/g, "''")}'`;
 }
 
+/** Where exportSlices writes, opened once the slices are known (a reader of the text may need them first). */
+export type ExportSink = (slices: SliceProvenance[]) => Promise<{ fd: number; close: () => Promise<void> }>;
+
 /**
- * Write the rows of `staging.<table>` to `destPath` as CSV lines `slice,_source_row,_row_kind,_markers,<columns…>`, slice
- * numbers counting from 1 in the returned order, rows in the Parquet order. The file is created (or truncated);
- * the caller removes it.
+ * Write the rows of `staging.<table>` as CSV lines `slice,_source_row,_row_kind,_markers,<columns…>`, slice numbers
+ * counting from 1 in the returned order, rows in the Parquet order, to the file `sink` opens (and the export closes).
  * @param columns the data columns to export, in order (provenance columns excluded)
- * @throws DbError when some rows do not belong to a slice (their provenance differs within a slice), which
- *   this loader never writes
+ * @throws DbError when some rows belong to no slice of the registry or carry another period than their slice's,
+ *   which this loader never writes
  */
-export async function exportSlices(db: Db, table: string, columns: string[], destPath: string, keep?: RowFilter): Promise<{ slices: SliceProvenance[]; rows: number }> {
-  const file = await open(destPath, 'w');
-  try {
-    return await db.transaction(async (tx) => {
-      // A slice's rows usually lie in _source_row order already: a sort that fits in memory sees that in one pass
-      // (an external one writes and merges runs). JIT compiling these plain scans costs more than it saves.
-      await tx.exec(`SET LOCAL work_mem = '256MB'; SET LOCAL jit = off`);
-      const slices = await listSlices(tx, table);
+export async function exportSlices(db: Db, table: string, columns: string[], sink: ExportSink, keep?: RowFilter): Promise<{ slices: SliceProvenance[]; rows: number }> {
+  return db.transaction(async (tx) => {
+    // A slice's rows usually lie in _source_row order already: a sort that fits in memory sees that in one pass
+    // (an external one writes and merges runs). JIT compiling these plain scans costs more than it saves.
+    await tx.exec(`SET LOCAL work_mem = '256MB'; SET LOCAL jit = off`);
+    const listed = await listSlices(tx, table);
+    const slices = listed.map(({ id: _, ...s }) => s);
+    const file = await sink(slices);
+    let rows = 0;
+    try {
       const select = ['_source_row', '_row_kind', '_markers::text', ...columns.map(quoteIdent)].join(', ');
-      let rows = 0;
-      for (const [i, s] of slices.entries()) {
-        const where = SLICE_WHERE.replace(/\$(\d)/g, (_, n: string) => literal(s[SLICE_CONSTANTS[Number(n) - 1]![1]] as string | null));
+      for (const [i, s] of listed.entries()) {
+        // Every constant the rows carry must be the slice's: a row that differs is not exported under the slice's name.
+        const where = `_slice = ${s.id} AND _period = ${literal(s.period)} AND _period_start = ${literal(s.periodStart)}::date AND _period_end = ${literal(s.periodEnd)}::date`;
         const kept = keep ? ` AND ${keepPredicate(table, keep)}` : '';
         rows += await tx.copyTo(`SELECT ${i + 1}, ${select} FROM ${stagingName(table)} WHERE ${where}${kept} ORDER BY _source_row`, file.fd);
       }
-      const [{ n }] = await tx.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${stagingName(table)}${keep ? ` WHERE ${keepPredicate(table, keep)}` : ''}`);
-      if (Number(n) !== rows) {
-        throw new DbError(
-          `staging.${table} holds ${Number(n)} rows but its slices hold ${rows}: some rows carry provenance that differs within their slice`,
-          'Rows written to the table outside nhs-pipeline? Delete them, or drop the table so every period is loaded again.',
-        );
-      }
-      return { slices, rows };
-    }, { snapshot: true });
-  } finally {
-    await file.close();
-  }
+    } finally {
+      await file.close();
+    }
+    const [{ n }] = await tx.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${stagingName(table)}${keep ? ` WHERE ${keepPredicate(table, keep)}` : ''}`);
+    if (Number(n) !== rows) {
+      throw new DbError(
+        `staging.${table} holds ${Number(n)} rows but its slices hold ${rows}: some rows belong to no slice of the registry (datawarp.slices), or carry a period that differs within their slice`,
+        'Rows written to the table outside nhs-pipeline? Delete them, or drop the table so every period is loaded again.',
+      );
+    }
+    return { slices, rows };
+  }, { snapshot: true });
 }
 
 /** Which rows an export keeps (absent: all): of the rows sharing a value of `latestBy`, the newest edition's. */

@@ -97,11 +97,10 @@ export async function findDbOrphans(db: Db, keep: KeepSet): Promise<DbOrphans> {
       continue;
     }
     if (!exists) continue;
-    const groups = await db.query<{ p: string; d: string; n: number | string }>(
-      `SELECT _publication AS p, _period AS d, count(*) AS n FROM ${stagingName(r.table_name)} GROUP BY 1, 2 ORDER BY 1, 2`,
-    );
+    // A table holds the rows of its one publication.
+    const groups = await db.query<{ d: string; n: number | string }>(`SELECT _period AS d, count(*) AS n FROM ${stagingName(r.table_name)} GROUP BY 1 ORDER BY 1`);
     for (const g of groups) {
-      if (!configured.has(pair(g.p, g.d))) rows.push({ table: r.table_name, publication: g.p, period: g.d, rows: Number(g.n) });
+      if (!configured.has(pair(r.publication, g.d))) rows.push({ table: r.table_name, publication: r.publication, period: g.d, rows: Number(g.n) });
     }
   }
 
@@ -173,8 +172,8 @@ export async function deleteDbOrphans(db: Db, o: DbOrphans, opts: { dropUnknown:
     let rowsDeleted = 0;
     for (const r of o.rows) {
       const [d] = await tx.query<{ n: number }>(
-        `WITH d AS (DELETE FROM ${stagingName(r.table)} WHERE _publication = $1 AND _period = $2 RETURNING 1) SELECT count(*)::int AS n FROM d`,
-        [r.publication, r.period],
+        `WITH d AS (DELETE FROM ${stagingName(r.table)} WHERE _period = $1 RETURNING 1) SELECT count(*)::int AS n FROM d`,
+        [r.period],
       );
       rowsDeleted += d!.n;
     }

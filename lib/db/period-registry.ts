@@ -42,7 +42,7 @@ const insert = (table: string, cols: string[], key: string[], row: Record<string
   };
 };
 
-/** Writes the rows back as they were (in `tx`, after the slices' staging rows are in). */
+/** Writes the rows back as they were (in `tx`; new `datawarp.loads` rows get new slice ids, for the restored rows to carry). */
 export async function writePeriodRegistry(tx: DbTx, reg: PeriodRegistry, workspace: string): Promise<void> {
   for (const s of reg.sources) {
     const q = insert('sources', SOURCE_COLS, ['publication', 'period', 'source_url'], s, workspace);

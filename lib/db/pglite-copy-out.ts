@@ -7,8 +7,8 @@
  * The stream runs synchronously inside PGlite and takes no lock, so it also works inside an open transaction (the
  * statement joins it, as any statement of the transaction's single connection does).
  */
-import { writeSync } from 'node:fs';
 import { protocol, type PGlite } from '@electric-sql/pglite';
+import { writeFully } from './types.ts';
 
 /** Fields of an ErrorResponse, named as `pg` and PGlite name them, for copyError and DbError. */
 interface ServerError { message: string; code: string; detail?: string; where?: string }
@@ -27,8 +27,20 @@ export async function copyOutPglite(pg: PGlite, copySql: string, fd: number): Pr
   let carry: Buffer | undefined;
   let rows = 0;
   let failure: ServerError | undefined;
+  // A write that fails (a reader gone from a pipe, a full disk) ends the writing, not the COPY: PGlite's protocol
+  // stream is left to finish its statement, and the error is thrown after.
+  let writeError: unknown;
+  const write = (bytes: Buffer, from = 0, length = bytes.length) => {
+    if (writeError === undefined) {
+      try {
+        writeFully(fd, bytes, from, length);
+      } catch (error) {
+        writeError = error;
+      }
+    }
+  };
   const flush = () => {
-    if (used > 0) writeSync(fd, out, 0, used);
+    if (used > 0) write(out, 0, used);
     used = 0;
   };
   const onRawData = (chunk: Uint8Array) => {
@@ -42,7 +54,7 @@ export async function copyOutPglite(pg: PGlite, copySql: string, fd: number): Pr
       const body = data.subarray(p + 5, p + 1 + length);
       if (type === 0x64 /* d: CopyData */) {
         if (used + body.length > PIECE) flush();
-        if (body.length > PIECE) writeSync(fd, body);
+        if (body.length > PIECE) write(body);
         else used += body.copy(out, used);
       } else if (type === 0x43 /* C: CommandComplete, "COPY n" */) {
         rows = Number(/\d+/.exec(body.toString('utf8'))?.[0] ?? 0);
@@ -57,6 +69,7 @@ export async function copyOutPglite(pg: PGlite, copySql: string, fd: number): Pr
   await pg.execProtocolRawStream(protocol.serialize.query(copySql), { onRawData });
   flush();
   if (failure) throw Object.assign(new Error(failure.message), failure);
+  if (writeError !== undefined) throw writeError;
   return rows;
 }
 

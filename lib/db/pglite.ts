@@ -102,7 +102,7 @@ class PgliteDb implements Db {
             await ptx.exec(sql);
           },
           copyRows: (table, columns, rows) => copyPglite(ptx, check, table, columns, rows),
-          copyBinary: (table, constants, columns, encode) => copyBinaryPglite(ptx, check, table, constants, columns, encode(false)),
+          copyBinary: (table, constants, columns, encode) => copyBinaryPglite(ptx, check, table, constants, columns, encode({ constantsInRows: false, offThread: true })),
           statement: async (sql: string) => {
             check();
             const res = await ptx.query<unknown[]>(sql, [], { rowMode: 'array' });

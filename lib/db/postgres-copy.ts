@@ -2,14 +2,13 @@
  * The server driver's COPY: rows in (CSV lines, or binary segments of the load path) streamed through
  * pg-copy-streams with backpressure, and query results out as COPY's CSV text into a file.
  */
-import { writeSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { COPY_HEADER, COPY_TRAILER } from './binary.ts';
 import { copyError, csvChunks } from './csv.ts';
-import { quoteIdent, type CopyRow, type CopySegment } from './types.ts';
+import { quoteIdent, writeFully, type CopyRow, type CopySegment } from './types.ts';
 
 /** Rows are sent to the server in pieces of about this many characters (fewer, larger writes are faster). */
 const STREAM_PIECE = { maxRows: 10_000, maxChars: 256 * 1024 };
@@ -74,7 +73,18 @@ export async function copyBinaryPostgres(
 export async function copyOutPostgres(client: pg.PoolClient, check: () => void, sql: string, fd: number): Promise<number> {
   check();
   const source = client.query(copyTo(`COPY (${sql}) TO STDOUT WITH (FORMAT csv)`));
-  // Synchronous writes go to the page cache: the socket, not the disk, paces the copy, and memory stays one chunk.
-  for await (const chunk of source) writeSync(fd, chunk as Buffer);
+  // Synchronous writes go to the page cache (or a pipe's reader): the socket, not the disk, paces the copy, and memory
+  // stays one chunk. A write that fails (a reader gone from a pipe, a full disk) ends the writing, not the COPY: the
+  // connection is left at the end of its statement, and the error is thrown after.
+  let writeError: unknown;
+  for await (const chunk of source) {
+    if (writeError !== undefined) continue;
+    try {
+      writeFully(fd, chunk as Buffer);
+    } catch (error) {
+      writeError = error;
+    }
+  }
+  if (writeError !== undefined) throw writeError;
   return source.rowCount;
 }

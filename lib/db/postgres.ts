@@ -204,7 +204,7 @@ class PostgresDb implements Db {
           await client.query(sql);
         },
         copyRows: (table, columns, rows) => copyPostgres(client, check, table, columns, rows),
-        copyBinary: (table, constants, columns, encode) => copyBinaryPostgres(client, check, table, [...constants.map((c) => c.name), ...columns], encode(true)),
+        copyBinary: (table, constants, columns, encode) => copyBinaryPostgres(client, check, table, [...constants.map((c) => c.name), ...columns], encode({ constantsInRows: true, offThread: false })),
         copyTo: (sql, fd) => copyOutPostgres(client, check, sql, fd),
         statement: async (sql: string) => {
           check();

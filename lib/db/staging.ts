@@ -1,30 +1,31 @@
 /**
- * Staging tables: `staging.<table>` holds the rows of one logical table for every publication period, each row
- * carrying its provenance columns first. Columns are added and widened as new periods need, never narrowed.
+ * Staging tables: `staging.<table>` holds the rows of one logical table for every period of its one publication, each
+ * row carrying its provenance columns first. Columns are added and widened as new periods need, never narrowed.
+ *
+ * A row carries only what differs between the rows of a table or what analysts filter on (`_period`, its dates, the row's
+ * kind, markers and place in the source) and `_slice`, the id of its slice in the registry (`datawarp.slices`), which
+ * holds what is the same for every row of a slice: publication, source key, URL, file, SHA-256 and sheet. Repeating
+ * those in every row cost PostgreSQL more than storing the data itself (README, "How rows get in").
  */
-import { createHash } from 'node:crypto';
 import { DbError, quoteIdent, type ColumnType, type Db, type DbTx } from './types.ts';
 import { trackChanges } from './changes.ts';
+import { convertWide, createSliceIndex, isWide, SLICE_COLUMNS } from './layout.ts';
 import { isColumnType, widerType } from '../column-types.ts';
 
 /** Provenance columns of every staging table, in order, before the data columns. */
 export const PROVENANCE_COLUMNS: readonly { name: string; sql: string }[] = [
-  { name: '_publication', sql: 'text NOT NULL' },
   { name: '_period', sql: 'text NOT NULL' },
   { name: '_period_start', sql: 'date NOT NULL' },
   { name: '_period_end', sql: 'date NOT NULL' },
-  { name: '_source_key', sql: 'text NOT NULL' },
-  { name: '_source_file', sql: 'text NOT NULL' },
-  { name: '_source_sha256', sql: 'text NOT NULL' },
-  { name: '_sheet', sql: 'text' },
+  { name: '_slice', sql: 'integer NOT NULL' },
   { name: '_source_row', sql: 'integer NOT NULL' },
   { name: '_row_kind', sql: 'text NOT NULL' },
   { name: '_markers', sql: 'jsonb' },
 ];
 /** Provenance columns added after tables were first created, with the value rows loaded before them get. */
 const ADDED_PROVENANCE: readonly { name: string; sql: string; before: string }[] = [{ name: '_row_kind', sql: 'text NOT NULL', before: `'detail'` }];
-/** Names of the {@link PROVENANCE_COLUMNS}: data columns may not use them. */
-export const PROVENANCE_NAMES: ReadonlySet<string> = new Set(PROVENANCE_COLUMNS.map((c) => c.name));
+/** Names data columns may not use: the provenance columns of the rows and of their slice. */
+export const PROVENANCE_NAMES: ReadonlySet<string> = new Set([...PROVENANCE_COLUMNS.map((c) => c.name), ...SLICE_COLUMNS]);
 
 /** `staging."<table>"`: the quoted qualified name of a staging table. */
 export function stagingName(table: string): string {
@@ -32,6 +33,7 @@ export function stagingName(table: string): string {
 }
 
 export { widerType } from '../column-types.ts';
+export { sliceIndexName } from './layout.ts';
 
 /** `USING` expression converting a column from one type to a wider one (boolean has no direct cast to bigint/numeric). */
 function widenUsing(col: string, from: ColumnType, to: ColumnType): string {
@@ -60,7 +62,12 @@ function toColumnType(pgType: string, table: string, column: string): ColumnType
 
 /** Data columns (provenance columns excluded) of a staging table, in table order; `[]` when the table does not exist. */
 export async function stagingColumns(db: Db | DbTx, table: string): Promise<{ name: string; type: ColumnType }[]> {
-  const rows = await db.query<{ name: string; type: string }>(
+  return dataColumns(await allColumns(db, table), table);
+}
+
+/** Every column of a staging table, provenance included, with its `format_type`, in table order. */
+async function allColumns(db: Db | DbTx, table: string): Promise<{ name: string; type: string }[]> {
+  return db.query<{ name: string; type: string }>(
     `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
        FROM pg_attribute a
        JOIN pg_class c ON c.oid = a.attrelid
@@ -69,15 +76,10 @@ export async function stagingColumns(db: Db | DbTx, table: string): Promise<{ na
       ORDER BY a.attnum`,
     [table],
   );
-  return rows.filter((r) => !PROVENANCE_NAMES.has(r.name)).map((r) => ({ name: r.name, type: toColumnType(r.type, table, r.name) }));
 }
 
-/** Name of the slice index: `<table>_slice`, shortened with a hash when that would pass PostgreSQL's 63-byte limit. */
-export function sliceIndexName(table: string): string {
-  const plain = `${table}_slice`;
-  if (Buffer.byteLength(plain) <= 63) return plain;
-  const hash = createHash('sha256').update(table).digest('hex').slice(0, 8);
-  return `${table.slice(0, 45)}_${hash}_slice`;
+function dataColumns(all: { name: string; type: string }[], table: string): { name: string; type: ColumnType }[] {
+  return all.filter((r) => !PROVENANCE_NAMES.has(r.name)).map((r) => ({ name: r.name, type: toColumnType(r.type, table, r.name) }));
 }
 
 /**
@@ -91,7 +93,8 @@ export async function foreignOwner(tx: DbTx | Db, id: string): Promise<string> {
 
 /**
  * Make `staging.<table>` hold `columns`: create it (provenance columns, then the data columns, plus the slice index)
- * and register it for `publication` if missing; add missing columns; widen columns whose requested type is wider.
+ * and register it for `publication` if missing; adopt one of an earlier layout (./layout.ts converts it); add missing
+ * columns; widen columns whose requested type is wider.
  * A narrower requested type keeps the wider existing type (values of the narrower type still load).
  * @param workspace the id of the workspace loading (manifests/.workspace-id): the table is registered to it, and a
  *   table registered to nobody (written before workspace ids) is adopted; undefined when the database is not shared
@@ -132,22 +135,22 @@ export async function ensureStagingTable(
       `Give the table another name in ${publication}'s rules (table names are shared by all publications).`,
     );
   }
-  const existing = await stagingColumns(tx, table);
-  const exists = existing.length > 0 || (await tableExists(tx, table));
+  const all = await allColumns(tx, table);
+  const exists = all.length > 0 || (await tableExists(tx, table));
   if (!exists) {
     const defs = [...PROVENANCE_COLUMNS.map((c) => `${quoteIdent(c.name)} ${c.sql}`), ...columns.map((c) => `${quoteIdent(c.name)} ${c.type}`)];
     await tx.query(`CREATE TABLE ${qname} (${defs.join(', ')})`);
-    await tx.query(`CREATE INDEX ${quoteIdent(sliceIndexName(table))} ON ${qname} (_publication, _period, _source_key)`);
+    await createSliceIndex(tx, table);
     await trackChanges(tx, table);
     await register(tx, table, publication, workspace);
     return { created: true, added: [], widened: [] };
   }
+  const names = new Set(all.map((c) => c.name));
+  const wide = isWide(names);
   if (!owner[0]) {
-    const provenance = await tx.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = $1 AND column_name = ANY($2::text[])`,
-      [table, [...PROVENANCE_NAMES]],
-    );
-    if (provenance[0]!.n < PROVENANCE_NAMES.size - ADDED_PROVENANCE.length) {
+    // A table of an earlier layout, or one whose registry rows were lost, is adopted; anything else is not ours.
+    const needed = [...PROVENANCE_COLUMNS.map((c) => c.name).filter((n) => !wide || n !== '_slice'), ...(wide ? SLICE_COLUMNS : [])];
+    if (needed.some((n) => !names.has(n) && !ADDED_PROVENANCE.some((c) => c.name === n))) {
       throw new DbError(
         `Table ${qname} exists but was not created by nhs-pipeline (it lacks the provenance columns)`,
         `Drop or rename it (DROP TABLE ${qname}) so that nhs-pipeline can create it.`,
@@ -155,7 +158,9 @@ export async function ensureStagingTable(
     }
     await register(tx, table, publication, workspace);
   }
+  if (wide) await convertWide(tx, table);
   await addProvenance(tx, table);
+  const existing = dataColumns(all, table);
   const byName = new Map(existing.map((c) => [c.name, c.type]));
   const added: string[] = [];
   const widened: { column: string; from: ColumnType; to: ColumnType }[] = [];

@@ -6,6 +6,7 @@
  */
 
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { writeSync } from 'node:fs';
 import { PipelineError } from '../failure.ts';
 
 /** Column types of data tables; widening order boolean < integer < bigint < numeric < text, date < text. */
@@ -22,7 +23,7 @@ export type CopyRow = (string | null)[];
 export interface CopySegment { bytes: Uint8Array; rows: number }
 
 /** A column with one value for a whole copy, such as a slice's provenance. */
-export interface CopyConstant { name: string; type: 'text' | 'date'; value: string | null }
+export interface CopyConstant { name: string; type: 'text' | 'date' | 'integer'; value: string | null }
 
 /** Work inside one open transaction. Only use it while the transaction callback runs. */
 export interface DbTx {
@@ -45,17 +46,18 @@ export interface DbTx {
   copyRows(table: string, columns: string[], rows: AsyncIterable<CopyRow> | Iterable<CopyRow>): Promise<number>;
   /**
    * Bulk-load rows in PostgreSQL's binary COPY format, the fast path of loads. `constants` hold one value for every
-   * row, and the driver chooses how they travel: it calls `encode(true)` for rows whose first fields are the
-   * constants (PostgreSQL: sending them is cheaper than any DDL, and takes no lock) or `encode(false)` for rows
+   * row, and the driver chooses how they travel: it calls `encode` with `constantsInRows` for rows whose first fields
+   * are the constants (PostgreSQL: sending them is cheaper than any DDL, and takes no lock) or without, for rows
    * without them (PGlite: they become column defaults for the length of the copy, which saves its single thread
-   * a third of the work; its one connection means the ALTER TABLE lock blocks nobody). Memory stays bounded by a
-   * segment (PGlite: a few segments per COPY statement).
+   * work; its one connection means the ALTER TABLE lock blocks nobody). `offThread`: the driver stores rows on this
+   * thread (PGlite), so encoding them elsewhere runs beside it. Memory stays bounded by a segment (PGlite: a few
+   * segments per COPY statement).
    * @param table an already-quoted, qualified table name
    * @param columns unquoted names of the per-row fields after the constants, in field order
    * @returns the number of rows copied
    * @throws DbError naming the row (1-based, over the whole copy) when the server rejects a value
    */
-  copyBinary(table: string, constants: CopyConstant[], columns: string[], encode: (constantsInRows: boolean) => AsyncIterable<CopySegment>): Promise<number>;
+  copyBinary(table: string, constants: CopyConstant[], columns: string[], encode: (how: { constantsInRows: boolean; offThread: boolean }) => AsyncIterable<CopySegment>): Promise<number>;
   /**
    * Append the rows of a SELECT to the open file `fd` as `COPY ... TO STDOUT (FORMAT csv)` text, without a header
    * (several copies can follow each other into one file). Both drivers stream: memory stays bounded whatever the
@@ -178,4 +180,9 @@ export function assertNotInOwnTx(db: object, description: string, method: string
       'Inside a transaction callback, use the tx it was given (tx.query, tx.exec, tx.copyRows); this is a bug in the calling code.',
     );
   }
+}
+
+/** Writes all of `bytes[from, from + length)` to `fd`, however many writes a pipe takes (a signal may cut one short). */
+export function writeFully(fd: number, bytes: Uint8Array, from = 0, length = bytes.length - from): void {
+  for (let done = 0; done < length; ) done += writeSync(fd, bytes, from + done, length - done);
 }

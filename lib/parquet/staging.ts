@@ -7,14 +7,15 @@
  * _source_row` order, so the min/max statistics DuckDB writes for every column of every row group let readers
  * (DuckDB, Polars, Arrow) skip the row groups of other periods.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBResultReader } from '@duckdb/node-api';
 import { hashFile, publishAtomic, tempPathFor } from '../atomic.ts';
 import { exportSlices, SLICE_CONSTANTS, type RowFilter, type SliceProvenance } from '../db/export.ts';
 import type { Db } from '../db/types.ts';
 import { NUMERIC_ERROR, numericExpression } from './csv.ts';
 import { duckdbErrorText, parquetCopyOptions, sqlIdent, sqlString, withDuckDB } from './duckdb.ts';
+import { makeFifo, openWriter } from './fifo.ts';
 import { DUCKDB_TYPE, validateColumns, type ParquetColumn, type ParquetWriteResult } from './types.ts';
 
 /** Options of {@link stagingToParquet}. */
@@ -33,6 +34,8 @@ export interface StagingToParquetOptions {
   /** Which rows to keep (`history: latest` of a table); absent: every row. */
   keep?: RowFilter;
   signal?: AbortSignal;
+  /** Export into a file, then convert it, even where a named pipe would let both run at once (tests compare the two). */
+  throughFile?: boolean;
 }
 
 const CONSTANT_FIELD = new Map(SLICE_CONSTANTS);
@@ -49,6 +52,8 @@ const LONG_LINES = 64 * 1024 * 1024;
 /**
  * Writes every row of `staging.<table>` to `outPath` as Parquet, in the order above, casting each column to its
  * declared type (numeric to a checked DOUBLE, see csv.ts). Identical table contents give byte-identical files.
+ * The export and DuckDB run at the same time, through a named pipe (./fifo.ts); when DuckDB fails on it (a line longer
+ * than 8 MB, a value it refuses) or there is no pipe, they run one after the other through a file, which then says why.
  * @throws Error naming the column, slice (period, file) and source row of a numeric value a DOUBLE would round
  */
 export async function stagingToParquet(opts: StagingToParquetOptions): Promise<ParquetWriteResult> {
@@ -57,44 +62,89 @@ export async function stagingToParquet(opts: StagingToParquetOptions): Promise<P
   const copyOptions = parquetCopyOptions(kv);
   signal?.throwIfAborted();
   const perRow = columns.filter((c) => !CONSTANT_FIELD.has(c.name) && !ROW_PROVENANCE.has(c.name));
+  const names = perRow.map((c) => c.name);
+  // The slice number's column in the text: `_slice`, or more underscores if a data column (renamed by an override) has that name.
+  let slice = '_slice';
+  while (columns.some((c) => c.name.toLowerCase() === slice)) slice = `_${slice}`;
+  const inCsv: ParquetColumn[] = [{ name: slice, type: 'integer' }, ...[...ROW_PROVENANCE].map((name) => ({ name, type: name === '_source_row' ? 'integer' as const : 'text' as const })), ...perRow];
   await mkdir(opts.tmpDir, { recursive: true });
-  const text = tempPathFor(join(opts.tmpDir, `${table}.csv`));
-  try {
-    const { slices } = await exportSlices(db, table, perRow.map((c) => c.name), text, opts.keep);
-    signal?.throwIfAborted();
-    // The slice number's column in the text: `_slice`, or more underscores if a data column (renamed by an override) has that name.
-    let slice = '_slice';
-    while (columns.some((c) => c.name.toLowerCase() === slice)) slice = `_${slice}`;
-    const inCsv: ParquetColumn[] = [{ name: slice, type: 'integer' }, ...[...ROW_PROVENANCE].map((name) => ({ name, type: name === '_source_row' ? 'integer' as const : 'text' as const })), ...perRow];
-    return await withDuckDB(async (conn) => {
-      // DuckDB cannot be cancelled through a promise; interrupt() makes the running statement fail promptly.
-      const onAbort = () => conn.interrupt();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        return await publishAtomic(outPath, async (temp) => {
+  return withDuckDB(async (conn) => {
+    // DuckDB cannot be cancelled through a promise; interrupt() makes the running statement fail promptly.
+    const onAbort = () => conn.interrupt();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await publishAtomic(outPath, async (temp) => {
+        const convert: Convert = (slices, input, maxLine) => {
           const select = columns.map((c) => outputExpression(c, slices, slice)).join(', ');
-          const copy = (maxLine: number) => conn.runAndReadAll(`COPY (SELECT ${select} FROM ${readText(text, inCsv, maxLine)}) TO ${sqlString(temp)} (${copyOptions})`);
+          return conn.runAndReadAll(`COPY (SELECT ${select} FROM ${readText(input, inCsv, maxLine)}) TO ${sqlString(temp)} (${copyOptions})`);
+        };
+        const piped = opts.throughFile ? undefined : await throughPipe(db, table, names, join(opts.tmpDir, `${table}.pipe`), convert, signal, opts.keep);
+        if (piped !== undefined) return { rows: piped, ...(await hashFile(temp)) };
+        const text = tempPathFor(join(opts.tmpDir, `${table}.csv`));
+        try {
+          const { slices } = await exportSlices(db, table, names, async () => {
+            const file = await open(text, 'w');
+            return { fd: file.fd, close: () => file.close() };
+          }, opts.keep);
+          signal?.throwIfAborted();
           try {
             // DuckDB's read buffer is twice the longest line allowed; rows of 8 MB are rare enough to pay a retry.
-            const reader = await copy(SHORT_LINES).catch((error: Error) => {
+            const reader = await convert(slices, text, SHORT_LINES).catch((error: Error) => {
               if (!/maximum line size/i.test(error.message)) throw error;
-              return copy(LONG_LINES);
+              return convert(slices, text, LONG_LINES);
             });
-            const rows = Number(reader.getRows()[0]?.[0] ?? 0);
-            return { rows, ...(await hashFile(temp)) };
+            return { rows: Number(reader.getRows()[0]?.[0] ?? 0), ...(await hashFile(temp)) };
           } catch (error) {
             signal?.throwIfAborted();
             throw await explain(conn, error, text, inCsv, slices, outPath);
           }
-        }, signal);
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
-      }
-    });
+        } finally {
+          await rm(text, { force: true });
+        }
+      }, signal);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  });
+}
+
+/** DuckDB's COPY of the export text at `input` into the temporary Parquet file. */
+type Convert = (slices: SliceProvenance[], input: string, maxLine: number) => Promise<DuckDBResultReader>;
+
+/**
+ * The export written into a named pipe that DuckDB reads as it comes. Returns the rows written, or undefined when
+ * DuckDB failed (or no pipe could be made): the caller then goes through a file. A failure of the export itself
+ * (a DbError: rows of no slice, a lost connection) is thrown.
+ */
+async function throughPipe(db: Db, table: string, names: string[], path: string, convert: Convert, signal?: AbortSignal, keep?: RowFilter): Promise<number | undefined> {
+  const pipe = tempPathFor(path);
+  if (!(await makeFifo(pipe))) return undefined;
+  try {
+    let converting: Promise<DuckDBResultReader | Error> | undefined;
+    let failed: unknown;
+    try {
+      await exportSlices(db, table, names, async (slices) => {
+        converting = convert(slices, pipe, SHORT_LINES).catch((error: Error) => error);
+        const writer = await openWriter(pipe, converting);
+        if (!writer) throw new ReaderGone();
+        return writer;
+      }, keep);
+    } catch (error) {
+      failed = error;
+    }
+    const converted = await converting;
+    signal?.throwIfAborted();
+    // DuckDB stopped reading (EPIPE) or never started: it is DuckDB's failure, which the file path reports.
+    const readerFailed = failed instanceof ReaderGone || (failed as { code?: string } | undefined)?.code === 'EPIPE';
+    if (failed !== undefined && !readerFailed) throw failed;
+    return failed !== undefined || converted === undefined || converted instanceof Error ? undefined : Number(converted.getRows()[0]?.[0] ?? 0);
   } finally {
-    await rm(text, { force: true });
+    await rm(pipe, { force: true });
   }
 }
+
+/** DuckDB failed before it opened the pipe. */
+class ReaderGone extends Error {}
 
 /** The SELECT expression of one output column: a slice constant from its list, or the CSV field cast to its type. */
 function outputExpression(c: ParquetColumn, slices: SliceProvenance[], slice: string): string {

@@ -185,15 +185,19 @@ export class SheetError extends PipelineError {
 }
 
 /**
- * PostgreSQL refuses tables of more than 1,600 columns and every staging table adds 11 provenance
- * columns (`_publication` … `_row_kind`, `_markers`): a wider table could never be loaded, so it is an error at once.
+ * PostgreSQL refuses tables of more than 1,600 columns, counting the columns ever dropped from them, and every staging
+ * table adds its provenance columns: a wider table could never be loaded, so it is an error at once. A table created
+ * now has 7 (`_period` … `_slice` … `_markers`); one created before registry version 4 had 11 and, converted in place,
+ * counts 12 (the 5 it dropped, and `_slice`). The limit stays the 1,600 less 11 it was, so what was accepted before is
+ * accepted now (only a table of exactly 1,589 data columns of the old layout cannot take `_slice`: its conversion
+ * fails, naming the table).
  */
 export const MAX_TABLE_COLUMNS = 1589;
 
 /** The error for a table wider than {@link MAX_TABLE_COLUMNS}; `where.cell` is the first header cell beyond the limit. */
 export function tooWideError(columns: number, where: SheetLocation): SheetError {
   return new SheetError(
-    `Table has ${columns.toLocaleString('en-GB')} columns, more than the ${MAX_TABLE_COLUMNS.toLocaleString('en-GB')} a staging table can hold (PostgreSQL's 1,600 less 11 provenance columns)`,
+    `Table has ${columns.toLocaleString('en-GB')} columns, more than the ${MAX_TABLE_COLUMNS.toLocaleString('en-GB')} a staging table can hold (PostgreSQL's 1,600 less the provenance columns)`,
     where,
     'Such a table cannot be loaded: ask the publisher for a long-format (one value per row) version, or remove the sheet from the file.',
   );

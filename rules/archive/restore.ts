@@ -2,7 +2,8 @@
  * `restore PUB/PERIOD`: the period's objects back from the archive, every one checked against its SHA-256, then put
  * where they belong: manifests that are missing locally, source files into the download store (so a later rebuild
  * of the period needs no download from the NHS site), and, when the database no longer holds the period, its rows
- * from the Parquet slices and its registry rows exactly as they were archived. The caller then builds the
+ * from the Parquet slices and its registry rows exactly as they were archived (each slice under a new id, which its
+ * restored rows carry in `_slice`). The caller then builds the
  * publication, which rewrites the tables' Parquet files with the period's rows again (byte for byte as before).
  */
 import { copyFile, mkdir, rm } from 'node:fs/promises';
@@ -102,7 +103,8 @@ async function reload(ws: Workspace, pub: string, period: string, manifest: Arch
   const me = await ws.identity();
   const { readPeriodRegistry, writePeriodRegistry } = await import('../../lib/db/period-registry.ts');
   if (await readPeriodRegistry(db, pub, period, me)) return { reloaded: false, rows: 0 };
-  const { ensureStagingTable, claimPeriod, stagingName } = await import('../../lib/db/registry.ts');
+  const { ensureStagingTable, claimPeriod, deleteSlicesExcept } = await import('../../lib/db/registry.ts');
+  const { freshSliceId } = await import('../../lib/db/layout.ts');
   const { importSlice, readSliceMeta } = await import('../../lib/archive/slice.ts');
   const slices: { path: string; meta: Awaited<ReturnType<typeof readSliceMeta>> }[] = [];
   for (const o of manifest.objects.filter((x) => x.role === 'parquet')) slices.push({ path: paths.get(o.name)!, meta: await readSliceMeta(paths.get(o.name)!) });
@@ -110,12 +112,23 @@ async function reload(ws: Workspace, pub: string, period: string, manifest: Arch
   try {
     await db.transaction(async (tx) => {
       await claimPeriod(tx, pub, period, me);
-      for (const s of slices) {
-        await ensureStagingTable(tx, s.meta.table, pub, s.meta.columns, me);
-        await tx.query(`DELETE FROM ${stagingName(s.meta.table)} WHERE _publication = $1 AND _period = $2`, [pub, period]);
-        rows += await importSlice(tx, s.path, s.meta);
-      }
+      for (const s of slices) await ensureStagingTable(tx, s.meta.table, pub, s.meta.columns, me);
+      // Whatever of the period the database still holds goes (rows in any slice, registry rows without a record); then
+      // the registry rows as archived, which number the slices anew: the restored rows carry those ids in `_slice`.
+      await deleteSlicesExcept(tx, pub, period, [], me);
       await writePeriodRegistry(tx, manifest.registry, me);
+      for (const s of slices) {
+        const loads = await tx.query<{ id: number; source_key: string; publication: string; source_file: string; source_sha256: string; sheet: string | null }>(
+          `SELECT slice_id AS id, source_key, publication, source_file, source_sha256, sheet FROM datawarp.loads
+            WHERE table_name = $1 AND publication = $2 AND period = $3 ORDER BY source_key`,
+          [s.meta.table, pub, period],
+        );
+        const ids = [];
+        for (const l of loads) {
+          ids.push({ id: await freshSliceId(tx, s.meta.table, l.id), sourceKey: l.source_key, publication: l.publication, sourceFile: l.source_file, sourceSha256: l.source_sha256, sheet: l.sheet });
+        }
+        rows += await importSlice(tx, s.path, s.meta, ids);
+      }
     });
   } finally {
     ws.registry.invalidate();

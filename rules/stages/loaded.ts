@@ -21,7 +21,8 @@ import type { DownloadBody } from './download.ts';
 
 // 2: each row's kind in _row_kind; annotations taken off values (`r`, `[note 4]`) kept in _markers; COMMENT ON;
 //    a slice is compared with the table's load contract, not the whole canonical manifest; periods load in order.
-const VERSION = '2';
+// 3: rows carry `_slice`, their slice's registry id, instead of its publication, source key, file, SHA-256 and sheet.
+const VERSION = '3';
 
 export const loaded: Stage = {
   name: 'loaded',
@@ -121,6 +122,8 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
       const keyed = t.family ? withKey(rows, info.columns.length, t.family.key) : rows;
       const copied = await loadSlice(tx, slice, {
         batches: t.unpivot ? unpivotRows(keyed, t.unpivot) : keyed,
+        // A worker thread may read the file itself only when the rows are the file's as read (no family key, no unpivot).
+        ...(t.family || t.unpivot ? {} : { read: { file: { path: blob, name: file.name, origin: file.url }, table: info } }),
         columns: t.columns.map((c) => ({ name: c.name, type: types.get(c.name) ?? (c.type as ColumnType), index: c.index, sourceColumn: c.source_column })),
         where,
         onRows: (n) => ctx.log(`${t.table}: ${n.toLocaleString('en-GB')} rows so far`, 'progress'),
@@ -178,12 +181,20 @@ export function loadContract(t: CanonicalTable): string {
 async function describeTables(db: Db, canonical: CanonicalBody, period: string, readLoads: (db: Db, f: { table: string }) => Promise<LoadRow[]>) {
   const { commentOnTable } = await import('../../lib/db/comments.ts');
   const { comparePeriodLabels } = await import('../../lib/periods.ts');
-  const provenance = PROVENANCE_COLUMNS.map(({ name, description }) => ({ name, description }));
+  // The Parquet provenance columns a staging row carries (the others are its slice's, in datawarp.slices), and _slice.
+  const provenance = [...PROVENANCE_COLUMNS.map(({ name, description }) => ({ name, description })), SLICE_COLUMN_DOC];
   for (const t of canonical.tables) {
     const newer = (await readLoads(db, { table: t.table })).some((l) => comparePeriodLabels(l.period, period) > 0);
     if (!newer) await commentOnTable(db, t.table, t.description, [...provenance, ...t.columns]);
   }
 }
+
+/** What `_slice` is, for the database's comment on it (Parquet files have no `_slice`: they carry the slice's columns). */
+const SLICE_COLUMN_DOC = {
+  name: '_slice',
+  description:
+    'Id of the slice (one source file part loaded for one period) the row came from: JOIN datawarp.slices s ON s.slice_id = t._slice gives its publication, source key, URL, file, SHA-256 and sheet.',
+};
 
 /**
  * Types only widen, so an override asking for a narrower type than the staging column already has (widened

@@ -37,7 +37,17 @@ describe.each(testBackends())('archive and restore (%s)', (backend) => {
       await d.close();
     }
   };
-  const rowsOf = (period: string) => withDb((d) => d.query(`SELECT * FROM staging.oaps_open_data WHERE _period = $1 ORDER BY _source_key, _source_row`, [period]));
+  // A row as an analyst reads it: its slice's provenance joined in, every column of the row but its slice's id (which
+  // a restore numbers anew).
+  const rowsOf = (period: string) =>
+    withDb((d) =>
+      d.query(
+        `SELECT s.publication AS _publication, s.source_key AS _source_key, s.source_file AS _source_file, s.source_sha256 AS _source_sha256, s.sheet AS _sheet,
+                to_jsonb(t) - '_slice' AS row
+           FROM staging.oaps_open_data t LEFT JOIN datawarp.slices s ON s.slice_id = t._slice WHERE t._period = $1 ORDER BY s.source_key, t._source_row`,
+        [period],
+      ),
+    );
   const parquet = () => readFile(join(ws, 'output/parquet/oaps_open_data.parquet'));
   const puts = (from: number) => s3.requests.slice(from).filter((r) => r.method === 'PUT').map((r) => r.key);
 

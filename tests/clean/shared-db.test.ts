@@ -271,7 +271,7 @@ describe.each(testBackends())('the workspace identity on %s', (backend) => {
       const end = build.events.find((e) => e.event === 'target-end' && e.key === 'loaded:oaps/2016-10') as { stats?: Record<string, number> };
       expect(end.stats).toMatchObject({ rowsWritten: 0, slicesUnchanged: 1 });
     }
-    expect(await withDb((db) => db.query(`SELECT value FROM datawarp.meta WHERE key = 'registry_version'`))).toEqual([{ value: '3' }]);
+    expect(await withDb((db) => db.query(`SELECT value FROM datawarp.meta WHERE key = 'registry_version'`))).toEqual([{ value: '4' }]);
     expect(await owners()).toEqual([{ w: id }, { w: id }, { w: id }, { w: id }]);
     expect(ran(await runCli(['build', '-C', ws, '--json'], env))).toEqual([]);
   });

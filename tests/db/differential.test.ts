@@ -1,7 +1,7 @@
 // The binary load path (lib/db/load.ts) against the path it replaced (tests/db/old-load.ts), on every backend:
 // every sample file in tests/fixtures/nhs-samples, every table in it, under the inferred column types and under
 // wider ones, loaded both ways into twin staging tables whose rows are then compared as text — every cell, every
-// marker (_markers) and every provenance column. Plus awkward values of every type, and bad values, whose errors
+// marker (_markers) and every provenance column, those of the slice as the registry restores them (datawarp.slices). Plus awkward values of every type, and bad values, whose errors
 // must read the same.
 import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -31,12 +31,30 @@ function sliceOf(table: string, n: number, sheet: string | null): Slice {
   };
 }
 
+/**
+ * Every row of a staging table as text: its slice's provenance from the registry (what `_slice` stands for: the twin
+ * tables' slices have different ids), then every other column.
+ */
+async function rowsAsText(db: Db, table: string): Promise<string> {
+  const cols = await db.query<{ c: string }>(
+    `SELECT column_name AS c FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = $1 AND column_name <> '_slice' ORDER BY ordinal_position`,
+    [table],
+  );
+  return `SELECT ROW(s.publication, s.source_key, s.source_file, s.source_sha256, s.sheet, ${cols.map((x) => `t."${x.c}"`).join(', ')})::text AS r
+            FROM staging."${table}" t JOIN datawarp.slices s ON s.slice_id = t._slice`;
+}
+
 /** Rows of one table that the other lacks (as whole-row text), both ways; [] when the tables hold the same rows. */
 async function differences(db: Db, a: string, b: string): Promise<string[]> {
+  const [ta, tb] = [await rowsAsText(db, a), await rowsAsText(db, b)];
+  for (const [t, text] of [[a, ta], [b, tb]]) {
+    const [{ n }] = await db.query<{ n: number }>(`SELECT (SELECT count(*) FROM staging."${t}") - (SELECT count(*) FROM (${text}) x) AS n`);
+    expect(n, `rows of ${t} in no registered slice`).toBe(0);
+  }
   const rows = await db.query<{ side: string; r: string }>(
-    `(SELECT 'only old' AS side, r FROM (SELECT (t.*)::text AS r FROM staging."${a}" t EXCEPT ALL SELECT (t.*)::text FROM staging."${b}" t) x LIMIT 5)
+    `(SELECT 'only old' AS side, r FROM (${ta} EXCEPT ALL ${tb}) x LIMIT 5)
      UNION ALL
-     (SELECT 'only new', r FROM (SELECT (t.*)::text AS r FROM staging."${b}" t EXCEPT ALL SELECT (t.*)::text FROM staging."${a}" t) y LIMIT 5)`,
+     (SELECT 'only new', r FROM (${tb} EXCEPT ALL ${ta}) y LIMIT 5)`,
   );
   return rows.map((x) => `${x.side}: ${x.r}`);
 }

@@ -1,12 +1,15 @@
 // lib/db loadSlice on every backend: a load over several COPY statements (PGlite) with exact values, reloads that
 // replace, a failed or aborted load that keeps the old slice and leaves nothing behind (rows, registry rows, temp
-// tables, column defaults), a value the server rejects, named by its row over the whole copy; and copyTo.
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+// tables, column defaults), a value the server rejects, named by its row over the whole copy; a large table encoded in
+// a worker thread (PGlite) as on the main thread; and copyTo.
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ColumnType, Db } from '../../lib/db/index.ts';
+import { OFF_THREAD_ROWS } from '../../lib/db/load.ts';
 import { ensureSchemas, ensureStagingTable, loadSlice, readLoads, type Slice, type SourceRow } from '../../lib/db/registry.ts';
+import { describeFile, readTableBatches, SheetError } from '../../lib/sheets/index.ts';
 import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
 
 const COLUMNS = [
@@ -68,8 +71,9 @@ describe.each(testBackends())('loadSlice on %s', (backend) => {
       `SELECT count(*)::int AS rows, sum(n)::text AS total, count(n)::int AS filled, count(_markers)::int AS marked,
               count(DISTINCT code)::int AS codes, min(_source_row) AS first, max(_source_row) AS last, sum(length(note))::int AS chars,
               count(*) FILTER (WHERE _markers = '{"n": "*"}'::jsonb)::int AS starred
-         FROM staging.big WHERE _publication = 'pub' AND _period = '2024-04' AND _period_start = '2024-04-01' AND _period_end = '2024-04-30'
-          AND _source_key = 'https://e.org/a.csv#' AND _source_file = 'a.csv' AND _source_sha256 = $1 AND _sheet IS NULL`,
+         FROM staging.big JOIN datawarp.slices s ON s.slice_id = _slice
+        WHERE s.publication = 'pub' AND _period = '2024-04' AND _period_start = '2024-04-01' AND _period_end = '2024-04-30'
+          AND s.source_key = 'https://e.org/a.csv#' AND s.source_file = 'a.csv' AND s.source_sha256 = $1 AND s.sheet IS NULL`,
       ['f'.repeat(64)],
     );
     // Sum of 0..119999 without the multiples of 10.
@@ -127,9 +131,36 @@ describe.each(testBackends())('loadSlice on %s', (backend) => {
     expect(await db.query('SELECT count(*)::int AS n FROM staging.out')).toEqual([{ n: 30_000 }]); // the connection still works
   });
 
+  it('encodes a large table in a worker thread (PGlite) exactly as on the main thread, and reports its errors the same', async () => {
+    const csv = path.join(dir, 'large.csv');
+    const lines = ['code,n,note'];
+    for (let i = 0; i < OFF_THREAD_ROWS + 1_000; i++) lines.push(`C${i % 7},${i % 10 === 0 ? '*' : i},"a, ""b"" ${i % 3}"`);
+    await writeFile(csv, lines.join('\r\n'));
+    const file = { path: csv, name: 'large.csv' };
+    const [info] = (await describeFile(file)).tables;
+    const columns = info!.columns.map((c, i) => ({ name: COLUMNS[i]!.name, type: c.type, index: c.index, sourceColumn: c.sourceColumn }));
+    const loadFrom = (table: string, read: boolean, cols = columns) => db.transaction(async (tx) => {
+      await ensureStagingTable(tx, table, 'pub', cols);
+      return loadSlice(tx, slice(table), { batches: readTableBatches(file, info!), columns: cols, where: { file: 'large.csv' }, ...(read ? { read: { file, table: info! } } : {}) });
+    });
+    const viaWorker = await loadFrom('large_worker', true);
+    const inline = await loadFrom('large_inline', false);
+    expect(viaWorker).toEqual({ rows: OFF_THREAD_ROWS + 1_000, markers: (OFF_THREAD_ROWS + 1_000) / 10 });
+    expect(viaWorker).toEqual(inline);
+    const rows = (t: string) => db.query(`SELECT _source_row, _row_kind, _markers, code, n, note FROM staging.${t} ORDER BY _source_row`);
+    expect(await rows('large_worker')).toEqual(await rows('large_inline'));
+    // A value that does not fit: the same SheetError, naming the cell, from either thread; nothing kept.
+    const narrow = columns.map((c) => (c.name === 'note' ? { ...c, type: 'integer' as ColumnType } : c));
+    const [w, m] = [await loadFrom('bad_worker', true, narrow).catch((e: Error) => e), await loadFrom('bad_inline', false, narrow).catch((e: Error) => e)];
+    expect(w).toBeInstanceOf(SheetError);
+    expect((w as SheetError).message).toBe((m as SheetError).message);
+    expect((w as SheetError).failure).toEqual((m as SheetError).failure);
+    expect((w as SheetError).message).toMatch(/^Value "a, \\"b\\" 0" cannot be stored in an integer column \(large\.csv, line 2:3\)/);
+  });
+
   it('stores a sheet name and dates from the period as given', async () => {
     await load('sheet', generated(5), { over: { sheet: "Table 1 'A&E'", period: { label: 'FY2024-25-Q1', start: '2024-04-01', end: '2024-06-30' } } });
-    expect(await db.query(`SELECT DISTINCT _sheet, _period, _period_start, _period_end FROM staging.sheet`)).toEqual([
+    expect(await db.query(`SELECT DISTINCT sheet AS _sheet, _period, _period_start, _period_end FROM staging.sheet JOIN datawarp.slices ON slice_id = _slice`)).toEqual([
       { _sheet: "Table 1 'A&E'", _period: 'FY2024-25-Q1', _period_start: '2024-04-01', _period_end: '2024-06-30' },
     ]);
   });

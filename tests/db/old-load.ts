@@ -13,9 +13,10 @@ export interface SliceRow { sourceRow: number; kind?: string; values: (string | 
 
 /** Replace one slice the old way: delete its rows, COPY the new rows as CSV with their provenance, record the slice. */
 export async function replaceSlice(tx: DbTx, slice: Slice, columns: string[], rows: AsyncIterable<SliceRow> | Iterable<SliceRow>): Promise<{ rows: number; markers: number }> {
-  const qname = await clearSlice(tx, slice);
+  const { table: qname, sliceId } = await clearSlice(tx, slice);
   let markers = 0;
-  const fixed = [slice.publication, slice.period.label, slice.period.start, slice.period.end, slice.sourceKey, slice.sourceFile, slice.sourceSha256, slice.sheet];
+  // The rest of the slice's provenance is its registry row (written by clearSlice).
+  const fixed = [slice.period.label, slice.period.start, slice.period.end, String(sliceId)];
   async function* withProvenance(): AsyncGenerator<(string | null)[]> {
     for await (const r of rows) {
       const marks = r.markers && Object.keys(r.markers).length > 0 ? r.markers : null;
@@ -24,7 +25,7 @@ export async function replaceSlice(tx: DbTx, slice: Slice, columns: string[], ro
     }
   }
   const copied = await tx.copyRows(qname, [...PROVENANCE_COLUMNS.map((c) => c.name), ...columns], withProvenance());
-  await recordSlice(tx, slice, copied, markers);
+  await recordSlice(tx, sliceId, copied, markers);
   return { rows: copied, markers };
 }
 

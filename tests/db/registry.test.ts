@@ -48,6 +48,8 @@ describe.each(testBackends())('registry on %s', (backend) => {
     await Promise.all([ensureSchemas(db), ensureSchemas(db)]);
     const tables = await db.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'datawarp' ORDER BY 1`);
     expect(tables.map((r) => r.t)).toEqual(['changes', 'loads', 'meta', 'periods', 'sources', 'tables', 'workspaces']);
+    const views = await db.query<{ v: string }>(`SELECT viewname AS v FROM pg_views WHERE schemaname = 'datawarp' ORDER BY 1`);
+    expect(views.map((r) => r.v)).toEqual(['slices']);
     expect(await db.query(`SELECT value FROM datawarp.meta WHERE key = 'registry_version'`)).toEqual([{ value: String(REGISTRY_VERSION) }]);
   });
 
@@ -60,20 +62,20 @@ describe.each(testBackends())('registry on %s', (backend) => {
     }
   });
 
-  it('creates a staging table with provenance columns first, registers it and indexes slices', async () => {
+  it('creates a staging table with provenance columns first, registers it and indexes its slice column', async () => {
     const res = await db.transaction((tx) => ensureStagingTable(tx, 'beds', 'ae', [{ name: 'org_code', type: 'text' }, { name: 'beds', type: 'integer' }]));
     expect(res).toEqual({ created: true, added: [], widened: [] });
     const cols = await db.query<{ c: string; t: string }>(
       `SELECT column_name AS c, data_type AS t FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = 'beds' ORDER BY ordinal_position`,
     );
     expect(cols.map((r) => `${r.c}:${r.t}`)).toEqual([
-      '_publication:text', '_period:text', '_period_start:date', '_period_end:date', '_source_key:text', '_source_file:text',
-      '_source_sha256:text', '_sheet:text', '_source_row:integer', '_row_kind:text', '_markers:jsonb', 'org_code:text', 'beds:integer',
+      '_period:text', '_period_start:date', '_period_end:date', '_slice:integer', '_source_row:integer', '_row_kind:text', '_markers:jsonb',
+      'org_code:text', 'beds:integer',
     ]);
     expect(await stagingColumns(db, 'beds')).toEqual([{ name: 'org_code', type: 'text' }, { name: 'beds', type: 'integer' }]);
     expect(await registeredTables(db)).toContainEqual({ table: 'beds', publication: 'ae' });
     const idx = await db.query<{ def: string }>(`SELECT indexdef AS def FROM pg_indexes WHERE schemaname = 'staging' AND tablename = 'beds'`);
-    expect(idx.map((r) => r.def.replace(/^.* USING btree /, ''))).toEqual(['(_publication, _period, _source_key)']);
+    expect(idx.map((r) => r.def.replace(/^.* USING btree /, ''))).toEqual(['(_slice)']);
     // Same request again: nothing to do.
     expect(await db.transaction((tx) => ensureStagingTable(tx, 'beds', 'ae', [{ name: 'org_code', type: 'text' }, { name: 'beds', type: 'integer' }])))
       .toEqual({ created: false, added: [], widened: [] });
@@ -171,6 +173,9 @@ describe.each(testBackends())('registry on %s', (backend) => {
       .rejects.toThrow('Table staging."never_made" is not registered; cannot load slice https://x/r.csv#t');
     await expect(db.transaction((tx) => ensureStagingTable(tx, 'clash', 'ae', [{ name: '_period', type: 'text' }])))
       .rejects.toThrow('Column _period of table clash clashes with a provenance column of the same name');
+    // Held by the registry, not the rows, but a column of the Parquet file all the same.
+    await expect(db.transaction((tx) => ensureStagingTable(tx, 'clash', 'ae', [{ name: '_source_file', type: 'text' }])))
+      .rejects.toThrow('Column _source_file of table clash clashes with a provenance column of the same name');
     await db.query('CREATE TABLE staging.handmade (a text)');
     const err = await db.transaction((tx) => ensureStagingTable(tx, 'handmade', 'ae', [{ name: 'a', type: 'text' }])).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DbError);
@@ -179,7 +184,7 @@ describe.each(testBackends())('registry on %s', (backend) => {
     expect((await registeredTables(db)).map((t) => t.table)).not.toContain('handmade');
   });
 
-  it('replaces a slice without duplicating rows, storing provenance and markers', async () => {
+  it('replaces a slice without duplicating rows, storing provenance (per row, and per slice in datawarp.slices) and markers', async () => {
     const cols = [{ name: 'org', type: 'text' as const }, { name: 'attendances', type: 'integer' as const }];
     const s = slice('attend', 'https://x/ae-apr.csv#main');
     const load = () => db.transaction(async (tx) => {
@@ -193,9 +198,11 @@ describe.each(testBackends())('registry on %s', (backend) => {
     expect(await load()).toEqual({ rows: 3, markers: 1 });
     expect(await load()).toEqual({ rows: 3, markers: 1 });
     expect(await countSliceRows(db, 'attend', 'ae', '2024-04')).toBe(3);
+    // The join README documents for analysts.
     const rows = await db.query(
-      `SELECT _publication, _period, _period_start, _period_end, _source_key, _source_file, _source_sha256, _sheet, _source_row, _markers, org, attendances
-         FROM staging.attend ORDER BY _source_row`,
+      `SELECT s.publication AS _publication, t._period, t._period_start, t._period_end, s.source_key AS _source_key, s.source_file AS _source_file,
+              s.source_sha256 AS _source_sha256, s.sheet AS _sheet, t._source_row, t._markers, t.org, t.attendances
+         FROM staging.attend t JOIN datawarp.slices s ON s.slice_id = t._slice ORDER BY _source_row`,
     );
     expect(rows[1]).toEqual({
       _publication: 'ae', _period: '2024-04', _period_start: '2024-04-01', _period_end: '2024-04-30', _source_key: 'https://x/ae-apr.csv#main',
@@ -223,7 +230,7 @@ describe.each(testBackends())('registry on %s', (backend) => {
     expect(await countSliceRows(db, 'split', 'ae', '2024-04')).toBe(3);
     // Reloading part 1 with new content replaces only part 1.
     await load('https://x/part1.xlsx#t1', [[1, ['A', '10'], null]]);
-    expect(await db.query('SELECT org, value, _source_key FROM staging.split ORDER BY org')).toEqual([
+    expect(await db.query('SELECT org, value, source_key AS _source_key FROM staging.split JOIN datawarp.slices ON slice_id = _slice ORDER BY org')).toEqual([
       { org: 'A', value: 10, _source_key: 'https://x/part1.xlsx#t1' },
       { org: 'C', value: 3, _source_key: 'https://x/part2.xlsx#t1' },
     ]);
@@ -236,7 +243,7 @@ describe.each(testBackends())('registry on %s', (backend) => {
     await expect(db.transaction(async (tx) => {
       await replaceSlice(tx, slice('split', 'https://x/part2.xlsx#t1'), ['org', 'value'], sliceRows([[1, ['C', '33'], null], [2, ['D', 'n/a'], null]]));
     })).rejects.toThrow('COPY into staging."split" failed at row 2 (column value): invalid input syntax for type integer: "n/a"');
-    expect(await db.query(`SELECT org, value FROM staging.split WHERE _source_key = 'https://x/part2.xlsx#t1'`)).toEqual([{ org: 'C', value: 3 }]);
+    expect(await db.query(`SELECT org, value FROM staging.split JOIN datawarp.slices ON slice_id = _slice WHERE source_key = 'https://x/part2.xlsx#t1'`)).toEqual([{ org: 'C', value: 3 }]);
   });
 
   it('deletes the slices of a period that are no longer produced, with their registry rows', async () => {

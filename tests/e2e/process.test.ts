@@ -64,7 +64,7 @@ describe.each(testBackends())('the CLI as a process (%s)', (backend) => {
     const d = await openDb({ workspace: ws, databaseUrl: db.databaseUrl });
     try {
       for (const l of await readLoads(d)) {
-        const [{ n }] = await d.query<{ n: number }>(`SELECT count(*)::int AS n FROM staging."${l.table}" WHERE _period = $1 AND _source_key = $2`, [l.period, l.sourceKey]);
+        const [{ n }] = await d.query<{ n: number }>(`SELECT count(*)::int AS n FROM staging."${l.table}" WHERE _period = $1 AND _slice = $2`, [l.period, l.sliceId]);
         expect(n).toBe(l.rowCount);
       }
     } finally {

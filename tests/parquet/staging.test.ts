@@ -1,8 +1,9 @@
 // stagingToParquet on every backend, read back with hyparquet: the same rows in the same order as the export it
 // replaced (db.exportCsv of the whole table + csvToParquet), for a table of many slices and one of a single slice;
 // row groups whose statistics let a reader skip other periods; a row longer than DuckDB's first line limit; errors.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,7 +89,11 @@ describe.each(testBackends())('stagingToParquet on %s', (backend) => {
   async function oldParquet(table: string, out: string) {
     const all = await columnsOf(table);
     const csv = path.join(dir, `${table}-old.csv`);
-    const select = `SELECT ${all.map((c) => (c.name === '_markers' ? '"_markers"::text AS "_markers"' : `"${c.name}"`)).join(', ')} FROM staging."${table}" ORDER BY "_period_start", "_period", "_source_key", "_source_row"`;
+    // The slice's provenance as analysts read it: the registry's, joined on _slice (README, "Database").
+    const fromSlice: Record<string, string> = { _publication: 'publication', _source_key: 'source_key', _source_file: 'source_file', _source_sha256: 'source_sha256', _sheet: 'sheet' };
+    const expr = (name: string) => (name === '_markers' ? 't."_markers"::text' : fromSlice[name] ? `s.${fromSlice[name]}` : `t."${name}"`);
+    const select = `SELECT ${all.map((c) => `${expr(c.name)} AS "${c.name}"`).join(', ')} FROM staging."${table}" t JOIN datawarp.slices s ON s.slice_id = t._slice
+                     ORDER BY "_period_start", "_period", "_source_key", "_source_row"`;
     await db.exportCsv(select, csv);
     return csvToParquet({ csvPath: csv, columns: all, outPath: out, kv: { k: 'v' } });
   }
@@ -108,6 +113,17 @@ describe.each(testBackends())('stagingToParquet on %s', (backend) => {
       expect(b.filter((r) => r._markers !== null).length).toBeGreaterThan(0);
     }
     expect(existsSync(path.join(dir, 'tmp')) ? (await import('node:fs')).readdirSync(path.join(dir, 'tmp')) : []).toEqual([]);
+  });
+
+  it('writes the same bytes through a pipe (export and DuckDB at once) as through a file, every time', async () => {
+    const write = async (name: string, throughFile: boolean) => {
+      const out = path.join(dir, name);
+      await stagingToParquet({ db, table: 'groups', columns: await columnsOf('groups'), outPath: out, kv: { k: 'v' }, tmpDir: path.join(dir, 'tmp'), throughFile });
+      return createHash('sha256').update(await readFile(out)).digest('hex');
+    };
+    const file = await write('bytes-file.parquet', true);
+    expect(await write('bytes-pipe.parquet', false)).toBe(file);
+    expect(await write('bytes-pipe2.parquet', false)).toBe(file);
   });
 
   it('writes row groups of ~100k rows whose min/max statistics separate the periods', async () => {
@@ -137,12 +153,16 @@ describe.each(testBackends())('stagingToParquet on %s', (backend) => {
     expect((await readRows(out)).map((r) => String(r.org).length)).toEqual(rows.map((r) => String(r.values[0]).length));
   });
 
-  it('refuses rows whose provenance differs within their slice, writing nothing', async () => {
+  it.each([
+    ['a period that differs within their slice', `SET _period_end = '2024-05-01'`],
+    ['a slice the registry does not know', 'SET _slice = _slice + 1000'],
+  ])('refuses rows with %s, writing nothing', async (_, change) => {
+    await db.exec('DROP TABLE IF EXISTS staging.stray; DELETE FROM datawarp.tables WHERE table_name = \'stray\'');
     await load('stray', { sourceKey: 'https://e.org/s.csv#', sourceFile: 's.csv' }, rowsOf(300, 1));
-    await db.query(`UPDATE staging.stray SET _source_file = 'other.csv' WHERE _source_row = 10`);
+    await db.query(`UPDATE staging.stray ${change} WHERE _source_row = 10`);
     const out = path.join(dir, 'stray.parquet');
     await expect(stagingToParquet({ db, table: 'stray', columns: await columnsOf('stray'), outPath: out, kv: {}, tmpDir: path.join(dir, 'tmp') })).rejects.toThrow(
-      'staging.stray holds 300 rows but its slices hold 299: some rows carry provenance that differs within their slice',
+      'staging.stray holds 300 rows but its slices hold 299: some rows belong to no slice of the registry (datawarp.slices), or carry a period that differs within their slice',
     );
     expect(existsSync(out)).toBe(false);
   });
