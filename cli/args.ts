@@ -47,6 +47,7 @@ export const COMMAND_OPTIONS = {
   graph: { mermaid: { type: 'boolean' } },
   init: {},
   doctor: {},
+  completion: {},
 } as const;
 
 export type Command = keyof typeof COMMAND_OPTIONS;

@@ -1,6 +1,6 @@
 /** `--help` text of the commands that look at a workspace rather than build it: ls, sql, graph, init, doctor. */
 
-export function toolHelp(global: string, targets: string): Record<'ls' | 'sql' | 'graph' | 'init' | 'doctor', string> {
+export function toolHelp(global: string, targets: string): Record<'ls' | 'sql' | 'graph' | 'init' | 'doctor' | 'completion', string> {
   return {
     ls: `Usage: npx tsx pipeline.ts ls [options] [TARGET...]
 
@@ -73,5 +73,13 @@ each, NHS_PIPELINE_DOCTOR_TIMEOUT in seconds changes it).
 Exit codes: 0 everything in place, 1 a check failed (the line says which and why).
 
 ${global}`,
+    completion: `Usage: npx tsx pipeline.ts completion bash|zsh
+
+Prints a shell completion script for ./pipeline.ts: commands, options, and the publications (\`oaps/*\`) and
+targets of the workspace named so far on the line (-C, --config), read through \`ls --json\`.
+
+  bash:  source <(./pipeline.ts completion bash)    (or add that line to ~/.bashrc)
+  zsh:   source <(./pipeline.ts completion zsh)     (loads bashcompinit; add it to ~/.zshrc)
+`,
   };
 }

@@ -32,7 +32,8 @@ export const HELP: Record<Command | 'main', string> = {
 Usage: npx tsx pipeline.ts <command> [options] [targets]
 
 Commands:
-  build [TARGET...]    bring targets up to date (no target: everything configured)
+  build [TARGET...]    bring targets up to date (no target: everything configured); plain output
+                       counts [done/total], names long steps every few seconds (NHS_PIPELINE_HEARTBEAT)
   status               per publication: what is built, stale (and why) or failed; row totals
   explain TARGET       why a target would run, or what was checked to call it up to date
   clean                list what the config no longer produces (dry run); --execute removes it
@@ -47,6 +48,7 @@ Commands:
   graph [TARGET...]    the DAG of targets and the tables they feed, as DOT or --mermaid
   init [DIR]           start a workspace: a commented config/publications.yaml (never overwrites one)
   doctor               check Node, disk, config, database, workspace id and the configured hosts
+  completion bash|zsh  a shell completion script (commands, options, publications, targets)
 
 ${GLOBAL}`,
   build: `Usage: npx tsx pipeline.ts build [options] [TARGET...]

@@ -17,6 +17,8 @@ export interface Io {
   signal: AbortSignal;
   /** Standard input, for commands that read it (`sql` without a statement); absent: nothing to read. */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** Watches over a workspace this process writes, to clean up should it be killed outright (pipeline.ts: lib/guardian.ts). */
+  guard?: (root: string) => void;
   /** Network for downloads (default: global fetch). */
   web?: WebDeps;
 }

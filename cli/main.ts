@@ -4,7 +4,8 @@
  */
 import { ConfigError } from '../lib/config/diagnostics.ts';
 import { toFailure } from '../lib/failure.ts';
-import { parse, type Command, type Parsed } from './args.ts';
+import { parse, type Command, type GlobalOptions, type Parsed } from './args.ts';
+import { hintLocaliser } from './hints.ts';
 import { EXIT, styler, type Io } from './io.ts';
 import { errorEvent, stampedOut, wantsJson } from './json-out.ts';
 import type { Stage } from '../rules/index.ts';
@@ -28,6 +29,7 @@ const COMMANDS: Record<Command, () => Promise<Run>> = {
   graph: async () => (await import('./commands/graph.ts')).graphCommand,
   init: async () => (await import('./commands/init.ts')).initCommand,
   doctor: async () => (await import('./commands/doctor.ts')).doctorCommand,
+  completion: async () => (await import('./commands/completion.ts')).completionCommand,
 };
 
 export async function main(argv: string[], io: Io, stages?: readonly Stage[]): Promise<number> {
@@ -59,11 +61,22 @@ export async function main(argv: string[], io: Io, stages?: readonly Stage[]): P
       if (json) errorEvent(io, { kind: 'config', message: err.message, exitCode: EXIT.usage, diagnostics: err.diagnostics });
       return EXIT.usage;
     }
-    const { kind, message, hint } = toFailure(err);
+    const failure = toFailure(err);
+    const { kind, message } = failure;
+    const hint = failure.hint && hintLocaliser(parsedGlobal(argv, io.cwd), io.cwd)(failure.hint);
     io.stderr.write(`${c.red('error:')} ${message}${hint ? `\n  hint: ${hint}` : ''}\n`);
     if (io.env.NHS_PIPELINE_DEBUG) io.stderr.write(`${(err as Error).stack}\n`);
     const code = kind === 'usage' ? EXIT.usage : EXIT.failed;
     if (json) errorEvent(io, { kind, message, ...(hint ? { hint } : {}), exitCode: code });
     return code;
+  }
+}
+
+/** -C and --config as given, for hints, even when the command line did not parse: the defaults then. */
+function parsedGlobal(argv: string[], cwd: string): Pick<GlobalOptions, 'dir' | 'config'> {
+  try {
+    return parse(argv, cwd).global;
+  } catch {
+    return { dir: cwd, config: 'config/publications.yaml' };
   }
 }

@@ -43,6 +43,7 @@ export async function withPipeline<T>(
   const embedded = !io.env.DATABASE_URL;
   const onWait = (h: LockHolder) => io.stderr.write(`Waiting for another ${h.command} in this workspace (pid ${h.pid}, since ${h.since}) to finish…\n`);
   const lock: Lock | undefined = opts.write ? await acquireLock(lockPath, me, { signal: io.signal, sleep, onWait }) : undefined;
+  if (lock) io.guard?.(g.dir);
   const busy = opts.write ? undefined : await lockHolder(lockPath);
   // The embedded database may be open in one process at a time: whoever opens it holds `.cache/db.lock`.
   // A writer waits for a reader that has it (briefly); a reader never waits, it answers from the build log.

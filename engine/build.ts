@@ -219,11 +219,10 @@ export class BuildSession {
       }
       if (signal.aborted) return this.#end({ key, outcome: 'cancelled', reason }, busy);
       const error = this.#failure(err);
-      if (!error.transient) {
-        const attempts = (previous?.attempts ?? 0) + 1;
-        const at = this.opts.now().toISOString();
-        await this.opts.ledger?.write({ target: key, rule: rule.name, version: rule.version, error: error.message, hint: error.hint, kind: error.kind, at, attempts, inputs });
-      }
+      const attempts = (previous?.attempts ?? 0) + 1;
+      const record = { target: key, rule: rule.name, version: rule.version, error: error.message, hint: error.hint, kind: error.kind, at: this.opts.now().toISOString(), attempts, inputs };
+      if (!error.transient) await this.opts.ledger?.write(record);
+      else await this.opts.ledger?.attempted?.({ ...record, attempts: 1 }).catch(() => undefined);
       return this.#end({ key, outcome: 'failed', reason, error }, busy);
     } finally {
       await claim?.release();

@@ -2,6 +2,9 @@
 import type { TargetKey } from './rule.ts';
 import type { BlockReason, StaleReason } from './stale.ts';
 
+/** How loud a target's log line is (see `target-log`). */
+export type LogLevel = 'notice' | 'progress';
+
 /** How one target ended. */
 export type Outcome =
   | 'up-to-date' // nothing to do
@@ -26,7 +29,11 @@ export interface FailureInfo {
 
 export type BuildEvent =
   | { type: 'target-start'; key: TargetKey; reason: StaleReason }
-  | { type: 'target-log'; key: TargetKey; message: string; level?: 'notice' }
+  /**
+   * A line from a running target. `notice`: said without -v (a wait, a retry). `progress`: how far a long step
+   * is (bytes downloaded, rows loaded); each replaces the previous one, and reporters show the latest, not all.
+   */
+  | { type: 'target-log'; key: TargetKey; message: string; level?: LogLevel }
   | {
       type: 'target-end';
       key: TargetKey;

@@ -26,5 +26,11 @@ export interface FailureRecord {
 export interface FailureLedger {
   read(key: TargetKey): Promise<FailureRecord | undefined>;
   write(record: FailureRecord): Promise<void>;
+  /** Clears the failure and the last transient attempt. */
   clear(key: TargetKey): Promise<void>;
+  /**
+   * A transient failure (a server or database that could not be reached): kept as a note for `status`, never
+   * read by the build, which tries again next time as ever. Optional: a ledger may forget these.
+   */
+  attempted?(record: FailureRecord): Promise<void>;
 }

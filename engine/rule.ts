@@ -9,6 +9,7 @@
  * derived from the artifacts, never kept on the side.
  */
 import type { Digest } from './digest.ts';
+import type { LogLevel } from './events.ts';
 
 /** `<rule>:<id>`. */
 export type TargetKey = string;
@@ -88,9 +89,9 @@ export interface RunContext {
   provenance(): Omit<TargetRecord, 'output'>;
   /**
    * A progress note for reporters, shown with `-v`; a `notice` is shown always (a wait the user would
-   * otherwise take for a hang, a link refused).
+   * otherwise take for a hang, a link refused); a `progress` line (bytes, rows) replaces the one before it.
    */
-  log(message: string, level?: 'notice'): void;
+  log(message: string, level?: LogLevel): void;
 }
 
 /** What a successful run returns. */

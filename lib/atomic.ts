@@ -7,10 +7,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { trackTemp } from './exit-cleanup.ts';
 
 /** The temporary name used next to `path`: same folder (so the rename cannot cross file systems), unique per call. */
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const tmp = join(dirname(path), `${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  // Removed at exit if still there (a second Ctrl-C, a closed terminal): lib/exit-cleanup.ts.
+  trackTemp(tmp);
+  return tmp;
 }
 
 /**

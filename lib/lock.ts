@@ -8,6 +8,7 @@ import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { tempPathFor } from './atomic.ts';
 import { isProcessAlive } from './process.ts';
+import { trackLock } from './exit-cleanup.ts';
 
 export interface LockHolder { pid: number; since: string; command: string }
 export interface Lock {
@@ -50,7 +51,14 @@ export async function tryAcquireLock(path: string, me: LockHolder): Promise<Lock
     await writeFile(tmp, JSON.stringify(me));
     try {
       await link(tmp, path);
-      return { release: () => rm(path, { force: true }), ...(replaced ? { replaced } : {}) };
+      const forget = trackLock(path);
+      return {
+        release: async () => {
+          await rm(path, { force: true });
+          forget();
+        },
+        ...(replaced ? { replaced } : {}),
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     } finally {

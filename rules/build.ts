@@ -4,6 +4,7 @@
  */
 import { BuildSession, PENDING, type EventSink, type StaleReason, type TargetResult } from '../engine/index.ts';
 import { toFailure } from '../lib/failure.ts';
+import { localPath } from '../lib/web/source.ts';
 import { archivedAway } from './archive/record.ts';
 import { withRemoteCache, type ArtifactCache } from './remote-cache.ts';
 import { fileLedger, ledgerDir } from './ledger.ts';
@@ -42,14 +43,14 @@ export function session(ws: Workspace, stages: readonly Stage[], req: Omit<Build
   return new BuildSession({
     rules: stageRules(ws, stages, req.remote),
     sources: req.dryRun ? { digest: (key) => (waitsOnLoads(key) ? Promise.resolve(PENDING) : sources.digest(key)), value: sources.value } : sources,
-    ledger: fileLedger(ledgerDir(ws.paths.manifests)),
+    ledger: fileLedger(ledgerDir(ws.paths.manifests), req.dryRun ? undefined : ws.paths.cache),
     classify: toFailure,
     checkReads: ws.checkReads,
     jobs: req.jobs,
     dryRun: req.dryRun,
     retryFailed: req.retryFailed,
     force: (key) =>
-      ws.refresh && key.startsWith('download:') ? { kind: 'forced', why: 'build --refresh: asking the server again (conditional request)' } : planned?.get(key),
+      ws.refresh && key.startsWith('download:') ? { kind: 'forced', why: refreshWhy(ws, key.slice('download:'.length)) } : planned?.get(key),
     signal: req.signal,
     onEvent: req.onEvent,
     now: ws.now,
@@ -98,4 +99,13 @@ export async function buildPipeline(ws: Workspace, stages: readonly Stage[], req
     await s.build([keyOf(stage.name, 'all')]);
   }
   return s;
+}
+
+/** Why `--refresh` runs a download: a server is asked again; a local file is read again (no server involved). */
+function refreshWhy(ws: Workspace, id: string): string {
+  const [code, period] = [id.slice(0, id.indexOf('/')), id.slice(id.indexOf('/') + 1)];
+  const url = ws.rawConfig.publications.find((p) => p.code === code)?.periods.find((e) => e.period.label === period)?.url;
+  return url !== undefined && localPath(url, ws.rawConfig.dir)
+    ? 'build --refresh: reading the local file again'
+    : 'build --refresh: asking the server again (conditional request)';
 }

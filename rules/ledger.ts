@@ -19,16 +19,40 @@ export function ledgerPath(dir: string, key: TargetKey): string {
   return join(dir, rule, `${safe || '_'}.json`);
 }
 
-export function fileLedger(dir: string): FailureLedger {
+/**
+ * Where the last transient failure of each target is noted (`.cache/attempts/`, same layout): for `status` only.
+ * In `.cache/`, not beside the ledger, because it decides nothing (the next build retries regardless) and
+ * describes this machine's network at one moment, which is not worth committing and is safe to delete.
+ */
+export function attemptsDir(cache: string): string {
+  return join(cache, 'attempts');
+}
+
+async function readRecord(path: string): Promise<FailureRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as FailureRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The last transient failure noted for `key`, if it has not succeeded or failed for good since. */
+export function lastAttempt(cache: string, key: TargetKey): Promise<FailureRecord | undefined> {
+  return readRecord(ledgerPath(attemptsDir(cache), key));
+}
+
+export function fileLedger(dir: string, cache?: string): FailureLedger {
+  const noted = cache === undefined ? undefined : attemptsDir(cache);
   return {
-    async read(key) {
-      try {
-        return JSON.parse(await readFile(ledgerPath(dir, key), 'utf8')) as FailureRecord;
-      } catch {
-        return undefined;
-      }
+    read: (key) => readRecord(ledgerPath(dir, key)),
+    async write(record) {
+      await writeFileAtomic(ledgerPath(dir, record.target), JSON.stringify(record, null, 2) + '\n');
+      if (noted) await rm(ledgerPath(noted, record.target), { force: true });
     },
-    write: (record) => writeFileAtomic(ledgerPath(dir, record.target), JSON.stringify(record, null, 2) + '\n'),
-    clear: (key) => rm(ledgerPath(dir, key), { force: true }),
+    async clear(key) {
+      await rm(ledgerPath(dir, key), { force: true });
+      if (noted) await rm(ledgerPath(noted, key), { force: true });
+    },
+    ...(noted ? { attempted: (record: FailureRecord) => writeFileAtomic(ledgerPath(noted, record.target), JSON.stringify(record, null, 2) + '\n') } : {}),
   };
 }

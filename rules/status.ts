@@ -6,7 +6,7 @@
 import { describeReason, type TargetResult } from '../engine/index.ts';
 import { noTotals, sumTotals, type LlmTotals } from '../lib/llm/index.ts';
 import { buildPipeline } from './build.ts';
-import { fileLedger, ledgerDir } from './ledger.ts';
+import { fileLedger, lastAttempt, ledgerDir } from './ledger.ts';
 import type { Stage } from './stage.ts';
 import { answerTotals } from './stores/llm-answers.ts';
 import { selectTargets } from './targets.ts';
@@ -26,6 +26,11 @@ export interface PeriodStatus {
   archive?: { remote: string; archivedAt: string; removedAt?: string };
   /** For failed: from the failure ledger. */
   failure?: { target: string; error: string; hint?: string; at: string; attempts: number };
+  /**
+   * For pending and stale: the last attempt's error when it failed for a reason outside the data (DNS, a refused
+   * connection, a server error after retries). Not a failure the build remembers: the next build tries again.
+   */
+  lastAttempt?: { target: string; error: string; hint?: string; kind?: string; at: string };
 }
 
 export interface PublicationStatus {
@@ -63,7 +68,7 @@ export async function workspaceStatus(ws: Workspace, stages: readonly Stage[], o
       const record = await readRecord(ws, `${pub.code}/${period.label}`);
       const archive = record && { remote: record.remote, archivedAt: record.archived_at, ...(record.removed ? { removedAt: record.removed.at } : {}) };
       if (record?.removed) periods.push({ period: period.label, state: 'archived', builtThrough: null, archive: archive! });
-      else periods.push({ ...(await periodStatus(period.label, chainStages, chain, (k) => ledger.read(k))), ...(archive ? { archive } : {}) });
+      else periods.push({ ...(await periodStatus(period.label, chainStages, chain, (k) => ledger.read(k), (k) => lastAttempt(ws.paths.cache, k))), ...(archive ? { archive } : {}) });
     }
     const totals = new Map<string, number>();
     for (const l of loads.filter((x) => x.publication === pub.code)) {
@@ -85,6 +90,7 @@ async function periodStatus(
   names: string[],
   chain: (TargetResult | undefined)[],
   readFailure: (key: string) => ReturnType<ReturnType<typeof fileLedger>['read']>,
+  readAttempt: (key: string) => ReturnType<typeof lastAttempt>,
 ): Promise<PeriodStatus> {
   let builtThrough: string | null = null;
   for (const [i, r] of chain.entries()) {
@@ -98,5 +104,19 @@ async function periodStatus(
   const first = chain.find((r) => r && r.outcome !== 'up-to-date');
   if (!first) return { period, state: 'built', builtThrough };
   const neverBuilt = builtThrough === null && first.reason?.kind === 'never-built';
-  return { period, state: neverBuilt ? 'pending' : 'stale', builtThrough, stale: { target: first.key, reason: first.reason ? describeReason(first.reason) : first.error?.message ?? first.outcome } };
+  let attempt: PeriodStatus['lastAttempt'];
+  for (const r of chain) {
+    const a = r && r.outcome !== 'up-to-date' ? await readAttempt(r.key) : undefined;
+    if (a) {
+      attempt = { target: a.target, error: a.error, ...(a.hint ? { hint: a.hint } : {}), ...(a.kind ? { kind: a.kind } : {}), at: a.at };
+      break;
+    }
+  }
+  return {
+    period,
+    state: neverBuilt ? 'pending' : 'stale',
+    builtThrough,
+    stale: { target: first.key, reason: first.reason ? describeReason(first.reason) : first.error?.message ?? first.outcome },
+    ...(attempt ? { lastAttempt: attempt } : {}),
+  };
 }

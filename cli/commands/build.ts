@@ -2,10 +2,11 @@
 import type { Summary } from '../../engine/index.ts';
 import { llmSettings, settingsIdentity } from '../../lib/llm/settings.ts';
 import type { LockHolder } from '../../lib/lock.ts';
-import { archivedAway, buildPipeline, proveNothingToDo, recordNothingToDo, registryDigest, selectTargets, type PeriodTarget, type Pipeline } from '../../rules/index.ts';
+import { archivedAway, buildPipeline, stageRank, proveNothingToDo, recordNothingToDo, registryDigest, selectTargets, type PeriodTarget, type Pipeline } from '../../rules/index.ts';
 import type { ArtifactCache, Stage } from '../../rules/index.ts';
 import type { GlobalOptions, Parsed } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
+import { hintLocaliser } from '../hints.ts';
 import { makeReporter } from '../report.ts';
 import { busyNote, withPipeline } from '../workspace.ts';
 
@@ -86,7 +87,7 @@ export async function reportedBuild(
 ): Promise<{ code: number; summary: Summary; keys: string[] }> {
   const dryRun = Boolean(opts.dryRun);
   const groups = [...new Set(targets.map((t) => t.publication))];
-  const reporter = await makeReporter(io, { json: opts.global.json, verbose: opts.global.verbose, dryRun, groups });
+  const reporter = await makeReporter(io, { json: opts.global.json, verbose: opts.global.verbose, dryRun, groups, planned: plannedPerGroup(pipeline.stages, targets), hint: hintLocaliser(opts.global, io.cwd) });
   const started = io.now().getTime();
   const session = await buildPipeline(pipeline.ws, pipeline.stages, {
     targets,
@@ -106,4 +107,17 @@ export async function reportedBuild(
   const keys = session.results().map((r) => r.key);
   if (io.signal.aborted) return { code: EXIT.interrupted, summary, keys };
   return { code: summary.failed > 0 || summary.skipped > 0 ? EXIT.failed : EXIT.ok, summary, keys };
+}
+
+/** Period targets per publication this build will settle (each period's stages up to the one asked for); tables are counted as they come. */
+function plannedPerGroup(stages: readonly Stage[], targets: PeriodTarget[]): Record<string, number> {
+  const periodStages = stages.filter((x) => x.grain === 'period');
+  const keys = new Set<string>();
+  for (const t of targets) for (const x of periodStages) if (stageRank(stages, x.name) <= stageRank(stages, t.stage)) keys.add(`${x.name}:${t.publication}/${t.period}`);
+  const out: Record<string, number> = {};
+  for (const k of keys) {
+    const g = k.slice(k.indexOf(':') + 1).split('/')[0];
+    out[g] = (out[g] ?? 0) + 1;
+  }
+  return out;
 }

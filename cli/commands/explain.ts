@@ -13,7 +13,9 @@ export async function explainCommand(io: Io, p: Parsed, stages?: readonly Stage[
     const targets = selectTargets(p.positionals, pipeline.ws.rawConfig, pipeline.stages);
     const results = await explainTargets(pipeline.ws, pipeline.stages, targets, { jobs: p.global.jobs, signal: io.signal });
     if (p.global.json) {
-      io.stdout.write(JSON.stringify({ event: 'explain', ...(busy ? { buildInProgress: busy } : {}), targets: results }) + '\n');
+      // The reason as the text says it, beside its fields (as build --json gives it).
+      const targets = results.map((r) => (r.reason ? { ...r, reasonText: describeReason(r.reason) } : r));
+      io.stdout.write(JSON.stringify({ event: 'explain', ...(busy ? { buildInProgress: busy } : {}), targets }) + '\n');
       return EXIT.ok;
     }
     if (busy) io.stderr.write(`${busyNote(busy, pipeline.ws.embedded)}\n`);

@@ -9,6 +9,7 @@ import { workspaceStatus, type PeriodState, type PublicationStatus } from '../..
 import type { Stage } from '../../rules/index.ts';
 import type { Parsed } from '../args.ts';
 import { EXIT, styler, type Io } from '../io.ts';
+import { hintLocaliser } from '../hints.ts';
 import { label } from '../report.ts';
 import { busyNote, withPipeline } from '../workspace.ts';
 
@@ -23,14 +24,14 @@ export async function statusCommand(io: Io, p: Parsed, stages?: readonly Stage[]
     if (p.global.json) io.stdout.write(JSON.stringify({ event: 'status', schema: STATUS_SCHEMA, ...(busy ? { buildInProgress: busy } : {}), ...status }) + '\n');
     else {
       if (busy) io.stdout.write(`${busyNote(busy, pipeline.ws.embedded)}\n\n`);
-      io.stdout.write(render(report, io));
+      io.stdout.write(render(report, io, hintLocaliser(p.global, io.cwd)));
       if (status.llm) io.stdout.write(`Model, all publications: ${modelLine(status.llm)}\n`);
     }
     return p.options.check && unclean ? EXIT.failed : EXIT.ok;
   });
 }
 
-function render(report: PublicationStatus[], io: Io): string {
+function render(report: PublicationStatus[], io: Io, localise: (hint: string) => string): string {
   const c = styler(io.stdout, io.env);
   const out: string[] = [];
   for (const r of report) {
@@ -44,12 +45,19 @@ function render(report: PublicationStatus[], io: Io): string {
     );
     for (const x of r.periods) {
       if (x.state === 'archived') out.push(`  ${c.dim('archived')} ${x.period}: rows in ${x.archive!.remote} only, since ${x.archive!.removedAt} (restore ${r.publication}/${x.period} brings them back)`);
-      if (x.state === 'pending') out.push(`  ${c.dim('pending')} ${x.period} (never built)`);
+      if (x.state === 'pending' && !x.lastAttempt) out.push(`  ${c.dim('pending')} ${x.period} (never built)`);
+      if (x.state === 'pending' && x.lastAttempt) out.push(`  ${c.dim('pending')} ${x.period}: never built; the last attempt failed`);
       if (x.state === 'stale') out.push(`  ${c.yellow('stale')}   ${x.period}: ${label(x.stale!.target)} — ${x.stale!.reason}`);
+      if (x.lastAttempt) {
+        // A failure outside the data (network, a server): not remembered as a failure, so the next build tries again.
+        const a = x.lastAttempt;
+        out.push(`          ${label(a.target)} at ${a.at}: ${a.error} (the next build tries again)`);
+        if (a.hint) out.push(`          hint: ${localise(a.hint)}`);
+      }
       if (x.state === 'failed') {
         const f = x.failure!;
         out.push(`  ${c.red('failed')}  ${x.period}: ${label(f.target)} at ${f.at} (attempt ${f.attempts}): ${f.error}`);
-        if (f.hint) out.push(`          hint: ${f.hint}`);
+        if (f.hint) out.push(`          hint: ${localise(f.hint)}`);
       }
     }
     const byTable = new Map<string, { period: string; rows: number }[]>();

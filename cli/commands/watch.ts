@@ -20,6 +20,7 @@ import { EXIT, styler, type Io } from '../io.ts';
 import { withPipeline } from '../workspace.ts';
 import { reportedBuild } from './build.ts';
 import { parseInterval, startDiscovery } from './watch-discover.ts';
+import { hintLocaliser } from '../hints.ts';
 
 /** Default quiet time after a save before building: long enough for an editor's write-and-rename. */
 export const DEFAULT_DEBOUNCE_MS = 100;
@@ -182,7 +183,7 @@ class WatchSession {
         this.#rewatch();
       }
     }
-    const removedHint = diff.removed.length > 0 ? REMOVED_HINT : undefined;
+    const removedHint = diff.removed.length > 0 ? hintLocaliser(this.p.global, this.io.cwd)(REMOVED_HINT) : undefined;
     const event = { event: 'watch-cycle', cycle, changed, notifications, config, ...diff, build, ...(error ? { error } : {}), ...(removedHint ? { hint: removedHint } : {}) };
     if (this.p.global.json) this.io.stdout.write(JSON.stringify(event) + '\n');
     else if (cycle > 1) this.#line(this.#describe(changed, config, diff, build));
@@ -273,7 +274,9 @@ class WatchSession {
   }
 
   #failed(err: unknown, cycle: number): void {
-    const { message, hint } = toFailure(err);
+    const failure = toFailure(err);
+    const { message } = failure;
+    const hint = failure.hint && hintLocaliser(this.p.global, this.io.cwd)(failure.hint);
     this.#problem(`build cycle ${cycle} failed: ${message}${hint ? `\n  hint: ${hint}` : ''}\n  still watching: the next save builds again`, 'watch-error', { cycle, message, hint });
   }
 

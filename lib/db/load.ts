@@ -32,6 +32,8 @@ export interface SliceSource {
    * the same rows itself; `batches` is then not used.
    */
   read?: { file: SourceFile; table: TableInfo };
+  /** Told the rows encoded so far, once per segment handed to the driver (for progress). */
+  onRows?: (rows: number) => void;
 }
 
 /**
@@ -53,12 +55,22 @@ export async function loadSlice(tx: DbTx, slice: Slice, source: SliceSource): Pr
       prefix: constantsInRows ? encodeConstants(constants) : undefined, prefixFields: constantsInRows ? constants.length : 0,
     };
     const { read } = source;
-    if (offThread && read && read.table.rowCount >= OFF_THREAD_ROWS) return inWorker(read, plan, tally);
-    return encodeRows(source.batches, plan, tally);
+    const segments = offThread && read && read.table.rowCount >= OFF_THREAD_ROWS ? inWorker(read, plan, tally) : encodeRows(source.batches, plan, tally);
+    return source.onRows ? counted(segments, source.onRows) : segments;
   };
   const rows = await tx.copyBinary(table, constants, columns, encode);
   await recordSlice(tx, sliceId, rows, tally.markers);
   return { rows, markers: tally.markers };
+}
+
+/** The segments as they are, telling `onRows` the rows handed on so far. */
+async function* counted(segments: AsyncIterable<CopySegment>, onRows: (rows: number) => void): AsyncGenerator<CopySegment> {
+  let sent = 0;
+  for await (const s of segments) {
+    sent += s.rows;
+    onRows(sent);
+    yield s;
+  }
 }
 
 /** Tables with fewer rows are encoded on the caller's thread: starting a worker (~0.2 s) costs more than it saves. */

@@ -109,7 +109,7 @@ async function attemptHttp(
   const fetchImpl = opts.deps?.fetch ?? fetch;
   const now = opts.deps?.now ?? (() => new Date());
   const limits = timeoutsOf(opts);
-  const dog = new Watchdog({ idleMs: limits.idleTimeoutMs, totalMs: limits.timeoutMs, noticeMs: limits.noticeMs, url, ...(opts.onNotice ? { onNotice: opts.onNotice } : {}) });
+  const dog = new Watchdog({ idleMs: limits.idleTimeoutMs, totalMs: limits.timeoutMs, noticeMs: limits.noticeMs, url, ...(opts.onNotice ? { onNotice: opts.onNotice } : {}), ...(opts.onProgress ? { onProgress: (m: string) => opts.onProgress!(`${url}: ${m}`) } : {}) });
   const signal = opts.signal ? AbortSignal.any([opts.signal, dog.signal]) : dog.signal;
 
   try {
@@ -140,6 +140,7 @@ async function attemptHttp(
     const encoding = (res.headers.get('content-encoding') ?? 'identity').toLowerCase();
     const lengthHeader = res.headers.get('content-length');
     const expectedLength = encoding === 'identity' && lengthHeader && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
+    dog.headers(expectedLength);
     if (expectedLength !== undefined && expectedLength > maxBytes) {
       await res.body?.cancel().catch(() => undefined);
       throw tooLarge(url, expectedLength, maxBytes);

@@ -44,6 +44,8 @@ export interface FetchOptions extends Partial<WebTimeouts> {
   onRetry?: (info: { url: string; attempt: number; waitMs: number; reason: string }) => void;
   /** Called every `noticeMs` while a request is waited for: what is awaited, and for how long so far. */
   onNotice?: (message: string) => void;
+  /** Called as a body arrives (at most four times a second): the URL, bytes so far, of how many, rate and time left. */
+  onProgress?: (message: string) => void;
   /** Concurrency limiter; default: one shared process-wide limiter with 4 requests per host. */
   limiter?: HostLimiter;
   /** Largest accepted body in bytes (default 2 GiB). */

@@ -11,6 +11,8 @@ export interface WatchdogOptions {
   totalMs: number;
   noticeMs: number;
   onNotice?: (message: string) => void;
+  /** Called as body bytes arrive, at most every `PROGRESS_MS`, with a line such as `640 KiB of 1.5 MiB, 64 KiB/s, about 14 s left`. */
+  onProgress?: (message: string) => void;
   /** What is being fetched, for the notices. */
   url: string;
 }
@@ -24,12 +26,14 @@ export class Watchdog {
   #why: 'idle' | 'total' | undefined;
   #phase: Phase = 'headers';
   #bytes = 0;
+  #total: number | undefined;
+  #lastProgress = 0;
   #idle: NodeJS.Timeout | undefined;
-  readonly #total: NodeJS.Timeout;
+  readonly #limit: NodeJS.Timeout;
   readonly #notice: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: WatchdogOptions) {
-    this.#total = setTimeout(() => this.#fire('total'), o.totalMs);
+    this.#limit = setTimeout(() => this.#fire('total'), o.totalMs);
     this.#armIdle();
     if (o.onNotice) this.#notice = setInterval(() => o.onNotice!(this.#describeWait()), o.noticeMs);
   }
@@ -52,9 +56,10 @@ export class Watchdog {
     return this.#bytes;
   }
 
-  /** The response headers arrived: from now on silence is counted between body bytes. */
-  headers(): void {
+  /** The response headers arrived (`total`: the body's length, when the server said): from now on silence is counted between body bytes. */
+  headers(total?: number): void {
     this.#phase = 'body';
+    this.#total = total;
     this.#data(0);
   }
 
@@ -66,7 +71,7 @@ export class Watchdog {
   /** The attempt is over (done or failed): no more timers, no more notices. */
   stop(): void {
     clearTimeout(this.#idle);
-    clearTimeout(this.#total);
+    clearTimeout(this.#limit);
     clearInterval(this.#notice);
   }
 
@@ -85,6 +90,19 @@ export class Watchdog {
     this.#bytes += n;
     this.#lastData = Date.now();
     this.#armIdle();
+    if (n > 0 && this.o.onProgress && this.#lastData - this.#lastProgress >= PROGRESS_MS) {
+      this.#lastProgress = this.#lastData;
+      this.o.onProgress(this.progress());
+    }
+  }
+
+  /** How far the body is: `640.0 KiB of 1.5 MiB (42%), 64.0 KiB/s, about 14 s left` (no total, no ETA). */
+  progress(): string {
+    const secs = Math.max(0.001, (Date.now() - this.#started) / 1000);
+    const rate = this.#bytes / secs;
+    const of = this.#total ? ` of ${bytes(this.#total)} (${Math.floor((100 * this.#bytes) / this.#total)}%)` : '';
+    const eta = this.#total && rate > 0 ? `, about ${duration((1000 * Math.max(0, this.#total - this.#bytes)) / rate)} left` : '';
+    return `${bytes(this.#bytes)}${of}, ${bytes(Math.round(rate))}/s${eta}`;
   }
 
   #armIdle(): void {
@@ -104,10 +122,13 @@ export class Watchdog {
     const quiet = now - this.#lastData;
     const limit = `gives up after ${duration(this.o.idleMs)} of silence`;
     if (this.#phase === 'headers') return `waiting for ${this.o.url} to answer: ${duration(now - this.#started)} so far (${limit})`;
-    const progress = `${bytes(this.#bytes)} received in ${duration(now - this.#started)}`;
+    const progress = `${this.progress()} after ${duration(now - this.#started)}`;
     return quiet >= this.o.noticeMs ? `waiting for ${this.o.url}: ${progress}, nothing for ${duration(quiet)} (${limit})` : `downloading ${this.o.url}: ${progress}`;
   }
 }
+
+/** Progress is said at most this often. */
+const PROGRESS_MS = 250;
 
 /** `250 ms`, `30 s`, `10 min`, `1 h`: how long, for people. */
 export function duration(ms: number): string {

@@ -70,6 +70,7 @@ export const download: Stage<DownloadBody> = {
           // Waits are said as they happen, without -v: a build waiting on a server must not look hung.
           onRetry: (r) => ctx.log(`${r.reason} from ${r.url}: trying again in ${Math.max(1, Math.round(r.waitMs / 1000))} s (attempt ${r.attempt + 1})`, 'notice'),
           onNotice: (message) => ctx.log(message, 'notice'),
+          onProgress: (message) => ctx.log(message, 'progress'),
         });
         if (got.kind === 'file' && entry.files) ctx.log(`files: ${entry.files.join(', ')} ignored: ${entry.url} is a file, not a page that links files`);
         if (got.refused) ctx.log(`ignored ${got.refused.length} link${got.refused.length === 1 ? '' : 's'} of the remote page that leave http(s), which a remote page may not follow: ${got.refused.join(', ')}`, 'notice');

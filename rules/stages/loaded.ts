@@ -126,6 +126,7 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
         ...(t.family || t.unpivot ? {} : { read: { file: { path: blob, name: file.name, origin: file.url }, table: info } }),
         columns: t.columns.map((c) => ({ name: c.name, type: types.get(c.name) ?? (c.type as ColumnType), index: c.index, sourceColumn: c.source_column })),
         where,
+        onRows: (n) => ctx.log(`${t.table}: ${n.toLocaleString('en-GB')} rows so far`, 'progress'),
       });
       writes.push({ table: t.table, before, after: await lockedToken(tx, t.table) });
       return copied;

@@ -43,7 +43,8 @@ describe('progress on a terminal', () => {
       for (const s of spies) s.mockRestore();
     }
     expect(code).toBe(1);
-    expect(plain(shown)).toContain('oaps: 8 built, 2 failed');
+    expect(plain(shown)).toContain('oaps [10/10]: 8 built, 2 failed');
+    expect(plain(shown)).toContain('tables [2/2]: 0 built, 2 failed');
     expect(plain(shown)).toMatch(/loaded oaps\/2016-10, loaded oaps\/2016-12/);
     expect(plain(shown)).toMatch(/parquet oaps\/oaps_open_data, catalog all/);
     expect(plain(shown)).not.toContain('Could not connect'); // the messages are on stderr, once

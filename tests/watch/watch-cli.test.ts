@@ -147,7 +147,8 @@ describe.each(testBackends())('watch on %s', (backend) => {
     await saveByRename(configPath(), config(['2016-10', '2016-12']));
     const events = await nextCycle();
     expect(events[0]).toMatchObject({ config: 'changed', added: [], removed: ['oaps/2017-02'], build: true });
-    expect(String(events[0].hint)).toContain('`npx tsx pipeline.ts clean --execute` removes them');
+    // The commands it suggests act on the watched workspace: they carry its -C.
+    expect(String(events[0].hint)).toContain(`\`npx tsx pipeline.ts clean -C ${ws} --execute\` removes them`);
     expect(run.stderr()).toContain('note: no longer configured: oaps/2017-02. Nothing was deleted');
     // No period is built. The table's documentation is rewritten from the newest period still configured (its
     // canonical manifest describes the table), with every row it had.

@@ -107,7 +107,7 @@ describe('a server that goes quiet: given up after the idle limit, saying what i
     const { err, notices } = await get('/x.csv', { idleTimeoutMs: 300, noticeMs: 100 });
     expect(err?.message).toContain(`failed (the server stopped sending: nothing for 300 ms after 100 bytes) after 2 attempts`);
     expect(err?.failure.transient).toBe(true);
-    expect(notices.some((n) => n.startsWith(`waiting for ${t.server.url}/x.csv: 100 bytes received in `))).toBe(true);
+    expect(notices.some((n) => n.startsWith(`waiting for ${t.server.url}/x.csv: 100 bytes of `))).toBe(true);
     await nothingStored();
   });
 

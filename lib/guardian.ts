@@ -1,0 +1,42 @@
+/**
+ * A guardian for a process that writes a workspace: a tiny detached process that waits for the writer to end
+ * and then removes what only a writer killed outright leaves (its `*.tmp-<pid>-*` files and the `.cache/*.lock`
+ * files naming its pid). A second Ctrl-C or a closed terminal is handled in the writer itself
+ * (lib/exit-cleanup.ts); this covers what cannot be: `tsx` answers a Ctrl-C its child does not acknowledge within
+ * 30 ms (a child busy parsing a workbook or compiling the embedded database) with SIGKILL, and so do OOM killers.
+ * It is plain JavaScript run by `node -e`, so it starts in milliseconds and loads nothing of the pipeline.
+ */
+import { spawn } from 'node:child_process';
+
+const SCRIPT = String.raw`
+const { readdirSync, readFileSync, rmSync } = require('node:fs');
+const { join } = require('node:path');
+const [pid, root] = [Number(process.argv[1]), process.argv[2]];
+const alive = () => { try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
+const mine = new RegExp('\\.tmp-' + pid + '-[0-9a-f]+$');
+function sweep() {
+  for (const dir of ['downloads', '.cache', 'manifests', 'output']) {
+    let entries = [];
+    try { entries = readdirSync(join(root, dir), { withFileTypes: true, recursive: dir !== '.cache' }); } catch { continue; }
+    for (const e of entries) if (e.isFile() && mine.test(e.name)) rmSync(join(e.parentPath, e.name), { force: true });
+  }
+  try { for (const e of readdirSync(join(root, '.cache', 'tmp'))) if (mine.test(e)) rmSync(join(root, '.cache', 'tmp', e), { force: true }); } catch {}
+  try {
+    for (const name of readdirSync(join(root, '.cache'))) {
+      if (!name.endsWith('.lock')) continue;
+      const path = join(root, '.cache', name);
+      try { if (JSON.parse(readFileSync(path, 'utf8')).pid === pid) rmSync(path, { force: true }); } catch {}
+    }
+  } catch {}
+}
+const timer = setInterval(() => { if (!alive()) { clearInterval(timer); sweep(); } }, 250);
+`;
+
+/** Starts the guardian of this process over workspace `root`; it outlives this process by a quarter of a second. */
+export function startGuardian(root: string): void {
+  try {
+    spawn(process.execPath, ['-e', SCRIPT, String(process.pid), root], { detached: true, stdio: 'ignore' }).unref();
+  } catch {
+    // No guardian (no process slots left): the next writer still collects what a killed one left (rules/temp.ts).
+  }
+}
