@@ -6,6 +6,7 @@ import { lstat, readdir, realpath, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Dirent } from 'node:fs';
 import { tempWriterPid } from '../../lib/atomic.ts';
+import type { CleanStore, OrphanItem, StageOrphans } from '../stage.ts';
 
 /** Collects what a walk refused (a folder resolving out of the workspace) and what it found but does not own. */
 export interface Walk {
@@ -44,6 +45,52 @@ export async function walkFiles(top: string, walk: Walk): Promise<string[]> {
   }
   return out;
 }
+
+/** What a store says of one of its files: its own and kept, its own and an orphan, or not its own (reported). */
+export type FileVerdict = 'keep' | 'orphan' | 'unknown';
+
+/**
+ * Walks a store laid out as `dir/<publication>/<file>` (manifests, the ledger, the model's answers): temporary files
+ * are skipped, anything but a folder at the first level is unknown, and `judge` says what each file is. Orphans are
+ * added to `items` and to what `out` deletes; unknown files to `walk.unknown`.
+ */
+export async function walkPublicationFiles(
+  dir: string,
+  walk: Walk,
+  items: OrphanItem[],
+  out: StageOrphans,
+  judge: (publication: string, file: Dirent, path: string) => FileVerdict | Promise<FileVerdict>,
+): Promise<void> {
+  for (const pub of await listInside(dir, walk)) {
+    const pubDir = join(dir, pub.name);
+    if (!pub.isDirectory()) {
+      if (!isTemp(pub.name)) walk.unknown.push({ id: rel(walk.root, pubDir), bytes: await sizeOf(pubDir) });
+      continue;
+    }
+    for (const f of await listInside(pubDir, walk)) {
+      const path = join(pubDir, f.name);
+      if (isTemp(f.name)) continue;
+      const verdict = await judge(pub.name, f, path);
+      if (verdict === 'unknown') walk.unknown.push({ id: rel(walk.root, path), bytes: await sizeOf(path) });
+      else if (verdict === 'orphan') {
+        items.push({ id: rel(walk.root, path), bytes: await sizeOf(path) });
+        out.files.push(path);
+        out.folders.push(pubDir);
+      }
+    }
+  }
+}
+
+/** Puts what a walk of `store` found into `out`: the orphans as `kind`, the unknown files, and why part was left alone. */
+export function reportWalk(out: StageOrphans, store: CleanStore, kind: string, items: OrphanItem[], walk: Walk): StageOrphans {
+  if (items.length) out.found.push({ store, kind, items });
+  if (walk.unknown.length) out.unknown.push({ store, items: walk.unknown });
+  if (walk.note) out.notes.push({ store, text: walk.note });
+  return out;
+}
+
+/** A path relative to the workspace root, with `/` on every platform (how `clean` names what it lists). */
+export const rel = (root: string, path: string) => relative(root, path).split(sep).join('/');
 
 /** Temporary files are the temp-file collector's, not a store's: stores skip them. */
 export const isTemp = (name: string) => tempWriterPid(name) !== undefined;

@@ -7,8 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { tempWriterPid } from '../../lib/atomic.ts';
 import type { DownloadStore } from '../../lib/web/store.ts';
 import { noOrphans, type Grain, type OrphanItem, type OrphanQuery, type StageOrphans } from '../stage.ts';
-import { rel } from '../stores/manifest-orphans.ts';
-import { isTemp, listInside, sizeOf, walkFiles, type Walk } from './files.ts';
+import { isTemp, listInside, rel, reportWalk, sizeOf, walkFiles, walkPublicationFiles, type Walk } from './files.ts';
 
 /** A `.cache/build.lock` whose holder no longer runs. */
 export interface StaleLock { path: string; pid: number; bytes: number }
@@ -38,31 +37,13 @@ export async function ledgerOrphans(q: OrphanQuery, dir: string, grains: Map<str
       continue;
     }
     if (grain === 'workspace') continue; // its one record always stays
-    for (const pub of await listInside(join(dir, ruleDir.name), walk)) {
-      const pubDir = join(dir, ruleDir.name, pub.name);
-      if (!pub.isDirectory()) {
-        if (!isTemp(pub.name)) walk.unknown.push({ id: rel(q.root, pubDir), bytes: await sizeOf(pubDir) });
-        continue;
-      }
-      for (const f of await listInside(pubDir, walk)) {
-        const path = join(pubDir, f.name);
-        if (isTemp(f.name)) continue;
-        if (!f.isFile() || !f.name.endsWith('.json')) {
-          walk.unknown.push({ id: rel(q.root, path), bytes: await sizeOf(path) });
-          continue;
-        }
-        const id = `${pub.name}/${decodeURIComponent(f.name.slice(0, -'.json'.length))}`;
-        if ((grain === 'period' ? q.periods : q.tables).has(id)) continue;
-        items.push({ id: rel(q.root, path), bytes: await sizeOf(path) });
-        out.files.push(path);
-        out.folders.push(pubDir);
-      }
-    }
+    await walkPublicationFiles(join(dir, ruleDir.name), walk, items, out, (pub, f) => {
+      if (!f.isFile() || !f.name.endsWith('.json')) return 'unknown';
+      const id = `${pub}/${decodeURIComponent(f.name.slice(0, -'.json'.length))}`;
+      return (grain === 'period' ? q.periods : q.tables).has(id) ? 'keep' : 'orphan';
+    });
   }
-  if (items.length) out.found.push({ store: 'manifests', kind: 'failures', items });
-  if (walk.unknown.length) out.unknown.push({ store: 'manifests', items: walk.unknown });
-  if (walk.note) out.notes.push({ store: 'manifests', text: walk.note });
-  return out;
+  return reportWalk(out, 'manifests', 'failures', items, walk);
 }
 
 /** `downloads/<sha256>/<name>` blobs and `index.json` entries that no configured period's download manifest references. */

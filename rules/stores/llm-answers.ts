@@ -8,10 +8,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic.ts';
 import { addTotals, noTotals, type Consultation, type LlmTotals } from '../../lib/llm/index.ts';
-import { isTemp, listInside, sizeOf, type Walk } from '../clean/files.ts';
+import { reportWalk, walkPublicationFiles, type Walk } from '../clean/files.ts';
 import { noOrphans, type OrphanItem, type OrphanQuery, type StageOrphans } from '../stage.ts';
 import type { WorkspacePaths } from '../workspace.ts';
-import { rel } from './manifest-orphans.ts';
 
 const SHA = /^[0-9a-f]{64}$/;
 
@@ -67,26 +66,9 @@ export async function answerOrphans(q: OrphanQuery): Promise<StageOrphans> {
   const dir = join(q.root, 'manifests', 'llm');
   const configured = new Set([...q.periods].map((id) => id.slice(0, id.indexOf('/'))));
   const items: OrphanItem[] = [];
-  for (const pub of await listInside(dir, walk)) {
-    const pubDir = join(dir, pub.name);
-    if (isTemp(pub.name)) continue;
-    if (!pub.isDirectory()) {
-      walk.unknown.push({ id: rel(q.root, pubDir), bytes: await sizeOf(pubDir) });
-      continue;
-    }
-    for (const f of await listInside(pubDir, walk)) {
-      const path = join(pubDir, f.name);
-      if (isTemp(f.name)) continue;
-      if (!f.isFile() || !f.name.endsWith('.json') || !SHA.test(f.name.slice(0, -'.json'.length))) walk.unknown.push({ id: rel(q.root, path), bytes: await sizeOf(path) });
-      else if (!configured.has(pub.name)) {
-        items.push({ id: rel(q.root, path), bytes: await sizeOf(path) });
-        out.files.push(path);
-        out.folders.push(pubDir);
-      }
-    }
-  }
-  if (items.length) out.found.push({ store: 'manifests', kind: 'llm answers', items });
-  if (walk.unknown.length) out.unknown.push({ store: 'manifests', items: walk.unknown });
-  if (walk.note) out.notes.push({ store: 'manifests', text: walk.note });
-  return out;
+  await walkPublicationFiles(dir, walk, items, out, (pub, f) => {
+    if (!f.isFile() || !f.name.endsWith('.json') || !SHA.test(f.name.slice(0, -'.json'.length))) return 'unknown';
+    return configured.has(pub) ? 'keep' : 'orphan';
+  });
+  return reportWalk(out, 'manifests', 'llm answers', items, walk);
 }

@@ -1,10 +1,9 @@
 /** `clean` for the parquet stage: Parquet and Markdown files of tables no configured period produces. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isTemp, listInside, sizeOf, type Walk } from '../clean/files.ts';
+import { isTemp, listInside, rel, reportWalk, sizeOf, type Walk } from '../clean/files.ts';
 import { noOrphans, type CleanStore, type OrphanItem, type OrphanQuery, type StageOrphans } from '../stage.ts';
 import { KV_RECORD } from '../stages/parquet.ts';
-import { rel } from './manifest-orphans.ts';
 
 export async function parquetOrphans(q: OrphanQuery): Promise<StageOrphans> {
   const out = noOrphans();
@@ -24,9 +23,7 @@ export async function parquetOrphans(q: OrphanQuery): Promise<StageOrphans> {
         out.files.push(path);
       } else walk.unknown.push({ id: rel(q.root, path), bytes: await sizeOf(path) });
     }
-    if (items.length) out.found.push({ store, kind: store, items });
-    if (walk.unknown.length) out.unknown.push({ store, items: walk.unknown });
-    if (walk.note) out.notes.push({ store, text: walk.note });
+    reportWalk(out, store, store, items, walk);
   };
   await folder('parquet', '.parquet', async (path) => {
     const { readParquetInfo } = await import('../../lib/parquet/info.ts');
