@@ -4,12 +4,10 @@
  */
 import { join } from 'node:path';
 import { BuildLog } from '../lib/build-log.ts';
-import type { ChatDeps, LlmSettings } from '../lib/llm/index.ts';
-import type { WebDeps } from '../lib/web/options.ts';
 import { loadConfigLogged } from './config.ts';
 import type { Stage } from './stage.ts';
 import { STAGES } from './stages/index.ts';
-import { openWorkspace, type OpenWorkspace } from './workspace.ts';
+import { openWorkspace, type OpenWorkspace, type WorkspaceOptions } from './workspace.ts';
 
 export { buildPipeline, type BuildRequest } from './build.ts';
 export type { Explained } from './explain.ts';
@@ -26,21 +24,10 @@ export { timeoutsFromEnv } from '../lib/web/options.ts';
 export { collectStaleTemp } from './temp.ts';
 export { STAGES, type Stage };
 
-export interface OpenOptions {
-  root: string;
+/** What opening a workspace takes: the workspace's options, with the config read from a file and the build log optional. */
+export interface OpenOptions extends Omit<WorkspaceOptions, 'config' | 'log'> {
   /** Config file, relative to `root` (default `config/publications.yaml`). */
   configFile?: string;
-  databaseUrl?: string;
-  refresh?: boolean;
-  web?: WebDeps;
-  /** The language model's settings (off when undefined), and its client's side effects (tests). */
-  llm?: LlmSettings;
-  llmDeps?: ChatDeps;
-  now: () => Date;
-  /** Fail rules that read config or artifacts they did not declare (tests turn it on). */
-  checkReads?: boolean;
-  /** See {@link WorkspaceOptions.claimDatabase}. */
-  claimDatabase?: () => Promise<{ release(): Promise<void> }>;
   /** Keep the build log in memory across builds (`watch`): pass the one from the last open. */
   log?: BuildLog;
   /** Whether `close()` saves the build log (default true). */
