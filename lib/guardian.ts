@@ -1,7 +1,8 @@
 /**
  * A guardian for a process that writes a workspace: a tiny detached process that waits for the writer to end
  * and then removes what only a writer killed outright leaves (its `*.tmp-<pid>-*` files and the `.cache/*.lock`
- * files naming its pid). A second Ctrl-C or a closed terminal is handled in the writer itself
+ * files naming its pid), and only then: a writer that ended normally released its locks, so the guardian walks
+ * nothing after an ordinary build. A second Ctrl-C or a closed terminal is handled in the writer itself
  * (lib/exit-cleanup.ts); this covers what cannot be: `tsx` answers a Ctrl-C its child does not acknowledge within
  * 30 ms (a child busy parsing a workbook or compiling the embedded database) with SIGKILL, and so do OOM killers.
  * It is plain JavaScript run by `node -e`, so it starts in milliseconds and loads nothing of the pipeline.
@@ -14,20 +15,24 @@ const { join } = require('node:path');
 const [pid, root] = [Number(process.argv[1]), process.argv[2]];
 const alive = () => { try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
 const mine = new RegExp('\\.tmp-' + pid + '-[0-9a-f]+$');
+// The locks in .cache naming the writer: a writer that ended normally released them (and removed its temp files).
+function ownLocks() {
+  try {
+    return readdirSync(join(root, '.cache')).filter((n) => n.endsWith('.lock')).map((n) => join(root, '.cache', n)).filter((p) => {
+      try { return JSON.parse(readFileSync(p, 'utf8')).pid === pid; } catch { return false; }
+    });
+  } catch { return []; }
+}
 function sweep() {
+  const locks = ownLocks();
+  if (!locks.length) return; // ended normally: nothing to walk
   for (const dir of ['downloads', '.cache', 'manifests', 'output']) {
     let entries = [];
     try { entries = readdirSync(join(root, dir), { withFileTypes: true, recursive: dir !== '.cache' }); } catch { continue; }
     for (const e of entries) if (e.isFile() && mine.test(e.name)) rmSync(join(e.parentPath, e.name), { force: true });
   }
   try { for (const e of readdirSync(join(root, '.cache', 'tmp'))) if (mine.test(e)) rmSync(join(root, '.cache', 'tmp', e), { force: true }); } catch {}
-  try {
-    for (const name of readdirSync(join(root, '.cache'))) {
-      if (!name.endsWith('.lock')) continue;
-      const path = join(root, '.cache', name);
-      try { if (JSON.parse(readFileSync(path, 'utf8')).pid === pid) rmSync(path, { force: true }); } catch {}
-    }
-  } catch {}
+  for (const path of locks) rmSync(path, { force: true });
 }
 const timer = setInterval(() => { if (!alive()) { clearInterval(timer); sweep(); } }, 250);
 `;
