@@ -33,9 +33,18 @@ const COMMANDS: Record<Command, () => Promise<Run>> = {
 };
 
 export async function main(argv: string[], io: Io, stages?: readonly Stage[]): Promise<number> {
-  const c = styler(io.stderr, io.env);
   const json = wantsJson(argv);
-  if (json) io = { ...io, stdout: stampedOut(io.stdout, io.now) };
+  const stamped = json ? stampedOut(io.stdout, io.now) : undefined;
+  if (stamped) io = { ...io, stdout: stamped };
+  try {
+    return await run(argv, io, json, stages);
+  } finally {
+    stamped?.flush();
+  }
+}
+
+async function run(argv: string[], io: Io, json: boolean, stages?: readonly Stage[]): Promise<number> {
+  const c = styler(io.stderr, io.env);
   try {
     const p = parse(argv, io.cwd);
     if (p.global.version) {
