@@ -111,6 +111,12 @@ export class BuildSession {
       return { key, outcome: 'up-to-date', digest, isSource: true };
     }
     if (rule.exists && !rule.exists(id)) return { key, outcome: 'up-to-date', digest: MISSING, isSource: true };
+    const known = this.opts.known?.(key);
+    if (known) {
+      const proven = this.#end({ key, outcome: 'up-to-date', digest: known.digest, inputs: known.inputs });
+      this.#results.set(key, proven);
+      return proven;
+    }
     let result: TargetResult;
     try {
       result = await this.#decideAndRun(rule, key, id);
@@ -135,7 +141,7 @@ export class BuildSession {
     const record = found?.record;
     const decision = await decide(rule, found, (k) => this.#wait(key, k), this.opts.force?.(key), new Set(rule.staticInputs?.(id) ?? []));
     if ('block' in decision) return this.#end({ key, outcome: 'skipped', reason: decision.block });
-    if (!decision.reason) return this.#end({ key, outcome: 'up-to-date', digest: record!.output });
+    if (!decision.reason) return this.#end({ key, outcome: 'up-to-date', digest: record!.output, inputs: Object.keys(record!.inputs) });
 
     let reason: StaleReason = decision.reason;
     const failure = await this.opts.ledger?.read(key);

@@ -27,6 +27,12 @@ export interface BuildOptions {
    * target whose inputs a pending rebuild may change: `input-will-rebuild`); undefined leaves it alone.
    */
   force?: (key: TargetKey) => StaleReason | undefined;
+  /**
+   * Targets the caller has proven up to date without asking their stores (a deps log: none of what decided them
+   * last time has changed): each is reported up to date with this output digest and recorded inputs, and none of
+   * its inputs is visited. Undefined for a key decides it as usual.
+   */
+  known?: (key: TargetKey) => { digest: Digest; inputs: TargetKey[] } | undefined;
   signal: AbortSignal;
   onEvent?: EventSink;
   now: () => Date;
@@ -41,6 +47,8 @@ export interface TargetResult {
   changed?: boolean;
   error?: FailureInfo;
   isSource?: boolean;
+  /** For a target found up to date: the inputs its record lists (what a deps log needs to know its dependents). */
+  inputs?: TargetKey[];
 }
 
 export type Summary = Record<Outcome, number>;

@@ -37,6 +37,9 @@ export function statSignature(path: string): Signature | undefined {
   return { key: `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`, changedMs: st.mtimeMs > st.ctimeMs ? st.mtimeMs : st.ctimeMs };
 }
 
+/** Read on behalf of no one decision in particular (the config, a walk over every manifest): a change affects all. */
+export const EVERYTHING = 'everything';
+
 interface Entry { sig: string; changed: number; data: unknown }
 interface Named { fingerprint: string; data: unknown }
 interface LogFile { format: string; version: number; entries: Record<string, Entry>; named: Record<string, Named> }
@@ -53,6 +56,8 @@ export class BuildLog {
   readonly #consulted = new Map<string, Signature | null>();
   /** Named values vouched for, with their fingerprints. */
   readonly #consultedNamed = new Map<string, string>();
+  /** For each consulted file, on whose behalf (see {@link signature}). */
+  readonly #askers = new Map<string, Set<string> | typeof EVERYTHING>();
 
   /** @param file where the log lives; undefined keeps it in memory only (tests, `watch` between saves). */
   constructor(private readonly file?: string) {}
@@ -73,19 +78,28 @@ export class BuildLog {
     return this;
   }
 
-  /** The signature of `path` now (see {@link statSignature}), noted as consulted. */
-  signature(path: string): Signature | undefined {
+  /**
+   * The signature of `path` now (see {@link statSignature}), noted as consulted: on behalf of `asker` (the key
+   * whose decision reads it), or of everything when no asker is named. A file read on behalf of everything once
+   * stays so: a change to it cannot be pinned on one decision.
+   */
+  signature(path: string, asker?: string): Signature | undefined {
     const sig = statSignature(path);
     this.#consulted.set(path, sig ?? null);
+    const owners = this.#askers.get(path);
+    if (asker === undefined) this.#askers.set(path, EVERYTHING);
+    else if (owners === undefined) this.#askers.set(path, new Set([asker]));
+    else if (owners !== EVERYTHING) owners.add(asker);
     return sig;
   }
 
   /**
    * Every file whose signature was looked at through this log since it was created, with the signature it had,
-   * and every named value vouched for with its fingerprint: what a decision made meanwhile depended on.
+   * and every named value vouched for with its fingerprint: what a decision made meanwhile depended on. `askers`:
+   * for each file, the keys it was read on behalf of, or {@link EVERYTHING}.
    */
-  consulted(): { files: Map<string, Signature | null>; named: Map<string, string> } {
-    return { files: this.#consulted, named: this.#consultedNamed };
+  consulted(): { files: Map<string, Signature | null>; named: Map<string, string>; askers: Map<string, Set<string> | typeof EVERYTHING> } {
+    return { files: this.#consulted, named: this.#consultedNamed, askers: this.#askers };
   }
 
   /** What was remembered for `path` under `kind`, when its signature is unchanged and not racy. */
@@ -134,9 +148,9 @@ export class BuildLog {
     if (this.#named.delete(name)) this.#dirty = true;
   }
 
-  /** SHA-256 of a file through the log: read only when its signature changed. Undefined when missing. */
-  async hash(path: string): Promise<string | undefined> {
-    const sig = this.signature(path);
+  /** SHA-256 of a file through the log: read only when its signature changed. Undefined when missing. `asker`: see {@link signature}. */
+  async hash(path: string, asker?: string): Promise<string | undefined> {
+    const sig = this.signature(path, asker);
     if (!sig) return undefined;
     const known = this.lookup<string>('sha256', path, sig);
     if (known) return known;

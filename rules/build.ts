@@ -10,6 +10,7 @@ import { withRemoteCache, type ArtifactCache } from './remote-cache.ts';
 import { fileLedger, ledgerDir } from './ledger.ts';
 import { keyOf, stageRank, type Stage, type StageRule } from './stage.ts';
 import { workspaceSources } from './sources.ts';
+import type { Proven } from './noop-proof.ts';
 import type { PeriodTarget } from './targets.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -22,6 +23,8 @@ export interface BuildRequest {
   onEvent?: EventSink;
   /** `--remote`: manifests are fetched from it instead of built when it has them, and pushed after (./remote-cache.ts). */
   remote?: ArtifactCache;
+  /** Targets a deps log proved up to date (./noop-proof.ts): reported so without being decided again. */
+  known?: ReadonlyMap<string, Proven>;
 }
 
 /** Every stage's rule in this workspace. */
@@ -49,6 +52,7 @@ export function session(ws: Workspace, stages: readonly Stage[], req: Omit<Build
     jobs: req.jobs,
     dryRun: req.dryRun,
     retryFailed: req.retryFailed,
+    known: req.known && ((key) => req.known!.get(key)),
     force: (key) =>
       ws.refresh && key.startsWith('download:') ? { kind: 'forced', why: refreshWhy(ws, key.slice('download:'.length)) } : planned?.get(key),
     signal: req.signal,

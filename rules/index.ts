@@ -17,7 +17,7 @@ export { CLEAN_STORES } from './stage.ts';
 export { selectTargets, selectableStages, TargetError, type PeriodTarget } from './targets.ts';
 export { DatabaseBusy, workspacePaths, type OpenWorkspace, type Workspace, type WorkspacePaths } from './workspace.ts';
 export { localPath } from '../lib/web/source.ts';
-export { proveNothingToDo, recordNothingToDo, type Selection } from './noop-proof.ts';
+export { proveNothingToDo, recordNothingToDo, type Carried, type Proven, type Selection, type Verdict } from './noop-proof.ts';
 /** The server's registry digest (see lib/db/changes.ts), loaded only for a server. */
 export const registryDigest = async (...args: Parameters<typeof import('../lib/db/changes.ts').registryDigest>) => (await import('../lib/db/changes.ts')).registryDigest(...args);
 export { timeoutsFromEnv } from '../lib/web/options.ts';

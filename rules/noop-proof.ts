@@ -3,23 +3,29 @@
  *
  * When a build (or a plan) of a selection decides that every target is up to date, what that decision read is
  * known: every file whose signature the build log looked at (manifests, Parquet files, the config, local source
- * files), the embedded database's fingerprint or the server's registry digest, and the pipeline's own code. They
- * are kept in `.cache/noop-proof.json`. The next build of the same selection first checks them: if every file
- * still has the signature it had (and is not racy against the proof, as in the build log), the database is as it
- * was and the code has not changed, the same inputs give the same decisions, so it replays "up to date" for
- * every target without loading the build log, the config or the engine. Anything that differs, however small,
- * and the build decides as usual. Like the build log, it is a cache: deleting it changes no decision.
+ * files), on whose behalf (which target's record, which `file:` source), the embedded database's fingerprint or
+ * the server's registry digest, and the pipeline's own code; and each target's output digest and recorded inputs.
+ * They are kept in `.cache/noop-proof.json`. The next build of the same selection first checks them: if every
+ * file still has the signature it had (and is not racy against the proof, as in the build log), the database is
+ * as it was and the code has not changed, the same inputs give the same decisions, so it replays "up to date" for
+ * every target without loading the build log, the config or the engine.
+ *
+ * When only files read on behalf of particular keys changed (one period's source file, one manifest), the proof
+ * is a deps log: the targets that read none of them and depend on none that did are handed to the engine as
+ * proven up to date (`BuildOptions.known`), and the engine decides the rest as usual. A change to a file read on
+ * behalf of everything (the config), to the database or to the code, and the build decides everything. Like the
+ * build log, it is a cache: deleting it changes no decision.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { digestOf } from '../engine/digest.ts';
 import { writeFileAtomic } from '../lib/atomic.ts';
-import { statSignature } from '../lib/build-log.ts';
+import { EVERYTHING, statSignature } from '../lib/build-log.ts';
 import type { Workspace } from './workspace.ts';
 import { pgliteState } from './stores/registry.ts';
 
 const FORMAT = 'nhs-pipeline-noop-proof';
-const VERSION = 1;
+const VERSION = 2;
 /** Proofs kept, one per selection (the most recent ones). */
 const KEEP = 8;
 const CODE_ROOT = resolve(import.meta.dirname, '..');
@@ -38,17 +44,35 @@ export interface Selection {
 }
 
 interface Proof {
-  /** `[path, signature key or null for absent]` of every file the decision read. */
-  files: [string, string | null][];
+  /** Every key the decision met (targets and their inputs); the lists below refer to keys by index here. */
+  names: string[];
+  /** Every target decided, all up to date: `[name, output digest, its recorded inputs]`. */
+  targets: [number, string, number[]][];
+  /**
+   * `[path, signature key or null for absent, owners]` of every file the decision read. Owners: the keys whose
+   * decision read it (their stores' records and outputs, a `file:` source), or null when read on behalf of
+   * everything (the config, a walk over every manifest).
+   */
+  files: [string, string | null, number[] | null][];
   /** The embedded database's fingerprint, when the decision read it. */
   pglite?: string;
   /** The server's registry digest (lib/db/changes.ts), when the decision read it. */
   registry?: string;
   workspaceId?: string;
-  /** Every target decided, all up to date. */
-  keys: string[];
 }
 interface ProofFile { format: string; version: number; proofs: Record<string, Proof> }
+
+/** What a target proven up to date brings to the engine (`BuildOptions.known`). */
+export interface Proven { digest: string; inputs: string[] }
+
+/**
+ * What a proof says now. `all`: nothing changed, every target is up to date. `partial`: some files changed, each
+ * read on behalf of known keys: the targets that neither read them nor depend on one that did are `known` up to
+ * date; the engine decides the rest (a deps log, as Ninja's and Shake's). `carried` is what the next proof keeps
+ * of this one for the targets it did not decide again.
+ */
+export type Verdict = { kind: 'all'; keys: string[] } | { kind: 'partial'; known: Map<string, Proven>; changed: string[]; carried: Carried };
+export interface Carried { files: Map<string, { sig: string | null; owners: string[] | null }>; pglite?: string }
 
 const proofPath = (root: string) => join(root, '.cache', 'noop-proof.json');
 
@@ -69,10 +93,11 @@ function codeSignature(): string {
 }
 
 /**
- * The targets a build of `sel` would find up to date, when the proof holds; undefined when it does not (then
- * decide as usual). `registryDigest` reads the server's digest (only asked when the proof has one).
+ * What the proof of a build of `sel` says now (see {@link Verdict}); undefined when it says nothing (no proof, the
+ * database or the code changed, a file read on behalf of everything changed): then decide as usual.
+ * `registryDigest` reads the server's digest (only asked when the proof has one).
  */
-export async function proveNothingToDo(sel: Selection, registryDigest: (workspaceId: string) => Promise<string>): Promise<string[] | undefined> {
+export async function proveNothingToDo(sel: Selection, registryDigest: (workspaceId: string) => Promise<string>): Promise<Verdict | undefined> {
   let file: ProofFile;
   let writtenMs: number;
   try {
@@ -84,31 +109,99 @@ export async function proveNothingToDo(sel: Selection, registryDigest: (workspac
   if (file?.format !== FORMAT || file.version !== VERSION) return undefined;
   const proof = file.proofs?.[selectionKey(sel)];
   if (!proof) return undefined;
-  for (const [path, key] of proof.files) {
+  const changed: number[] = [];
+  for (const [i, [path, key, owners]] of proof.files.entries()) {
     const sig = statSignature(path);
-    if ((sig?.key ?? null) !== key || (sig && sig.changedMs >= writtenMs)) return undefined;
+    if ((sig?.key ?? null) === key && !(sig && sig.changedMs >= writtenMs)) continue;
+    if (owners === null) return undefined;
+    changed.push(i);
   }
   if (proof.pglite !== undefined) {
     const now = pgliteState(join(sel.root, '.pglite'));
     if (now.fingerprint !== proof.pglite || now.newestMs >= writtenMs) return undefined;
   }
   if (proof.registry !== undefined && (!proof.workspaceId || (await registryDigest(proof.workspaceId).catch(() => '')) !== proof.registry)) return undefined;
-  return proof.keys;
+  if (changed.length === 0) return { kind: 'all', keys: proof.targets.map(([n]) => proof.names[n]) };
+
+  const again = toDecideAgain(proof, changed);
+  if (proof.targets.every(([n]) => again.has(n))) return undefined;
+  const known = new Map<string, Proven>();
+  for (const [n, digest, inputs] of proof.targets) if (!again.has(n)) known.set(proof.names[n], { digest, inputs: inputs.map((i) => proof.names[i]) });
+  const files = new Map<string, { sig: string | null; owners: string[] | null }>();
+  for (const [path, sig, owners] of proof.files) files.set(path, { sig, owners: owners && owners.map((o) => proof.names[o]) });
+  return { kind: 'partial', known, changed: changed.map((i) => proof.files[i][0]), carried: { files, ...(proof.pglite !== undefined ? { pglite: proof.pglite } : {}) } };
 }
 
 /**
- * Keeps the proof of a decision that found every target up to date. Call before the workspace closes, and only
- * when the database was not opened (then its state is what the build log vouched for).
+ * The keys (by index) to decide again when `changed` files did: those that read one; and, to a fixed point,
+ * every key that depends on one of them (recorded inputs), every key that read a file a target among them read
+ * (its run may rewrite it: a table's Parquet file is read by the catalog's `parquet-set:all` too), and every key of the
+ * same publication (its runs change what that publication's `loads:` and `llm:` sources say, which no file shows).
  */
-export async function recordNothingToDo(ws: Workspace, sel: Selection, keys: string[], registry?: { digest: string; workspaceId: string }): Promise<void> {
-  const { files, named } = ws.log.consulted();
+function toDecideAgain(proof: Proof, changed: number[]): Set<number> {
+  const dependents = new Map<number, number[]>();
+  for (const [n, , inputs] of proof.targets) for (const i of inputs) (dependents.get(i) ?? dependents.set(i, []).get(i)!).push(n);
+  const targets = new Set(proof.targets.map(([n]) => n));
+  const filesOf = new Map<number, number[][]>();
+  for (const [, , owners] of proof.files) for (const o of owners ?? []) (filesOf.get(o) ?? filesOf.set(o, []).get(o)!).push(owners!);
+  const byPublication = new Map<string, number[]>();
+  for (const [n, name] of proof.names.entries()) {
+    const pub = publicationOf(name);
+    if (pub) (byPublication.get(pub) ?? byPublication.set(pub, []).get(pub)!).push(n);
+  }
+  const again = new Set<number>();
+  const publications = new Set<string>();
+  const queue = changed.flatMap((i) => proof.files[i][2]!);
+  while (queue.length) {
+    const n = queue.pop()!;
+    if (again.has(n)) continue;
+    again.add(n);
+    queue.push(...(dependents.get(n) ?? []));
+    if (targets.has(n)) for (const owners of filesOf.get(n) ?? []) queue.push(...owners);
+    const pub = publicationOf(proof.names[n]);
+    if (pub && !publications.has(pub)) {
+      publications.add(pub);
+      queue.push(...byPublication.get(pub)!);
+    }
+  }
+  return again;
+}
+
+/** `stage:pub/period`, `parquet:pub/table`, `config:pub#name`, `loads:pub/table` → `pub`; `file:…`, `catalog:all` → none. */
+function publicationOf(key: string): string | undefined {
+  if (key.startsWith('file:')) return undefined;
+  const id = key.slice(key.indexOf(':') + 1);
+  const end = id.search(/[/#]/);
+  return end > 0 ? id.slice(0, end) : undefined;
+}
+
+/**
+ * Keeps the proof of a decision that found every target up to date: `decided`, each with its output digest and
+ * recorded inputs. Call before the workspace closes, and only when the database was not opened (then its state is
+ * what the build log vouched for). After a partial proof, `carried` brings what this build did not read again:
+ * those files were checked unchanged when it started.
+ */
+export async function recordNothingToDo(ws: Workspace, sel: Selection, decided: { key: string; digest: string; inputs: string[] }[], registry?: { digest: string; workspaceId: string }, carried?: Carried): Promise<void> {
+  const { files, named, askers } = ws.log.consulted();
+  const names: string[] = [];
+  const index = new Map<string, number>();
+  const at = (name: string) => index.get(name) ?? (index.set(name, names.push(name) - 1), names.length - 1);
+  const targets = decided.map(({ key, digest, inputs }): [number, string, number[]] => [at(key), digest, inputs.map(at)]);
+  const entries = new Map<string, [string, string | null, number[] | null]>();
+  for (const [path, c] of carried?.files ?? []) entries.set(path, [path, c.sig, c.owners && c.owners.map(at)]);
+  for (const [path, sig] of files) {
+    const owners = askers.get(path);
+    entries.set(path, [path, sig?.key ?? null, owners === undefined || owners === EVERYTHING ? null : [...owners].map(at)]);
+  }
+  const pglite = named.get('registry') ?? carried?.pglite;
   const proof: Proof = {
-    files: [...files].map(([path, sig]) => [path, sig?.key ?? null]),
-    keys,
-    ...(named.has('registry') ? { pglite: named.get('registry') } : {}),
+    names,
+    targets,
+    files: [...entries.values()],
+    ...(pglite !== undefined ? { pglite } : {}),
     ...(registry ? { registry: registry.digest, workspaceId: registry.workspaceId } : {}),
   };
-  if (ws.embedded && keys.some((k) => k.startsWith('loaded:')) && proof.pglite === undefined) return; // the database was read, not vouched for
+  if (ws.embedded && decided.some((d) => d.key.startsWith('loaded:')) && proof.pglite === undefined) return; // the database was read, not vouched for
   let file: ProofFile = { format: FORMAT, version: VERSION, proofs: {} };
   try {
     const old = JSON.parse(readFileSync(proofPath(sel.root), 'utf8')) as ProofFile;

@@ -48,7 +48,7 @@ export function workspaceSources(ws: Workspace): Sources {
         return configSource(ws.rawConfig, id);
       case 'file': {
         const path = isAbsolute(id) ? id : join(ws.paths.root, id);
-        return { digest: await ws.log.hash(path), value: path };
+        return { digest: await ws.log.hash(path, key), value: path };
       }
       case 'loads': {
         const [publication, table] = splitId(id);
@@ -59,7 +59,7 @@ export function workspaceSources(ws: Workspace): Sources {
       case 'parquet-set': {
         const tables = await publishedTables(ws);
         const files = [];
-        for (const t of tables) files.push([t.table, (await ws.log.hash(parquetPaths(ws, t.table).parquet)) ?? 'missing']);
+        for (const t of tables) files.push([t.table, (await ws.log.hash(parquetPaths(ws, t.table).parquet, key)) ?? 'missing']);
         // The files' own metadata is part of this input (its digest covers their bytes), read only when asked for.
         return { digest: digestOf(files), value: async () => Promise.all(tables.map(async (t) => ({ ...t, info: await readParquetValue(ws, t.table) }))) };
       }
@@ -111,7 +111,7 @@ async function llmSource(ws: Workspace, id: string): Promise<Source> {
   }
   const [pub, sha] = splitId(id);
   const path = answerPath(ws.paths, pub, sha);
-  const digest = await ws.log.hash(path);
+  const digest = await ws.log.hash(path, `llm:${id}`);
   return { digest, value: digest === undefined ? undefined : async () => readAnswer(path) };
 }
 

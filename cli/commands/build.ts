@@ -1,9 +1,10 @@
 /** `build [TARGET...]`: bring targets up to date, or with -n print the plan. */
+import { relative } from 'node:path';
 import type { Summary } from '../../engine/index.ts';
 import { llmSettings, settingsIdentity } from '../../lib/llm/settings.ts';
 import type { LockHolder } from '../../lib/lock.ts';
 import { archivedAway, buildPipeline, stageRank, proveNothingToDo, recordNothingToDo, registryDigest, selectTargets, type PeriodTarget, type Pipeline } from '../../rules/index.ts';
-import type { ArtifactCache, Stage } from '../../rules/index.ts';
+import type { ArtifactCache, Proven, Stage, Verdict } from '../../rules/index.ts';
 import type { GlobalOptions, Parsed } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
 import { hintLocaliser } from '../hints.ts';
@@ -21,22 +22,33 @@ export async function buildCommand(io: Io, p: Parsed, stages?: readonly Stage[])
   // A proof that nothing changed since a build of the same selection decided nothing was to do (rules/noop-proof.ts).
   const selection = { root: p.global.dir, args: shard === undefined ? p.positionals : [...p.positionals, `--shard=${shard}`], dryRun, configFile: p.global.config, database: databaseIdentity(io.env.DATABASE_URL), llm: settingsIdentity(llmSettings(io.env)) };
   const provable = !refresh && !retryFailed && !stages;
+  // When some of what the proof read changed, it still vouches for what none of that can reach (a deps log).
+  let partial: Extract<Verdict, { kind: 'partial' }> | undefined;
   const before = async (busy: LockHolder | undefined) => {
     if (!provable || busy) return undefined;
-    const keys = await proveNothingToDo(selection, (id) => serverRegistryDigest(p.global.dir, io.env.DATABASE_URL!, id));
-    return keys && replayUpToDate(io, keys, { global: p.global, dryRun });
+    const verdict = await proveNothingToDo(selection, (id) => serverRegistryDigest(p.global.dir, io.env.DATABASE_URL!, id));
+    // A remote cache may bring artifacts the proof never saw: with one, decide everything.
+    if (verdict?.kind === 'partial' && remoteUrl === undefined) {
+      partial = verdict;
+      const changed = verdict.changed.map((f) => relative(p.global.dir, f) || f);
+      if (p.global.json) io.stdout.write(JSON.stringify({ event: 'proof', proven: verdict.known.size, changed }) + '\n');
+      else if (p.global.verbose) io.stderr.write(`${verdict.known.size} targets proven up to date by the last no-op's deps log; deciding the rest (changed: ${changed.join(', ')})\n`);
+    }
+    return verdict?.kind === 'all' ? replayUpToDate(io, verdict.keys, { global: p.global, dryRun }) : undefined;
   };
   return withPipeline(io, p.global, { refresh, write: !dryRun, command: 'build', stages, before }, async ({ pipeline, busy }) => {
     const all = selectTargets(p.positionals, pipeline.ws.rawConfig, pipeline.stages);
     const targets = shard === undefined ? all : await (await import('../shard.ts')).shardSelection(io, p.global.json, pipeline, all, shard);
     if (busy && !p.global.json) io.stderr.write(`${busyNote(busy, pipeline.ws.embedded)}\n`);
     const remote = dryRun ? undefined : await (await import('../remote.ts')).openRemoteCache(io, remoteUrl, pipeline);
-    const { code, summary, keys } = await reportedBuild(io, pipeline, targets, { global: p.global, dryRun, retryFailed, remote }).finally(() => remote?.close());
+    const known = partial?.known;
+    const { code, summary, decided } = await reportedBuild(io, pipeline, targets, { global: p.global, dryRun, retryFailed, remote, known }).finally(() => remote?.close());
     const nothing = summary.ran + summary['would-run'] + summary.failed + summary.skipped + summary.cancelled === 0;
-    if (provable && nothing && !busy && !pipeline.ws.dbOpened) await recordNothingToDo(pipeline.ws, selection, keys);
+    const carried = known && partial?.carried;
+    if (provable && nothing && !busy && !pipeline.ws.dbOpened) await recordNothingToDo(pipeline.ws, selection, decided, undefined, carried);
     else if (provable && nothing && !busy && !pipeline.ws.embedded) {
       const id = await pipeline.ws.identity();
-      await recordNothingToDo(pipeline.ws, selection, keys, { digest: await registryDigest(await pipeline.ws.db(), id), workspaceId: id });
+      await recordNothingToDo(pipeline.ws, selection, decided, { digest: await registryDigest(await pipeline.ws.db(), id), workspaceId: id }, carried);
     }
     return code;
   });
@@ -83,8 +95,8 @@ export async function reportedBuild(
   io: Io,
   pipeline: Pipeline,
   targets: PeriodTarget[],
-  opts: { global: GlobalOptions; dryRun?: boolean; retryFailed?: boolean; remote?: ArtifactCache },
-): Promise<{ code: number; summary: Summary; keys: string[] }> {
+  opts: { global: GlobalOptions; dryRun?: boolean; retryFailed?: boolean; remote?: ArtifactCache; known?: ReadonlyMap<string, Proven> },
+): Promise<{ code: number; summary: Summary; decided: { key: string; digest: string; inputs: string[] }[] }> {
   const dryRun = Boolean(opts.dryRun);
   const groups = [...new Set(targets.map((t) => t.publication))];
   const reporter = await makeReporter(io, { json: opts.global.json, verbose: opts.global.verbose, dryRun, groups, planned: plannedPerGroup(pipeline.stages, targets), hint: hintLocaliser(opts.global, io.cwd) });
@@ -97,6 +109,7 @@ export async function reportedBuild(
     signal: io.signal,
     onEvent: (e) => reporter.event(e),
     remote: opts.remote,
+    known: opts.known,
   });
   const summary = session.summary();
   // Archived periods (rows in the archive alone) were left alone: say so, once.
@@ -104,9 +117,10 @@ export async function reportedBuild(
   if (away.length && opts.global.json) io.stdout.write(JSON.stringify({ event: 'archived', periods: away }) + '\n');
   else if (away.length) io.stdout.write(`note: ${away.length} archived period${away.length === 1 ? '' : 's'} left alone (rows in the archive only): ${away.join(', ')}; \`restore PUB/PERIOD\` brings one back\n`);
   await reporter.finish(summary, io.now().getTime() - started);
-  const keys = session.results().map((r) => r.key);
-  if (io.signal.aborted) return { code: EXIT.interrupted, summary, keys };
-  return { code: summary.failed > 0 || summary.skipped > 0 ? EXIT.failed : EXIT.ok, summary, keys };
+  // What a proof needs of each target decided up to date (kept only when all were).
+  const decided = session.results().map((r) => ({ key: r.key, digest: r.digest ?? '', inputs: r.inputs ?? [] }));
+  if (io.signal.aborted) return { code: EXIT.interrupted, summary, decided };
+  return { code: summary.failed > 0 || summary.skipped > 0 ? EXIT.failed : EXIT.ok, summary, decided };
 }
 
 /** Period targets per publication this build will settle (each period's stages up to the one asked for); tables are counted as they come. */

@@ -22,15 +22,15 @@ export function columnCatalogPath(ws: Workspace): string {
 }
 
 /** The two files, signed together: either changing makes the pair read again. */
-function pairSignature(ws: Workspace): Signature | undefined {
-  const a = ws.log.signature(catalogPath(ws));
-  const b = ws.log.signature(columnCatalogPath(ws));
+function pairSignature(ws: Workspace, asker?: string): Signature | undefined {
+  const a = ws.log.signature(catalogPath(ws), asker);
+  const b = ws.log.signature(columnCatalogPath(ws), asker);
   return a && b ? { key: `${a.key}|${b.key}`, changedMs: Math.max(a.changedMs, b.changedMs) } : undefined;
 }
 
 async function findCatalog(ws: Workspace): Promise<Found | undefined> {
   const path = catalogPath(ws);
-  const sig = pairSignature(ws);
+  const sig = pairSignature(ws, 'catalog:all');
   const known = ws.log.lookup<Found | null>('catalog', path, sig);
   if (known !== undefined) return known ?? undefined;
   let found: Found | undefined;
@@ -39,7 +39,7 @@ async function findCatalog(ws: Workspace): Promise<Found | undefined> {
     const raw = (await readParquetInfo(path))?.kv[KV_RECORD];
     if (raw) {
       const rec = JSON.parse(raw) as Omit<TargetRecord, 'output'> & { columns_sha256?: string };
-      const [tables, columns] = [await ws.log.hash(path), await ws.log.hash(columnCatalogPath(ws))];
+      const [tables, columns] = [await ws.log.hash(path, 'catalog:all'), await ws.log.hash(columnCatalogPath(ws), 'catalog:all')];
       const output = tables && rec.columns_sha256 ? digestOf({ tables, columns: rec.columns_sha256 }) : undefined;
       const current = tables && columns ? digestOf({ tables, columns }) : undefined;
       if (output) found = { record: { rule: rec.rule, version: rec.version, inputs: rec.inputs, output }, current };
@@ -140,6 +140,6 @@ async function writeCatalog(ws: Workspace, ctx: RunContext) {
     kv: { [KV_RECORD]: JSON.stringify({ ...ctx.provenance(), columns_sha256: cols.sha256 }) },
   });
   const output = digestOf({ tables: out.sha256, columns: cols.sha256 });
-  ws.log.remember('catalog', catalogPath(ws), pairSignature(ws), { record: { ...ctx.provenance(), output }, current: output });
+  ws.log.remember('catalog', catalogPath(ws), pairSignature(ws, ctx.key), { record: { ...ctx.provenance(), output }, current: output });
   return { output, summary: `${plural(rows.length, 'table')}, ${plural(columnRows.length, 'column')}`, stats: { tables: rows.length, columns: columnRows.length } };
 }

@@ -27,18 +27,20 @@ export function parquetPaths(ws: Workspace, table: string) {
 }
 
 /** The Parquet file and its Markdown, signed together: either changing makes the pair read again. */
-function pairSignature(ws: Workspace, table: string): Signature | undefined {
+function pairSignature(ws: Workspace, table: string, asker?: string): Signature | undefined {
   const p = parquetPaths(ws, table);
-  const a = ws.log.signature(p.parquet);
-  const b = ws.log.signature(p.markdown);
+  const a = ws.log.signature(p.parquet, asker);
+  const b = ws.log.signature(p.markdown, asker);
   if (!a || !b) return undefined;
   return { key: `${a.key}|${b.key}`, changedMs: Math.max(a.changedMs, b.changedMs) };
 }
 
 /** What a table's Parquet file says about itself: its record and what the catalog lists. */
-async function findParquet(ws: Workspace, table: string): Promise<Found | undefined> {
+async function findParquet(ws: Workspace, id: string): Promise<Found | undefined> {
+  const table = splitId(id)[1];
+  const asker = `parquet:${id}`;
   const p = parquetPaths(ws, table);
-  const sig = pairSignature(ws, table);
+  const sig = pairSignature(ws, table, asker);
   const known = ws.log.lookup<Found | null>('parquet', p.parquet, sig);
   if (known !== undefined) return known ?? undefined;
   let info: ParquetInfo | undefined;
@@ -52,7 +54,7 @@ async function findParquet(ws: Workspace, table: string): Promise<Found | undefi
   let found: Found | undefined;
   if (raw) {
     const rec = JSON.parse(raw) as Omit<TargetRecord, 'output'> & { markdown_sha256: string };
-    const [pq, md] = [await ws.log.hash(p.parquet), await ws.log.hash(p.markdown)];
+    const [pq, md] = [await ws.log.hash(p.parquet, asker), await ws.log.hash(p.markdown, asker)];
     const output = pq && digestOf({ parquet: pq, markdown: rec.markdown_sha256 });
     const current = pq && md ? digestOf({ parquet: pq, markdown: md }) : undefined;
     if (output) found = { record: { rule: rec.rule, version: rec.version, inputs: rec.inputs, output }, current };
@@ -97,7 +99,7 @@ export const parquet: Stage<ParquetValue> = {
       name: 'parquet',
       version: parquet.version,
       store: {
-        find: (id) => findParquet(ws, splitId(id)[1]),
+        find: (id) => findParquet(ws, id),
         async read(id) {
           const value = await readParquetValue(ws, splitId(id)[1]);
           if (!value) throw new Error(`${parquetPaths(ws, splitId(id)[1]).parquet} is missing`);
@@ -163,7 +165,7 @@ async function exportTable(ws: Workspace, ctx: RunContext) {
   await writeFileAtomic(paths.markdown, markdown);
   const output: Digest = digestOf({ parquet: pq.sha256, markdown: markdownSha });
   const record: TargetRecord = { ...ctx.provenance(), output };
-  ws.log.remember('parquet', paths.parquet, pairSignature(ws, table), { record, current: output });
+  ws.log.remember('parquet', paths.parquet, pairSignature(ws, table, ctx.key), { record, current: output });
   return { output, summary: `${plural(pq.rows, 'row')}, ${plural(doc.periods.length, 'period')}`, stats: { rows: pq.rows } };
 }
 

@@ -66,7 +66,8 @@ export class ManifestStore<B extends object> {
 
   /** The record in the manifest's provenance block and the digest of its body as it is now. */
   async find(id: string): Promise<Found | undefined> {
-    const known = await this.#known(id);
+    // Read on behalf of this target's decision (the deps log of rules/noop-proof.ts pins a change on it).
+    const known = await this.#known(id, `${this.stage}:${id}`);
     return known && { record: known.record, current: known.current };
   }
 
@@ -75,9 +76,9 @@ export class ManifestStore<B extends object> {
     return (await this.#known(id))?.summary;
   }
 
-  async #known(id: string): Promise<Known | undefined> {
+  async #known(id: string, asker?: string): Promise<Known | undefined> {
     const path = this.path(id);
-    const sig = this.ws.log.signature(path);
+    const sig = this.ws.log.signature(path, asker);
     if (!sig) return undefined;
     const known = this.ws.log.lookup<Known | null>('manifest', path, sig);
     if (known !== undefined) return known ?? undefined;
@@ -111,7 +112,7 @@ export class ManifestStore<B extends object> {
     const provText = stringify({ provenance: { ...provenance, output } }, { lineWidth: 0 });
     const path = this.path(id);
     await writeFileAtomic(path, MANIFEST_HEADER + provText + bodyText);
-    this.ws.log.remember('manifest', path, this.ws.log.signature(path), this.#entry({ ...provenance, output }, output, value));
+    this.ws.log.remember('manifest', path, this.ws.log.signature(path, `${this.stage}:${id}`), this.#entry({ ...provenance, output }, output, value));
     return { output, value };
   }
 

@@ -5,12 +5,12 @@
  * config, the database) sends the build back to the engine.
  */
 import { execFileSync } from 'node:child_process';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../lib/db/index.ts';
 import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
-import { oapsWorkspace, ran, runCli } from './cli-rig.ts';
+import { oapsWorkspace, ran, readParquet, runCli } from './cli-rig.ts';
 
 describe.each(testBackends())('the proof that nothing is to do (%s)', (backend) => {
   let ws: string;
@@ -70,5 +70,75 @@ describe.each(testBackends())('the proof that nothing is to do (%s)', (backend) 
     expect(await proofs()).toBeGreaterThanOrEqual(2);
     // --refresh asks again whatever a proof says.
     expect(ran(await build('--refresh'))).toEqual(['download:oaps/2016-10', 'download:oaps/2016-12']);
+  });
+});
+
+/**
+ * The proof as a deps log: when only files read on behalf of particular targets changed (one period's source
+ * file), the targets none of that can reach are proven up to date and the engine decides the rest; the outcome
+ * must be what deciding everything gives.
+ */
+describe.each(testBackends())('the deps log: one changed source file (%s)', (backend) => {
+  let ws: string;
+  let db: TestDb;
+  let env: Record<string, string | undefined>;
+  const build = (...args: string[]) => runCli(['build', '-C', ws, '--json', ...args], env);
+  const samples = join(import.meta.dirname, '../fixtures/nhs-samples');
+  const dec = () => join(ws, 'data/oaps-dec.csv');
+
+  beforeAll(async () => {
+    ws = await oapsWorkspace(`deps-${backend}-`);
+    await mkdir(join(ws, 'data'));
+    await copyFile(join(samples, 'out-of-area-placements/oaps-open-data-oct-2016.csv'), join(ws, 'data/oaps-oct.csv'));
+    await copyFile(join(samples, 'out-of-area-placements/oaps-open-data-dec-2016.csv'), dec());
+    await copyFile(join(samples, 'pcn-workforce/Primary Care Networks – March 2020 Individual Level.csv'), join(ws, 'data/pcn-2020-03.csv'));
+    await writeFile(
+      join(ws, 'config/publications.yaml'),
+      ['publications:', '  oaps:', '    name: OAPs', '    periods:',
+        '      - period: 2016-10\n        url: ../data/oaps-oct.csv',
+        '      - period: 2016-12\n        url: ../data/oaps-dec.csv',
+        '  pcn:', '    name: PCN workforce', '    periods:',
+        '      - period: 2020-03\n        url: ../data/pcn-2020-03.csv'].join('\n') + '\n',
+    );
+    db = await makeTestDb(backend, ws);
+    env = { DATABASE_URL: db.databaseUrl };
+    expect((await build()).code).toBe(0);
+    expect(ran(await build())).toEqual([]); // decided by the engine: the proof is kept
+  });
+  afterAll(async () => {
+    await db?.cleanup();
+    if (ws) await rm(ws, { recursive: true, force: true });
+  });
+
+  it('proves the other publication up to date, rebuilds the changed period through the catalog, and the next build has nothing to do', async () => {
+    const text = await readFile(dec(), 'utf8');
+    const lines = text.trimEnd().split(/\r?\n/);
+    await writeFile(dec(), `${text.trimEnd()}\r\n${lines.at(-1)}\r\n`); // one more row (the file's line ends are CRLF)
+    const run = await build();
+    expect(run.events.filter((e) => e.outcome === 'failed' || e.outcome === 'skipped')).toEqual([]);
+    expect(run.code).toBe(0);
+    const proof = run.events.find((e) => e.event === 'proof');
+    expect(proof).toMatchObject({ changed: ['data/oaps-dec.csv'] });
+    // Everything of `pcn` (and nothing of `oaps`, whose loads the change may touch) was proven without being decided.
+    const keys = run.events.filter((e) => e.event === 'target-end').map((e) => String(e.key));
+    const pcnKeys = keys.filter((k) => /^[a-z]+:pcn\//.test(k));
+    expect(pcnKeys.length).toBeGreaterThanOrEqual(6);
+    expect(proof!.proven).toBe(pcnKeys.length);
+    expect(ran(run)).toEqual(expect.arrayContaining(['download:oaps/2016-12', 'loaded:oaps/2016-12', 'parquet:oaps/oaps', 'catalog:all']));
+    expect(ran(run).filter((k) => k.includes('pcn'))).toEqual([]);
+    // What deciding everything says afterwards: nothing to do, with or without the proof.
+    expect(ran(await build())).toEqual([]);
+    await rm(join(ws, '.cache'), { recursive: true, force: true });
+    expect(ran(await build())).toEqual([]);
+    const { rows } = await readParquet(join(ws, 'output/parquet/oaps.parquet'), ['_period']);
+    expect(rows.filter((r) => r._period === '2016-12').length).toBe(lines.length); // the header out, the copy in
+  });
+
+  it('a change to the config (read on behalf of everything) decides everything', async () => {
+    expect(ran(await build())).toEqual([]);
+    await writeFile(join(ws, 'config/publications.yaml'), (await readFile(join(ws, 'config/publications.yaml'), 'utf8')) + '# a comment\n');
+    const run = await build();
+    expect(run.events.find((e) => e.event === 'proof')).toBeUndefined();
+    expect(ran(run)).toEqual([]);
   });
 });

@@ -22,6 +22,21 @@ describe('incremental build engine', () => {
     expect(second.upToDate).toEqual(['count:a', 'count:b', 'upper:a', 'upper:b']);
   });
 
+  it('targets proven up to date by the caller (a deps log) are reported so with their inputs, never decided or visited', async () => {
+    const first = await rig.build(ALL);
+    const digestOf = (key: string) => first.results.find((r) => r.key === key)!.digest!;
+    await rig.write('in/b.txt', 'HELLO!'); // b's cone is stale; the caller vouches for a's
+    rig.remove('out/a.upper'); // what deciding `upper:a` would find: proof that it is not asked
+    const known = new Map([['count:a', { digest: digestOf('count:a'), inputs: ['upper:a'] }]]);
+    const r = await rig.build(ALL, { known });
+    expect(r.ran).toEqual(['count:b', 'upper:b']);
+    expect(r.upToDate).toEqual(['count:a']); // upper:a, an input of a proven target, is not visited at all
+    expect(r.results.find((x) => x.key === 'count:a')).toMatchObject({ outcome: 'up-to-date', digest: digestOf('count:a'), inputs: ['upper:a'] });
+    // Targets the engine decided up to date carry the inputs their records list.
+    const again = await rig.build(['count:b']);
+    expect(again.results.find((x) => x.key === 'count:b')?.inputs).toEqual(['upper:b']);
+  });
+
   it('rewriting inputs with the same bytes rebuilds nothing', async () => {
     await rig.build(ALL);
     await rig.write('in/a.txt', 'abc');

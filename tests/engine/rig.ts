@@ -5,7 +5,7 @@
  * letters of `upper:<n>`. Upper-casing loses case, so editing `abc` to `aBc` rebuilds `upper` to identical
  * output: early cutoff. Extra rules can be added per build (`rules`).
  */
-import { BuildSession, PENDING, sha256, type BuildEvent, type FailureLedger, type FailureRecord, type Rule, type RunContext, type TargetRecord } from '../../engine/index.ts';
+import { BuildSession, PENDING, sha256, type TargetResult, type BuildEvent, type FailureLedger, type FailureRecord, type Rule, type RunContext, type TargetRecord } from '../../engine/index.ts';
 import { PipelineError, toFailure } from '../../lib/failure.ts';
 
 export interface Rig {
@@ -15,7 +15,7 @@ export interface Rig {
   read(path: string): Promise<string>;
   remove(path: string): void;
   /** `pending`: source keys that answer {@link PENDING} (their value waits on targets that would run first). */
-  build(keys: string[], opts?: { dryRun?: boolean; retryFailed?: boolean; jobs?: number; signal?: AbortSignal; pending?: string[]; rules?: Rule[] }): Promise<RigResult>;
+  build(keys: string[], opts?: { dryRun?: boolean; retryFailed?: boolean; jobs?: number; signal?: AbortSignal; pending?: string[]; rules?: Rule[]; known?: Map<string, { digest: string; inputs: string[] }> }): Promise<RigResult>;
   /** Make `upper:<n>` throw while set. */
   failing: Set<string>;
   /** Make `upper:<n>` throw an environmental failure (a server that cannot be reached) while set. */
@@ -25,7 +25,7 @@ export interface Rig {
   clock: { ms: number };
   cleanup(): Promise<void>;
 }
-export interface RigResult { ran: string[]; upToDate: string[]; failed: string[]; skipped: string[]; wouldRun: string[]; events: BuildEvent[]; maxConcurrent: number }
+export interface RigResult { ran: string[]; upToDate: string[]; failed: string[]; skipped: string[]; wouldRun: string[]; events: BuildEvent[]; maxConcurrent: number; results: TargetResult[] }
 
 export async function makeRig(): Promise<Rig> {
   const files = new Map<string, string>();
@@ -89,13 +89,14 @@ export async function makeRig(): Promise<Rig> {
         jobs: opts.jobs ?? 4,
         dryRun: opts.dryRun,
         retryFailed: opts.retryFailed,
+        known: opts.known && ((key) => opts.known!.get(key)),
         signal: opts.signal ?? new AbortController().signal,
         onEvent: (e) => events.push(e),
         now: () => new Date(clock.ms++),
       });
       await session.build(keys);
       const by = (o: string) => session.results().filter((r) => r.outcome === o).map((r) => r.key).sort();
-      return { ran: by('ran'), upToDate: by('up-to-date'), failed: by('failed'), skipped: by('skipped'), wouldRun: by('would-run'), events, maxConcurrent };
+      return { ran: by('ran'), upToDate: by('up-to-date'), failed: by('failed'), skipped: by('skipped'), wouldRun: by('would-run'), events, maxConcurrent, results: session.results() };
     },
   };
   return rig;
