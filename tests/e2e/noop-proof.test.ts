@@ -68,8 +68,13 @@ describe.each(testBackends())('the proof that nothing is to do (%s)', (backend) 
     const plan = await runCli(['build', '-n', '-C', ws], env);
     expect(plan.stdout).toContain('Nothing to do');
     expect(await proofs()).toBeGreaterThanOrEqual(2);
-    // --refresh asks again whatever a proof says.
-    expect(ran(await build('--refresh'))).toEqual(['download:oaps/2016-10', 'download:oaps/2016-12']);
+    // --refresh asks again whatever a proof says; local files read again to the same bytes are said to be unchanged.
+    const refreshed = await build('--refresh');
+    expect(ran(refreshed)).toEqual(['download:oaps/2016-10', 'download:oaps/2016-12']);
+    expect(refreshed.events.at(-1)).toMatchObject({ event: 'summary', ran: 2, unchanged: 2 });
+    const plain = await runCli(['build', '-C', ws, '--refresh'], env);
+    expect(plain.stdout).toMatch(/built 2 \(all with their output unchanged\), up to date \d+/);
+    expect(plain.stdout).not.toContain('asking the server');
   });
 });
 
