@@ -5,7 +5,7 @@
  * known: every file whose signature the build log looked at (manifests, Parquet files, the config, local source
  * files), on whose behalf (which target's record, which `file:` source), the embedded database's fingerprint or
  * the server's registry digest, and the pipeline's own code; and each target's output digest and recorded inputs.
- * They are kept in `.cache/noop-proof.json`. The next build of the same selection first checks them: if every
+ * They are kept in `.cache/noop-proof/<selection>.json`. The next build of the same selection first checks them: if every
  * file still has the signature it had (and is not racy against the proof, as in the build log), the database is
  * as it was and the code has not changed, the same inputs give the same decisions, so it replays "up to date" for
  * every target without loading the build log, the config or the engine.
@@ -17,6 +17,7 @@
  * build log, it is a cache: deleting it changes no decision.
  */
 import { readFileSync, readdirSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { digestOf } from '../engine/digest.ts';
 import { writeFileAtomic } from '../lib/atomic.ts';
@@ -60,7 +61,7 @@ interface Proof {
   registry?: string;
   workspaceId?: string;
 }
-interface ProofFile { format: string; version: number; proofs: Record<string, Proof> }
+interface ProofFile { format: string; version: number; proof: Proof }
 
 /** What a target proven up to date brings to the engine (`BuildOptions.known`). */
 export interface Proven { digest: string; inputs: string[] }
@@ -74,7 +75,9 @@ export interface Proven { digest: string; inputs: string[] }
 export type Verdict = { kind: 'all'; keys: string[] } | { kind: 'partial'; known: Map<string, Proven>; changed: string[]; carried: Carried };
 export interface Carried { files: Map<string, { sig: string | null; owners: string[] | null }>; pglite?: string }
 
-const proofPath = (root: string) => join(root, '.cache', 'noop-proof.json');
+/** One file per selection: a build reads only its own (eight selections' proofs in one file took 0.2 s to parse). */
+const proofDir = (root: string) => join(root, '.cache', 'noop-proof');
+const proofPath = (sel: Selection) => join(proofDir(sel.root), `${selectionKey(sel)}.json`);
 
 /** The selection's key, with the pipeline's code in it: an edited rule must never be vouched for by an old proof. */
 function selectionKey(sel: Selection): string {
@@ -101,14 +104,14 @@ export async function proveNothingToDo(sel: Selection, registryDigest: (workspac
   let file: ProofFile;
   let writtenMs: number;
   try {
-    writtenMs = statSignature(proofPath(sel.root))?.changedMs ?? 0;
-    file = JSON.parse(readFileSync(proofPath(sel.root), 'utf8')) as ProofFile;
+    const path = proofPath(sel);
+    writtenMs = statSignature(path)?.changedMs ?? 0;
+    file = JSON.parse(readFileSync(path, 'utf8')) as ProofFile;
   } catch {
     return undefined;
   }
-  if (file?.format !== FORMAT || file.version !== VERSION) return undefined;
-  const proof = file.proofs?.[selectionKey(sel)];
-  if (!proof) return undefined;
+  if (file?.format !== FORMAT || file.version !== VERSION || !file.proof) return undefined;
+  const proof = file.proof;
   const changed: number[] = [];
   for (const [i, [path, key, owners]] of proof.files.entries()) {
     const sig = statSignature(path);
@@ -202,21 +205,15 @@ export async function recordNothingToDo(ws: Workspace, sel: Selection, decided: 
     ...(registry ? { registry: registry.digest, workspaceId: registry.workspaceId } : {}),
   };
   if (ws.embedded && decided.some((d) => d.key.startsWith('loaded:')) && proof.pglite === undefined) return; // the database was read, not vouched for
-  let file: ProofFile = { format: FORMAT, version: VERSION, proofs: {} };
-  try {
-    const old = JSON.parse(readFileSync(proofPath(sel.root), 'utf8')) as ProofFile;
-    if (old?.format === FORMAT && old.version === VERSION) file = old;
-  } catch {
-    // none yet, or unreadable: start afresh
-  }
-  const key = selectionKey(sel);
-  delete file.proofs[key];
-  file.proofs[key] = proof;
-  const all = Object.keys(file.proofs);
-  for (const k of all.slice(0, Math.max(0, all.length - KEEP))) delete file.proofs[k];
+  await mkdir(proofDir(sel.root), { recursive: true });
+  await rm(join(sel.root, '.cache', 'noop-proof.json'), { force: true }); // where version 1 kept every selection's proof
+  // The most recent selections' proofs are kept; older ones go.
+  const kept = (await readdir(proofDir(sel.root)).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{64}\.json$/.test(n));
+  const byAge = kept.map((n) => ({ n, ms: statSignature(join(proofDir(sel.root), n))?.changedMs ?? 0 })).sort((x, y) => y.ms - x.ms);
+  for (const { n } of byAge.slice(KEEP - 1)) await rm(join(proofDir(sel.root), n), { force: true });
   // Every file it vouches for must be older than the proof itself (the racy rule): let the clock tick past them.
   const newest = Math.max(0, ...[...files.values()].map((s) => (s && s.changedMs <= Date.now() + 20 ? s.changedMs : 0)));
   const wait = newest + 20 - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, Math.ceil(wait) + 1));
-  await writeFileAtomic(proofPath(sel.root), JSON.stringify(file));
+  await writeFileAtomic(proofPath(sel), JSON.stringify({ format: FORMAT, version: VERSION, proof } satisfies ProofFile));
 }

@@ -5,7 +5,7 @@
  * config, the database) sends the build back to the engine.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../lib/db/index.ts';
@@ -17,7 +17,7 @@ describe.each(testBackends())('the proof that nothing is to do (%s)', (backend) 
   let db: TestDb;
   let env: Record<string, string | undefined>;
   const build = (...args: string[]) => runCli(['build', '-C', ws, '--json', ...args], env);
-  const proofs = async () => Object.keys(JSON.parse(await readFile(join(ws, '.cache/noop-proof.json'), 'utf8')).proofs).length;
+  const proofs = async () => (await readdir(join(ws, '.cache/noop-proof'))).filter((n) => n.endsWith('.json')).length;
   const upToDate = (events: Record<string, unknown>[]) => events.filter((e) => e.event === 'target-end' && e.outcome === 'up-to-date').map((e) => e.key).sort();
 
   beforeAll(async () => {
