@@ -63,6 +63,11 @@ export interface OrphanQuery {
 export interface StageStore<V = unknown> extends Store<V> {
   /** Artifacts of targets no longer produced; absent when the stage leaves none (or they are found elsewhere). */
   orphans?(q: OrphanQuery): Promise<StageOrphans>;
+  /**
+   * The files a target's output is, record included (a manifest; a Parquet file and its Markdown): what the
+   * remote cache (../remote-cache.ts) stores and fetches. Absent when the output is not files (the database).
+   */
+  files?(id: string): string[];
 }
 
 export interface StageRule<V = unknown> extends Rule<V> {

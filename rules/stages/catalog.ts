@@ -61,7 +61,7 @@ export const catalog: Stage = {
     return {
       name: 'catalog',
       version: catalog.version,
-      store: { find: () => findCatalog(ws), read: async () => undefined },
+      store: { find: () => findCatalog(ws), read: async () => undefined, files: () => [catalogPath(ws), columnCatalogPath(ws)] },
       run: (ctx) => writeCatalog(ws, ctx),
     };
   },

@@ -106,6 +106,7 @@ export const parquet: Stage<ParquetValue> = {
           return value;
         },
         orphans: async (q) => (await import('../stores/output-orphans.ts')).parquetOrphans(q),
+        files: (id) => Object.values(parquetPaths(ws, splitId(id)[1])),
       },
       run: (ctx) => exportTable(ws, ctx),
     };

@@ -59,6 +59,11 @@ export class ManifestStore<B extends object> {
     this.#dir = join(ws.paths.manifests, stage);
   }
 
+  /** The manifest is the whole output (its record in its `provenance:` block). */
+  files(id: string): string[] {
+    return [this.path(id)];
+  }
+
   path(id: string): string {
     const i = id.indexOf('/');
     return join(this.#dir, id.slice(0, i), `${id.slice(i + 1)}.yaml`);

@@ -4,7 +4,7 @@
  * and the remote then builds no manifest and no load, and asks the publishing server for nothing: every manifest is
  * fetched, and the tables' Parquet is written from the database.
  */
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,7 +42,7 @@ describe.skipIf(!process.env.DATABASE_URL)('a remote artifact store shared by sh
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  it('shards push what they built; a fresh clone fetches every manifest, loads nothing, downloads nothing', async () => {
+  it('shards push what they built; a fresh clone fetches every manifest, loads nothing, downloads nothing; a third builds nothing', async () => {
     const [a, b] = await Promise.all(['a', 'b'].map((n) => cloneOf(join(root, 'origin'), join(root, n))));
     const shards = [startCli(['build', '-C', a, '--json', '--shard', '1/2', '--remote', remote()], env), startCli(['build', '-C', b, '--json', '--shard', '2/2', '--remote', remote()], env)];
     const codes = await Promise.all(shards.map((s) => s.code));
@@ -50,7 +50,7 @@ describe.skipIf(!process.env.DATABASE_URL)('a remote artifact store shared by sh
     const built = shards.flatMap((s) => ranKeys(eventsOf(s.stdout())));
     expect(built.filter((k) => k.startsWith('loaded:'))).toHaveLength(CODES.length * PERIODS.length);
     // One cache entry per manifest built, none of the secret anywhere in what was printed.
-    const entries = s3.requests.filter((r) => r.method === 'PUT' && r.key.startsWith('cache/') && r.key.endsWith('.json')).map((r) => r.key);
+    const entries = s3.requests.filter((r) => r.method === 'PUT' && MANIFEST_STAGES.some((stage) => r.key.includes(`cache/${stage}/`)) && r.key.endsWith('.json')).map((r) => r.key);
     expect(new Set(entries).size).toBe(CODES.length * PERIODS.length * MANIFEST_STAGES.length);
     for (const s of shards) expect(s.stdout() + s.stderr()).not.toContain(SECRET);
 
@@ -63,8 +63,10 @@ describe.skipIf(!process.env.DATABASE_URL)('a remote artifact store shared by sh
     const fetched = ends.filter((e) => e.outcome === 'ran' && (e.stats as Record<string, number> | undefined)?.fetchedFromRemote === 1).map((e) => String(e.key)).sort();
     const manifests = CODES.flatMap((pub) => PERIODS.flatMap((p) => MANIFEST_STAGES.map((s) => `${s}:${pub}/${p}`))).sort();
     expect(fetched).toEqual(manifests);
-    // Built here: only what is written from the database (each table's Parquet, the catalog).
-    expect(ranKeys(final.events).filter((k) => !fetched.includes(k)).every((k) => k.startsWith('parquet:') || k === 'catalog:all')).toBe(true);
+    // Built here, as the final step: what is written from the database (each table's Parquet, the catalog), pushed.
+    const published = ranKeys(final.events).filter((k) => !fetched.includes(k));
+    expect(published.every((k) => k.startsWith('parquet:') || k === 'catalog:all')).toBe(true);
+    expect(published).toContain('catalog:all');
     const parquet = (await readdir(join(fresh, 'output/parquet'))).filter((f) => f.endsWith('.parquet'));
     let rows = 0;
     for (const f of parquet) rows += (await readParquet(join(fresh, 'output/parquet', f))).numRows;
@@ -73,6 +75,17 @@ describe.skipIf(!process.env.DATABASE_URL)('a remote artifact store shared by sh
     // And now the clone is an ordinary workspace: a second build does nothing.
     const again = await runCli(['build', '-C', fresh, '--json', '--remote', remote()], env);
     expect(ranKeys(again.events)).toEqual([]);
+
+    // A third clone builds nothing at all: every target, the catalog included, is fetched, and no file is asked of
+    // the source server; its Parquet files are the second clone's, byte for byte.
+    const third = await cloneOf(join(root, 'origin'), join(root, 'third'));
+    const last = await runCli(['build', '-C', third, '--json', '--remote', remote()], env);
+    expect(last.code, last.stderr).toBe(0);
+    expect(server.requests.length).toBe(asked);
+    const lastEnds = last.events.filter((e) => e.event === 'target-end' && e.outcome === 'ran');
+    expect(lastEnds.length).toBeGreaterThan(0);
+    expect(lastEnds.filter((e) => (e.stats as Record<string, number> | undefined)?.fetchedFromRemote !== 1).map((e) => e.key)).toEqual([]);
+    for (const f of parquet) expect(await readFile(join(third, 'output/parquet', f))).toEqual(await readFile(join(fresh, 'output/parquet', f)));
   });
 
   it('`remote:` in the config does the same as --remote', async () => {
@@ -83,8 +96,10 @@ describe.skipIf(!process.env.DATABASE_URL)('a remote artifact store shared by sh
     const res = await runCli(['build', '-C', fresh, '--json'], withoutEndpoint);
     expect(res.code, res.stderr).toBe(0);
     expect(server.requests.length).toBe(asked);
-    const fetched = res.events.filter((e) => e.event === 'target-end' && (e.stats as Record<string, number> | undefined)?.fetchedFromRemote === 1);
-    expect(fetched).toHaveLength(CODES.length * PERIODS.length * MANIFEST_STAGES.length);
+    const ran = res.events.filter((e) => e.event === 'target-end' && e.outcome === 'ran');
+    const fetched = ran.filter((e) => (e.stats as Record<string, number> | undefined)?.fetchedFromRemote === 1).map((e) => String(e.key));
+    expect(fetched.filter((k) => MANIFEST_STAGES.some((stage) => k.startsWith(`${stage}:`)))).toHaveLength(CODES.length * PERIODS.length * MANIFEST_STAGES.length);
+    expect(ran.map((e) => String(e.key)).filter((k) => !fetched.includes(k))).toEqual([]); // the Parquet and the catalog too
   });
 
   it('without credentials --remote is a usage error naming the remote and the variables, before anything is built', async () => {
