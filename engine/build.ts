@@ -14,8 +14,9 @@ import type { Digest } from './digest.ts';
 import type { BuildEvent, FailureInfo } from './events.ts';
 import { WaitGraph } from './graph.ts';
 import type { FailureRecord } from './ledger.ts';
-import { runChecked, runUnchecked } from './reads.ts';
-import { MISSING, PENDING, UNAVAILABLE, splitKey, type Claim, type Rule, type RunContext, type TargetKey, type TargetRecord } from './rule.ts';
+import { runContext } from './context.ts';
+import { runChecked } from './reads.ts';
+import { MISSING, PENDING, splitKey, type Claim, type Rule, type TargetKey, type TargetRecord } from './rule.ts';
 import { CycleError, InputFailedError, type BuildOptions, type Summary, type TargetResult } from './session.ts';
 import { Slots } from './slots.ts';
 import type { BlockReason, StaleReason } from './stale.ts';
@@ -210,7 +211,15 @@ export class BuildSession {
     }
     // The time a rule reports is its own: the time it held a slot, not the time it waited for its inputs.
     const busy = { ms: 0, since: this.opts.now().getTime() };
-    const ctx = this.#context(rule, key, id, inputs, busy);
+    const ctx = runContext(rule, key, id, inputs, busy, {
+      signal,
+      now: this.opts.now,
+      slots: this.#slots,
+      settled: (dep) => this.#settled.get(dep),
+      wait: (dep) => this.#wait(key, dep),
+      value: (dep, res) => this.#value(dep, res),
+      log: (message, level) => this.#emit({ type: 'target-log', key, message, ...(level ? { level } : {}) }),
+    });
     this.#emit({ type: 'target-start', key, reason });
     try {
       const declared = new Set(Object.keys(inputs));
@@ -234,59 +243,6 @@ export class BuildSession {
       await claim?.release();
       this.#slots.release();
     }
-  }
-
-  /** What a running rule sees: `need` brings an input up to date, records its digest and hands back its value. */
-  #context(rule: Rule, key: TargetKey, id: string, inputs: Record<TargetKey, Digest>, busy: { ms: number; since: number }): RunContext {
-    const { signal } = this.opts;
-    const declared = new Set(Object.keys(inputs));
-    const settle = async (dep: TargetKey): Promise<TargetResult> => {
-      let res = this.#settled.get(dep);
-      if (!res) {
-        // Give the slot back while waiting, so a rule waiting on its inputs never starves them of slots.
-        busy.ms += this.opts.now().getTime() - busy.since;
-        this.#slots.release();
-        try {
-          res = await runUnchecked(async () => this.#wait(key, dep));
-        } finally {
-          await this.#slots.acquire(signal);
-          busy.since = this.opts.now().getTime();
-        }
-      }
-      return res;
-    };
-    const need = async <V>(dep: TargetKey): Promise<V> => {
-      const res = await settle(dep);
-      if (res.digest === undefined || isBad(res)) throw new InputFailedError(dep);
-      inputs[dep] = res.digest;
-      declared.add(dep);
-      return runUnchecked(() => this.#value(dep, res)) as Promise<V>;
-    };
-    return {
-      key,
-      id,
-      signal,
-      need,
-      async needOptional<V>(dep: TargetKey): Promise<V | undefined> {
-        try {
-          return await need<V>(dep);
-        } catch (err) {
-          if (!(err instanceof InputFailedError)) throw err;
-          inputs[dep] = UNAVAILABLE;
-          return undefined;
-        }
-      },
-      after: async (dep) => {
-        await settle(dep);
-      },
-      digestOf: (dep) => {
-        if (!(dep in inputs)) throw new Error(`${key} asked for the digest of ${dep}, which it did not need`);
-        return inputs[dep];
-      },
-      provenance: () => ({ rule: rule.name, version: rule.version, inputs: { ...inputs } }),
-      previous: <V>() => runUnchecked(() => (rule.store.read(id) as Promise<V>).catch(() => undefined)),
-      log: (message, level) => this.#emit({ type: 'target-log', key, message, ...(level ? { level } : {}) }),
-    };
   }
 
   /** The value of a settled key, read once per session: a source's value, or what the target's store holds. */
