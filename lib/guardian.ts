@@ -2,7 +2,8 @@
  * A guardian for a process that writes a workspace: a tiny detached process that waits for the writer to end
  * and then removes what only a writer killed outright leaves (its `*.tmp-<pid>-*` files and the `.cache/*.lock`
  * files naming its pid), and only then: a writer that ended normally released its locks, so the guardian walks
- * nothing after an ordinary build. A second Ctrl-C or a closed terminal is handled in the writer itself
+ * nothing after an ordinary build. Having swept, it says so on the writer's stderr (which it shares), in place of
+ * the cancel summary the writer could not print. A second Ctrl-C or a closed terminal is handled in the writer itself
  * (lib/exit-cleanup.ts); this covers what cannot be: `tsx` answers a Ctrl-C its child does not acknowledge within
  * 30 ms (a child busy parsing a workbook or compiling the embedded database) with SIGKILL, and so do OOM killers.
  * It is plain JavaScript run by `node -e`, so it starts in milliseconds and loads nothing of the pipeline.
@@ -26,13 +27,18 @@ function ownLocks() {
 function sweep() {
   const locks = ownLocks();
   if (!locks.length) return; // ended normally: nothing to walk
+  let temps = 0;
   for (const dir of ['downloads', '.cache', 'manifests', 'output']) {
     let entries = [];
     try { entries = readdirSync(join(root, dir), { withFileTypes: true, recursive: dir !== '.cache' }); } catch { continue; }
-    for (const e of entries) if (e.isFile() && mine.test(e.name)) rmSync(join(e.parentPath, e.name), { force: true });
+    for (const e of entries) if (e.isFile() && mine.test(e.name)) { rmSync(join(e.parentPath, e.name), { force: true }); temps++; }
   }
-  try { for (const e of readdirSync(join(root, '.cache', 'tmp'))) if (mine.test(e)) rmSync(join(root, '.cache', 'tmp', e), { force: true }); } catch {}
+  try { for (const e of readdirSync(join(root, '.cache', 'tmp'))) if (mine.test(e)) { rmSync(join(root, '.cache', 'tmp', e), { force: true }); temps++; } } catch {}
   for (const path of locks) rmSync(path, { force: true });
+  // The build could not say it was cut short: say it for it (on its stderr, which this process shares).
+  try {
+    process.stderr.write('\nThe build (pid ' + pid + ') was stopped before it could finish (killed outright, as tsx does to a child that does not answer a Ctrl-C at once, or an out-of-memory killer): removed ' + temps + ' temporary file' + (temps === 1 ? '' : 's') + ' and its lock. The next build redoes what was cut short.\n');
+  } catch {}
 }
 const timer = setInterval(() => { if (!alive()) { clearInterval(timer); sweep(); } }, 250);
 `;
@@ -40,7 +46,8 @@ const timer = setInterval(() => { if (!alive()) { clearInterval(timer); sweep();
 /** Starts the guardian of this process over workspace `root`; it outlives this process by a quarter of a second. */
 export function startGuardian(root: string): void {
   try {
-    spawn(process.execPath, ['-e', SCRIPT, String(process.pid), root], { detached: true, stdio: 'ignore' }).unref();
+    // Its stderr is the build's: the one line it may print is read where the build's own would have been.
+    spawn(process.execPath, ['-e', SCRIPT, String(process.pid), root], { detached: true, stdio: ['ignore', 'ignore', 'inherit'] }).unref();
   } catch {
     // No guardian (no process slots left): the next writer still collects what a killed one left (rules/temp.ts).
   }

@@ -99,8 +99,12 @@ describe('Ctrl-C through npx', () => {
       await p.until(async () => (await leftovers(ws)).length === 0).catch(() => undefined);
       expect(await leftovers(ws)).toEqual([]);
       // Under npx, tsx SIGKILLs a child that does not acknowledge a relayed signal within 30 ms (one busy compiling
-      // the embedded database): then only the guardian speaks for it, by leaving nothing behind, above.
-      if (launcher === 'npx') return;
+      // the embedded database): then its guardian, having left nothing behind (above), says what happened.
+      if (launcher === 'npx') {
+        await p.until(() => /cancelled [1-5] |Interrupted again|was stopped before it could finish/.test(p.out() + p.err())).catch(() => undefined);
+        expect(p.out() + p.err()).toMatch(/cancelled [1-5] |Interrupted again: quitting now|was stopped before it could finish \(killed outright[^)]*\): removed \d+ temporary files? and its lock/);
+        return;
+      }
       // One press: the build winds down and says what it cancelled. Two: it quits at once, and says so.
       // (With PostgreSQL the first press may finish the build before a second can arrive: then it is one press.)
       if (!second) expect(p.out()).toMatch(/^built 0, up to date 0, failed 0, skipped 0, cancelled [1-5] /m);
