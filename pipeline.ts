@@ -2,6 +2,7 @@
 /** Entry point: wires the real process (argv, stdio, env, clock, Ctrl-C) into the CLI and sets the exit code. */
 import { main } from './cli/main.ts';
 import { removeLeftovers } from './lib/exit-cleanup.ts';
+import { startStallWatch } from './lib/stall-watch.ts';
 
 // The AWS SDK (the archive) warns on every run that versions after January 2027 need Node 22; this one is pinned.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -43,6 +44,8 @@ process.exitCode = await main(process.argv.slice(2), {
   cwd: process.cwd(),
   now: () => new Date(),
   signal: controller.signal,
+  // A heartbeat on its own thread, over the real stdout: plain output keeps speaking while a step holds the main thread.
+  stallWatch: (everyMs) => startStallWatch(1, everyMs),
   // Loaded only by a command that writes a workspace.
   guard: (root) => void import('./lib/guardian.ts').then((g) => g.startGuardian(root)),
 });

@@ -17,6 +17,11 @@ export interface Io {
   signal: AbortSignal;
   /** Standard input, for commands that read it (`sql` without a statement); absent: nothing to read. */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  /**
+   * A heartbeat on its own thread, for plain output, that speaks when a step holds the main thread (pipeline.ts:
+   * lib/stall-watch.ts over the real stdout); absent, only the main thread's heartbeat speaks.
+   */
+  stallWatch?: (everyMs: number) => import('../lib/stall-watch.ts').StallWatch;
   /** Watches over a workspace this process writes, to clean up should it be killed outright (pipeline.ts: lib/guardian.ts). */
   guard?: (root: string) => void;
   /** Network for downloads (default: global fetch). */

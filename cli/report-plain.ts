@@ -8,6 +8,7 @@ import { styler, type Io } from './io.ts';
 import { groupOf, Progress } from './progress.ts';
 import { conditional, label, summaryLine, type Reporter } from './report.ts';
 import { summaryTable } from './summary-table.ts';
+import type { StallWatch } from '../lib/stall-watch.ts';
 
 export interface PlainOptions {
   verbose: boolean;
@@ -26,8 +27,11 @@ export function plainReporter(io: Io, opts: PlainOptions): Reporter & { progress
   const c = styler(io.stdout, io.env);
   const time = () => io.now().toISOString().slice(11, 19);
   let said = Date.now();
+  // Started once something runs (a no-op starts no thread): it speaks when a step holds the main thread.
+  let watch: StallWatch | undefined;
   const line = (text: string) => {
     said = Date.now();
+    watch?.said();
     io.stdout.write(`${time()} ${text}\n`);
   };
   const progress = new Progress(opts.planned ?? {});
@@ -36,6 +40,7 @@ export function plainReporter(io: Io, opts: PlainOptions): Reporter & { progress
   const heartbeat =
     beatMs > 0 && !opts.dryRun
       ? setInterval(() => {
+          watch?.alive();
           if (Date.now() - said < beatMs || progress.running.size === 0) return;
           line(`… ${progress.overall()} running: ${progress.now(label).join('; ')}`);
         }, Math.min(1000, beatMs)).unref()
@@ -48,6 +53,8 @@ export function plainReporter(io: Io, opts: PlainOptions): Reporter & { progress
     progress,
     event(e: BuildEvent) {
       progress.event(e);
+      if (heartbeat && !opts.quiet && e.type === 'target-start') watch ??= io.stallWatch?.(beatMs);
+      watch?.running([...progress.running.keys()].map(label).join('; '));
       if (conditional(e)) mayRun++;
       if (opts.quiet && !(e.type === 'target-end' && e.outcome === 'failed') && !(e.type === 'target-log' && e.level === 'notice')) return;
       if (e.type === 'target-start') line(`▸ ${label(e.key)} — ${describeReason(e.reason)}`);
@@ -90,6 +97,7 @@ export function plainReporter(io: Io, opts: PlainOptions): Reporter & { progress
     },
     async finish(s, ms) {
       clearInterval(heartbeat);
+      watch?.stop();
       if (opts.table !== false && !opts.dryRun) io.stdout.write(summaryTable(progress, label));
       io.stdout.write(`${summaryLine(s, ms, opts.dryRun, mayRun)}\n`);
     },
