@@ -11,7 +11,7 @@
  * cluster where it lies: no second instance, whose memory would be held until a garbage collection.)
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,6 +40,7 @@ const creating = (dataDir: string) => `${dataDir}.creating`;
 export async function openWithTemplate<T>(dataDir: string, open: (dir: string, template?: Blob) => Promise<T>): Promise<T> {
   if (ready(dataDir) || !existsSync(templatePath())) return open(dataDir);
   const blob = new Blob([await readFile(templatePath())]);
+  await mkdir(dirname(dataDir), { recursive: true }); // a workspace folder made by its first open, as before templates
   await writeFile(creating(dataDir), `${process.pid}\n`);
   // Nothing of a cluster whose creation did not finish is worth keeping: it holds no rows yet.
   await rm(dataDir, { recursive: true, force: true });

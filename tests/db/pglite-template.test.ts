@@ -27,9 +27,8 @@ describe('the embedded database template', () => {
     expect(existsSync(templatePath()), `no ${templatePath()}: run \`npm run pglite-template\` and commit it`).toBe(true);
   });
 
-  it("gives the cluster PGlite's own initdb gives: databases, encoding, locale", async () => {
-    const ws = join(dir, 'from-template');
-    await mkdir(ws);
+  it("gives the cluster PGlite's own initdb gives: databases, encoding, locale (in a folder its first open makes)", async () => {
+    const ws = join(dir, 'from-template', 'not-made-yet');
     const db = await openDb({ workspace: ws });
     const ours = await db.query(CLUSTER);
     await db.close();
