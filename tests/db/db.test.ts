@@ -7,28 +7,23 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbError, openDb, quoteIdent, type Db } from '../../lib/db/index.ts';
 import type { PipelineError } from '../../lib/failure.ts';
-import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
+import { tempTestDb, testBackends, type TempTestDb } from '../rig/db.ts';
 
 describe.each(testBackends())('db contract on %s', (backend) => {
-  let tdb: TestDb;
+  let t: TempTestDb;
   let db: Db;
-  let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'nhs-db-test-'));
-    tdb = await makeTestDb(backend, dir);
-    db = await tdb.open();
+    t = await tempTestDb(backend, 'nhs-db-test-');
+    db = t.db;
   });
-  afterAll(async () => {
-    await tdb?.cleanup();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => t?.cleanup());
 
   it('describes itself without a password', () => {
     expect(db.kind).toBe(backend);
     if (backend === 'pglite') {
-      expect(db.description).toBe(`PGlite at ${path.join(dir, '.pglite')}`);
+      expect(db.description).toBe(`PGlite at ${path.join(t.dir, '.pglite')}`);
     } else {
-      const url = new URL(tdb.databaseUrl!);
+      const url = new URL(t.tdb.databaseUrl!);
       expect(db.description).toBe(`PostgreSQL ${url.hostname}:${url.port || '5432'}${url.pathname} as ${url.username}`);
       if (url.password) expect(db.description).not.toContain(url.password);
     }
@@ -176,7 +171,7 @@ describe.each(testBackends())('db contract on %s', (backend) => {
       ['3', 'a "q", b\nc', '2023-12-31', '-0.001', 'false'],
       ['4', '£ – ok', null, '100', 'true'],
     ]));
-    const dest = path.join(dir, 'exp.csv');
+    const dest = path.join(t.dir, 'exp.csv');
     const n = await db.exportCsv('SELECT * FROM exp ORDER BY id;', dest);
     expect(n).toBe(4);
     expect(await readFile(dest, 'utf8')).toBe(
@@ -186,11 +181,11 @@ describe.each(testBackends())('db contract on %s', (backend) => {
       '3,"a ""q"", b\nc",2023-12-31,-0.001,f\n' +
       '4,£ – ok,,100,t\n',
     );
-    expect((await readdir(dir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect((await readdir(t.dir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
   it('exports many rows (several cursor fetches) and round-trips them', async () => {
-    const dest = path.join(dir, 'big.csv');
+    const dest = path.join(t.dir, 'big.csv');
     const n = await db.exportCsv('SELECT id, name, v FROM big WHERE id <= 12345 ORDER BY id', dest);
     expect(n).toBe(12_345);
     const lines = (await readFile(dest, 'utf8')).split('\n');
@@ -202,9 +197,9 @@ describe.each(testBackends())('db contract on %s', (backend) => {
   });
 
   it('leaves no file behind when the export query fails', async () => {
-    const dest = path.join(dir, 'fail.csv');
+    const dest = path.join(t.dir, 'fail.csv');
     await expect(db.exportCsv('SELECT no_such_column FROM exp', dest)).rejects.toThrow(/no_such_column/);
-    expect((await readdir(dir)).filter((f) => f.startsWith('fail.csv'))).toEqual([]);
+    expect((await readdir(t.dir)).filter((f) => f.startsWith('fail.csv'))).toEqual([]);
   });
 
   it('runs multi-statement scripts with exec, inside and outside transactions', async () => {
@@ -230,17 +225,17 @@ describe.each(testBackends())('db contract on %s', (backend) => {
   });
 
   it('creates the destination folder of an export', async () => {
-    const dest = path.join(dir, 'new', 'folder', 'script.csv');
+    const dest = path.join(t.dir, 'new', 'folder', 'script.csv');
     expect(await db.exportCsv('SELECT v FROM script_a ORDER BY v', dest)).toBe(2);
     expect(await readFile(dest, 'utf8')).toBe('v\n2\n3\n');
   });
 
   it('is safe to close twice and says so when used after close', async () => {
-    const other = await tdb.open().catch((e: unknown) => e);
+    const other = await t.tdb.open().catch((e: unknown) => e);
     if (backend === 'pglite') {
       // One PGlite instance per data directory per process: a second open must be refused clearly.
       expect(other).toBeInstanceOf(DbError);
-      expect((other as DbError).message).toBe(`The embedded database ${path.join(dir, '.pglite')} is already open in this process`);
+      expect((other as DbError).message).toBe(`The embedded database ${path.join(t.dir, '.pglite')} is already open in this process`);
       return;
     }
     const d2 = other as Db;

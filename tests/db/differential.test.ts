@@ -4,14 +4,12 @@
 // marker (_markers) and every provenance column, those of the slice as the registry restores them (datawarp.slices). Plus awkward values of every type, and bad values, whose errors
 // must read the same.
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ColumnType, Db } from '../../lib/db/index.ts';
 import { ensureSchemas, ensureStagingTable, loadSlice, readLoads, type Slice, type SourceColumn, type SourceRow } from '../../lib/db/registry.ts';
 import { describeFile, readTableBatches, type Cell, type FileExtraction, type SourceFile } from '../../lib/sheets/index.ts';
-import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
+import { tempTestDb, testBackends, type TempTestDb } from '../rig/db.ts';
 import { oldLoad } from './old-load.ts';
 
 const SAMPLES = path.join(import.meta.dirname, '..', 'fixtures', 'nhs-samples');
@@ -68,20 +66,15 @@ async function* oneByOne(rows: SourceRow[]): AsyncGenerator<SourceRow> {
 }
 
 describe.each(testBackends())('old and new load paths on %s', (backend) => {
-  let tdb: TestDb;
+  let t: TempTestDb;
   let db: Db;
-  let dir: string;
   let n = 0;
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'nhs-diff-test-'));
-    tdb = await makeTestDb(backend, dir);
-    db = await tdb.open();
+    t = await tempTestDb(backend, 'nhs-diff-test-');
+    db = t.db;
     await ensureSchemas(db);
   });
-  afterAll(async () => {
-    await tdb?.cleanup();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => t?.cleanup());
 
   /** Loads the same rows both ways into fresh twin tables; returns both results and the tables' differences. */
   async function both(columns: SourceColumn[], sheet: string | null, oldSource: () => AsyncIterable<{ row: number; values: Cell[] }>, newSource: () => AsyncIterable<SourceRow[]>) {

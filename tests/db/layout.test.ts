@@ -3,13 +3,11 @@
 // a user's view on a dropped column stops the upgrade with a message and changes nothing; an unregistered table of
 // the old layout is adopted; slice ids are never shared with rows already in a table; rows of a period that no registry
 // row names are removed with their period's stale slices, and a table with nothing to remove is not written to.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../lib/db/index.ts';
 import { deleteSlicesExcept, ensureSchemas, ensureStagingTable, loadSlice, readLoads, REGISTRY_VERSION, type Slice, type SourceRow } from '../../lib/db/registry.ts';
-import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
+import { tempTestDb, testBackends, type TempTestDb } from '../rig/db.ts';
 
 const APR = { label: '2024-04', start: '2024-04-01', end: '2024-04-30' };
 const MAY = { label: '2024-05', start: '2024-05-01', end: '2024-05-31' };
@@ -34,19 +32,14 @@ async function* one(rows: SourceRow[]): AsyncGenerator<SourceRow[]> {
 }
 
 describe.each(testBackends())('staging layout on %s', (backend) => {
-  let tdb: TestDb;
+  let t: TempTestDb;
   let db: Db;
-  let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'nhs-layout-test-'));
-    tdb = await makeTestDb(backend, dir);
-    db = await tdb.open();
+    t = await tempTestDb(backend, 'nhs-layout-test-');
+    db = t.db;
     await ensureSchemas(db);
   });
-  afterAll(async () => {
-    await tdb?.cleanup();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => t?.cleanup());
 
   const load = (table: string, period: typeof APR, key: string, rows: SourceRow[], publication = 'ae') =>
     db.transaction(async (tx) => {

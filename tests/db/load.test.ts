@@ -2,15 +2,14 @@
 // replace, a failed or aborted load that keeps the old slice and leaves nothing behind (rows, registry rows, temp
 // tables, column defaults), a value the server rejects, named by its row over the whole copy; a large table encoded in
 // a worker thread (PGlite) as on the main thread; and copyTo.
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ColumnType, Db } from '../../lib/db/index.ts';
 import { OFF_THREAD_ROWS } from '../../lib/db/load.ts';
 import { ensureSchemas, ensureStagingTable, loadSlice, readLoads, type Slice, type SourceRow } from '../../lib/db/registry.ts';
 import { describeFile, readTableBatches, SheetError } from '../../lib/sheets/index.ts';
-import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
+import { tempTestDb, testBackends, type TempTestDb } from '../rig/db.ts';
 
 const COLUMNS = [
   { name: 'code', type: 'text' as ColumnType, index: 0, sourceColumn: '1' },
@@ -37,19 +36,14 @@ async function* generated(count: number, onBatch?: (batch: number) => void): Asy
 }
 
 describe.each(testBackends())('loadSlice on %s', (backend) => {
-  let tdb: TestDb;
+  let t: TempTestDb;
   let db: Db;
-  let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'nhs-load-test-'));
-    tdb = await makeTestDb(backend, dir);
-    db = await tdb.open();
+    t = await tempTestDb(backend, 'nhs-load-test-');
+    db = t.db;
     await ensureSchemas(db);
   });
-  afterAll(async () => {
-    await tdb?.cleanup();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => t?.cleanup());
 
   const load = (table: string, batches: AsyncIterable<SourceRow[]>, opts: { signal?: AbortSignal; over?: Partial<Slice> } = {}) =>
     db.transaction(async (tx) => {
@@ -113,18 +107,18 @@ describe.each(testBackends())('loadSlice on %s', (backend) => {
 
   it('copies query results out as COPY CSV text, streamed, appending copy after copy; a failing query rolls back', async () => {
     await load('out', generated(30_000)); // ~7 MB of text: several stream chunks and file writes
-    const dest = path.join(dir, 'out.csv');
+    const dest = path.join(t.dir, 'out.csv');
     const select = `SELECT _source_row, code, n, note, _markers::text FROM staging.out WHERE _source_row % 2 = $1 ORDER BY _source_row`;
     const file = await open(dest, 'w');
     const counts = await db.transaction(async (tx) => [await tx.copyTo(select.replace('$1', '0'), file.fd), await tx.copyTo(select.replace('$1', '1'), file.fd)]);
     await file.close();
     expect(counts).toEqual([15_000, 15_000]);
     // The same text as exportCsv (PostgreSQL's COPY on a server, its PGlite equivalent) without the header.
-    const whole = path.join(dir, 'whole.csv');
+    const whole = path.join(t.dir, 'whole.csv');
     await db.exportCsv(`${select.replace('$1', '0')}`, whole);
     const half = (await readFile(whole, 'utf8')).split('\n').slice(1).join('\n');
     expect((await readFile(dest, 'utf8')).slice(0, half.length)).toBe(half);
-    const bad = await open(path.join(dir, 'bad.csv'), 'w');
+    const bad = await open(path.join(t.dir, 'bad.csv'), 'w');
     const err = await db.transaction((tx) => tx.copyTo('SELECT 1 / (n - n) FROM staging.out', bad.fd)).catch((e: Error) => e);
     await bad.close();
     expect((err as Error).message).toMatch(/division by zero/);
@@ -132,7 +126,7 @@ describe.each(testBackends())('loadSlice on %s', (backend) => {
   });
 
   it('encodes a large table in a worker thread (PGlite) exactly as on the main thread, and reports its errors the same', async () => {
-    const csv = path.join(dir, 'large.csv');
+    const csv = path.join(t.dir, 'large.csv');
     const lines = ['code,n,note'];
     for (let i = 0; i < OFF_THREAD_ROWS + 1_000; i++) lines.push(`C${i % 7},${i % 10 === 0 ? '*' : i},"a, ""b"" ${i % 3}"`);
     await writeFile(csv, lines.join('\r\n'));

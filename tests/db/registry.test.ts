@@ -1,7 +1,5 @@
 // Contract of lib/db/registry on every backend: schemas, staging tables (create/add/widen/never narrow), slices
 // (replace, coexist, delete stale), period records and the registry read functions.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbError, type Db } from '../../lib/db/index.ts';
@@ -9,7 +7,7 @@ import {
   countSliceRows, deleteSlicesExcept, ensureSchemas, ensureStagingTable, readLoads, readPeriodRecord, registeredTables,
   REGISTRY_VERSION, stagingColumns, stagingTables, writePeriodRecord, type Slice, type SourceRow,
 } from '../../lib/db/registry.ts';
-import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
+import { tempTestDb, testBackends, type TempTestDb } from '../rig/db.ts';
 import { replaceSlice, type SliceRow } from './old-load.ts';
 
 const PERIOD = { label: '2024-04', start: '2024-04-01', end: '2024-04-30' };
@@ -28,20 +26,15 @@ async function* sliceRows(rows: [number, (string | null)[], Record<string, strin
 }
 
 describe.each(testBackends())('registry on %s', (backend) => {
-  let tdb: TestDb;
+  let t: TempTestDb;
   let db: Db;
-  let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'nhs-registry-test-'));
-    tdb = await makeTestDb(backend, dir);
-    db = await tdb.open();
+    t = await tempTestDb(backend, 'nhs-registry-test-');
+    db = t.db;
     expect(await stagingTables(db)).toEqual([]);
     await ensureSchemas(db);
   });
-  afterAll(async () => {
-    await tdb?.cleanup();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => t?.cleanup());
 
   it('creates the schemas idempotently and records the registry version', async () => {
     await ensureSchemas(db);

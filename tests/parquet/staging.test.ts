@@ -3,14 +3,13 @@
 // row groups whose statistics let a reader skip other periods; a row longer than DuckDB's first line limit; errors.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ColumnType, Db } from '../../lib/db/index.ts';
 import { ensureSchemas, ensureStagingTable, loadSlice, stagingColumns, type Slice, type SourceRow } from '../../lib/db/registry.ts';
 import { csvToParquet, stagingToParquet, type ParquetColumn } from '../../lib/parquet/index.ts';
-import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
+import { tempTestDb, testBackends, type TempTestDb } from '../rig/db.ts';
 import { readFooter, readRows } from './read-back.ts';
 
 const PROVENANCE: ParquetColumn[] = [
@@ -46,13 +45,11 @@ async function* batches(rows: SourceRow[]): AsyncGenerator<SourceRow[]> {
 }
 
 describe.each(testBackends())('stagingToParquet on %s', (backend) => {
-  let tdb: TestDb;
+  let t: TempTestDb;
   let db: Db;
-  let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'nhs-staging-pq-'));
-    tdb = await makeTestDb(backend, dir);
-    db = await tdb.open();
+    t = await tempTestDb(backend, 'nhs-staging-pq-');
+    db = t.db;
     await ensureSchemas(db);
     // "multi": two periods (the later one loaded first), two files in one period, a sheet name and none.
     const slices: [Partial<Slice>, number][] = [
@@ -66,10 +63,7 @@ describe.each(testBackends())('stagingToParquet on %s', (backend) => {
     await load('groups', slices[1]![0], rowsOf(60_000, 2));
     await load('single', { period: { label: '2023', start: '2023-01-01', end: '2023-12-31' }, sourceKey: 'https://e.org/s.csv#', sourceFile: 's.csv', sheet: null }, rowsOf(2_000, 7));
   });
-  afterAll(async () => {
-    await tdb?.cleanup();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => t?.cleanup());
 
   async function load(table: string, over: Partial<Slice>, rows: SourceRow[]) {
     const slice: Slice = {
@@ -88,7 +82,7 @@ describe.each(testBackends())('stagingToParquet on %s', (backend) => {
   /** The export this replaced: the whole table sorted by PostgreSQL as CSV, then DuckDB. */
   async function oldParquet(table: string, out: string) {
     const all = await columnsOf(table);
-    const csv = path.join(dir, `${table}-old.csv`);
+    const csv = path.join(t.dir, `${table}-old.csv`);
     // The slice's provenance as analysts read it: the registry's, joined on _slice (README, "Database").
     const fromSlice: Record<string, string> = { _publication: 'publication', _source_key: 'source_key', _source_file: 'source_file', _source_sha256: 'source_sha256', _sheet: 'sheet' };
     const expr = (name: string) => (name === '_markers' ? 't."_markers"::text' : fromSlice[name] ? `s.${fromSlice[name]}` : `t."${name}"`);
@@ -99,10 +93,10 @@ describe.each(testBackends())('stagingToParquet on %s', (backend) => {
   }
 
   it.each(['multi', 'single'])('writes the rows of %s exactly as the old export did, in the same order', async (table) => {
-    const oldOut = path.join(dir, `${table}-old.parquet`);
-    const newOut = path.join(dir, `${table}-new.parquet`);
+    const oldOut = path.join(t.dir, `${table}-old.parquet`);
+    const newOut = path.join(t.dir, `${table}-new.parquet`);
     const old = await oldParquet(table, oldOut);
-    const neu = await stagingToParquet({ db, table, columns: await columnsOf(table), outPath: newOut, kv: { k: 'v' }, tmpDir: path.join(dir, 'tmp') });
+    const neu = await stagingToParquet({ db, table, columns: await columnsOf(table), outPath: newOut, kv: { k: 'v' }, tmpDir: path.join(t.dir, 'tmp') });
     expect(neu.rows).toBe(old.rows);
     expect(neu.rows).toBe(table === 'multi' ? 17_000 : 2_000);
     const [a, b] = [await readRows(oldOut), await readRows(newOut)];
@@ -112,13 +106,13 @@ describe.each(testBackends())('stagingToParquet on %s', (backend) => {
       expect([...new Set(b.map((r) => `${r._period}|${r._source_file}|${r._sheet}`))]).toEqual(['2024-04|a.csv|null', '2024-04|a2.csv|null', '2024-05|b.xlsx|Data']);
       expect(b.filter((r) => r._markers !== null).length).toBeGreaterThan(0);
     }
-    expect(existsSync(path.join(dir, 'tmp')) ? (await import('node:fs')).readdirSync(path.join(dir, 'tmp')) : []).toEqual([]);
+    expect(existsSync(path.join(t.dir, 'tmp')) ? (await import('node:fs')).readdirSync(path.join(t.dir, 'tmp')) : []).toEqual([]);
   });
 
   it('writes the same bytes through a pipe (export and DuckDB at once) as through a file, every time', async () => {
     const write = async (name: string, throughFile: boolean) => {
-      const out = path.join(dir, name);
-      await stagingToParquet({ db, table: 'groups', columns: await columnsOf('groups'), outPath: out, kv: { k: 'v' }, tmpDir: path.join(dir, 'tmp'), throughFile });
+      const out = path.join(t.dir, name);
+      await stagingToParquet({ db, table: 'groups', columns: await columnsOf('groups'), outPath: out, kv: { k: 'v' }, tmpDir: path.join(t.dir, 'tmp'), throughFile });
       return createHash('sha256').update(await readFile(out)).digest('hex');
     };
     const file = await write('bytes-file.parquet', true);
@@ -127,8 +121,8 @@ describe.each(testBackends())('stagingToParquet on %s', (backend) => {
   });
 
   it('writes row groups of ~100k rows whose min/max statistics separate the periods', async () => {
-    const out = path.join(dir, 'stats.parquet');
-    await stagingToParquet({ db, table: 'groups', columns: await columnsOf('groups'), outPath: out, kv: {}, tmpDir: path.join(dir, 'tmp') });
+    const out = path.join(t.dir, 'stats.parquet');
+    await stagingToParquet({ db, table: 'groups', columns: await columnsOf('groups'), outPath: out, kv: {}, tmpDir: path.join(t.dir, 'tmp') });
     const footer = await readFooter(out);
     expect(footer.row_groups.map((g) => Number(g.num_rows))).toEqual([100_352, 9_648]);
     const stat = (g: number, name: string) => footer.row_groups[g]!.columns.find((c) => c.meta_data?.path_in_schema.join('.') === name)!.meta_data!.statistics!;
@@ -147,8 +141,8 @@ describe.each(testBackends())('stagingToParquet on %s', (backend) => {
     const rows = rowsOf(20, 5);
     rows[3]!.values[0] = 'y'.repeat(9 * 1024 * 1024);
     await load('long', { sourceKey: 'https://e.org/long.csv#', sourceFile: 'long.csv' }, rows);
-    const out = path.join(dir, 'long.parquet');
-    const res = await stagingToParquet({ db, table: 'long', columns: await columnsOf('long'), outPath: out, kv: {}, tmpDir: path.join(dir, 'tmp') });
+    const out = path.join(t.dir, 'long.parquet');
+    const res = await stagingToParquet({ db, table: 'long', columns: await columnsOf('long'), outPath: out, kv: {}, tmpDir: path.join(t.dir, 'tmp') });
     expect(res.rows).toBe(20);
     expect((await readRows(out)).map((r) => String(r.org).length)).toEqual(rows.map((r) => String(r.values[0]).length));
   });
@@ -160,8 +154,8 @@ describe.each(testBackends())('stagingToParquet on %s', (backend) => {
     await db.exec('DROP TABLE IF EXISTS staging.stray; DELETE FROM datawarp.tables WHERE table_name = \'stray\'');
     await load('stray', { sourceKey: 'https://e.org/s.csv#', sourceFile: 's.csv' }, rowsOf(300, 1));
     await db.query(`UPDATE staging.stray ${change} WHERE _source_row = 10`);
-    const out = path.join(dir, 'stray.parquet');
-    await expect(stagingToParquet({ db, table: 'stray', columns: await columnsOf('stray'), outPath: out, kv: {}, tmpDir: path.join(dir, 'tmp') })).rejects.toThrow(
+    const out = path.join(t.dir, 'stray.parquet');
+    await expect(stagingToParquet({ db, table: 'stray', columns: await columnsOf('stray'), outPath: out, kv: {}, tmpDir: path.join(t.dir, 'tmp') })).rejects.toThrow(
       'staging.stray holds 300 rows but its slices hold 299: some rows belong to no slice of the registry (datawarp.slices), or carry a period that differs within their slice',
     );
     expect(existsSync(out)).toBe(false);
@@ -171,8 +165,8 @@ describe.each(testBackends())('stagingToParquet on %s', (backend) => {
     const rows = rowsOf(50, 3);
     rows[20]!.values[4] = '0.98666666666666666666';
     await load('lossy', { sourceKey: 'https://e.org/l.csv#', sourceFile: 'l.csv' }, rows);
-    const out = path.join(dir, 'lossy.parquet');
-    await expect(stagingToParquet({ db, table: 'lossy', columns: await columnsOf('lossy'), outPath: out, kv: {}, tmpDir: path.join(dir, 'tmp') })).rejects.toThrow(
+    const out = path.join(t.dir, 'lossy.parquet');
+    await expect(stagingToParquet({ db, table: 'lossy', columns: await columnsOf('lossy'), outPath: out, kv: {}, tmpDir: path.join(t.dir, 'tmp') })).rejects.toThrow(
       `Cannot write ${out}: column "rate" in period 2024-04 from l.csv, source row 25: "0.98666666666666666666" has more significant digits than a DOUBLE keeps and would be stored rounded. Round it upstream or declare the column as text.`,
     );
     expect(existsSync(out)).toBe(false);

@@ -2,20 +2,19 @@
  * Test databases for everyone's tests: the same suite runs on embedded PGlite and, when `DATABASE_URL` is set
  * (CI sets it), on a real PostgreSQL server.
  *
- * PGlite's initdb costs ~3–5 s and ~850 MB, so it runs once per machine: a pristine data directory is created under
- * the OS temp folder (keyed by the PGlite version, published with an atomic rename so parallel vitest workers never
- * see half of it) and copied into each test workspace's `.pglite/`.
+ * A pristine embedded data directory is made once per machine under the OS temp folder (keyed by the PGlite version,
+ * published with an atomic rename so parallel vitest workers never see half of it) and copied into each test
+ * workspace's `.pglite/`.
  * For PostgreSQL, every TestDb is a fresh database `nhs_test_<random>` on DATABASE_URL's server, dropped on cleanup.
  */
-import { cp, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { openDb, type Db } from '../../lib/db/index.ts';
+import { pgliteVersion } from '../../lib/db/pglite-template.ts';
 
 /** One test database; open() may be called several times (close each Db, or let cleanup() close them). */
 export interface TestDb {
@@ -32,6 +31,24 @@ export interface TestDb {
 /** Backends to test: always `'pglite'`, plus `'postgres'` when `DATABASE_URL` is set. */
 export function testBackends(): ('pglite' | 'postgres')[] {
   return process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+/** A test database in a fresh temporary workspace, opened once; `cleanup()` drops it and removes the folder. */
+export interface TempTestDb { dir: string; tdb: TestDb; db: Db; cleanup(): Promise<void> }
+
+/** {@link makeTestDb} in a new folder under the OS temp folder named `<prefix>…`, with one Db open on it. */
+export async function tempTestDb(kind: 'pglite' | 'postgres', prefix: string): Promise<TempTestDb> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const tdb = await makeTestDb(kind, dir);
+  return {
+    dir,
+    tdb,
+    db: await tdb.open(),
+    cleanup: async () => {
+      await tdb.cleanup();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Create a test database of `kind` whose embedded data (if any) lives in `<workspace>/.pglite`. */
@@ -112,18 +129,17 @@ async function adminQuery(serverUrl: string, sql: string): Promise<void> {
   }
 }
 
-/** Path of the shared pristine PGlite data directory, creating it (once per machine and PGlite version) if needed. */
+/**
+ * Path of the shared pristine PGlite data directory, created once per machine and PGlite version by the pipeline's
+ * own first open (lib/db/pglite-template.ts: unpacked from the committed cluster, no initdb), then copied per test.
+ */
 async function pgliteTemplate(): Promise<string> {
-  const require = createRequire(import.meta.url);
-  const pkgPath = path.join(path.dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
-  const version = (JSON.parse(await readFile(pkgPath, 'utf8')) as { version: string }).version;
-  const dir = path.join(os.tmpdir(), `nhs-pipeline-pglite-template-${version}`);
+  const dir = path.join(os.tmpdir(), `nhs-pipeline-pglite-template-${pgliteVersion()}`);
   if (await exists(dir)) return dir;
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    const db = await PGlite.create(tmp);
-    await db.close();
-    await rename(tmp, dir);
+    await (await openDb({ workspace: tmp })).close();
+    await rename(path.join(tmp, '.pglite'), dir);
   } catch (err) {
     // Another worker published first (rename onto a non-empty dir fails): use theirs.
     if (!(await exists(dir))) throw err;
