@@ -114,9 +114,10 @@ async function main(): Promise<void> {
   try {
     let template: string | undefined;
     if (BACKENDS.includes('pglite')) {
-      template = join(dir, 'pglite-template');
-      const { PGlite } = await import('@electric-sql/pglite');
-      await (await PGlite.create(template)).close();
+      // An existing workspace's database, made as the pipeline makes one (lib/db/pglite-template.ts), not by initdb.
+      const { openDb } = await import('../lib/db/index.ts');
+      await (await openDb({ workspace: join(dir, 'template-workspace') })).close();
+      template = join(dir, 'template-workspace', '.pglite');
     }
     const wide = join(dir, 'wide.csv');
     if (ROWS > 0) await generateCsv(wide, ROWS, 'wide');
