@@ -94,6 +94,16 @@ export class BuildLog {
   }
 
   /**
+   * One signature for files that are one artifact (a Parquet file and its Markdown): either changing changes it.
+   * Undefined when any is missing; each is noted as consulted, as by {@link signature}.
+   */
+  signatures(paths: string[], asker?: string): Signature | undefined {
+    const sigs = paths.map((p) => this.signature(p, asker));
+    if (sigs.some((s) => s === undefined)) return undefined;
+    return { key: sigs.map((s) => s!.key).join('|'), changedMs: Math.max(...sigs.map((s) => s!.changedMs)) };
+  }
+
+  /**
    * Every file whose signature was looked at through this log since it was created, with the signature it had,
    * and every named value vouched for with its fingerprint: what a decision made meanwhile depended on. `askers`:
    * for each file, the keys it was read on behalf of, or {@link EVERYTHING}.

@@ -6,7 +6,6 @@
  */
 import { join } from 'node:path';
 import { digestOf, type Found, type RunContext, type TargetRecord } from '../../engine/index.ts';
-import type { Signature } from '../../lib/build-log.ts';
 import type { PublishedTableInfo } from '../sources.ts';
 import type { Stage } from '../stage.ts';
 import type { Workspace } from '../workspace.ts';
@@ -22,11 +21,8 @@ export function columnCatalogPath(ws: Workspace): string {
 }
 
 /** The two files, signed together: either changing makes the pair read again. */
-function pairSignature(ws: Workspace, asker?: string): Signature | undefined {
-  const a = ws.log.signature(catalogPath(ws), asker);
-  const b = ws.log.signature(columnCatalogPath(ws), asker);
-  return a && b ? { key: `${a.key}|${b.key}`, changedMs: Math.max(a.changedMs, b.changedMs) } : undefined;
-}
+const catalogFiles = (ws: Workspace) => [catalogPath(ws), columnCatalogPath(ws)];
+const pairSignature = (ws: Workspace, asker?: string) => ws.log.signatures(catalogFiles(ws), asker);
 
 async function findCatalog(ws: Workspace): Promise<Found | undefined> {
   const path = catalogPath(ws);
@@ -61,7 +57,7 @@ export const catalog: Stage = {
     return {
       name: 'catalog',
       version: catalog.version,
-      store: { find: () => findCatalog(ws), read: async () => undefined, files: () => [catalogPath(ws), columnCatalogPath(ws)] },
+      store: { find: () => findCatalog(ws), read: async () => undefined, files: () => catalogFiles(ws) },
       run: (ctx) => writeCatalog(ws, ctx),
     };
   },

@@ -7,7 +7,6 @@
  */
 import { join } from 'node:path';
 import { digestOf, sha256, type Digest, type Found, type RunContext, type TargetRecord } from '../../engine/index.ts';
-import type { Signature } from '../../lib/build-log.ts';
 import type { LoadRow } from '../../lib/db/registry.ts';
 import type { ParquetInfo } from '../../lib/parquet/index.ts';
 import type { Stage } from '../stage.ts';
@@ -27,13 +26,7 @@ export function parquetPaths(ws: Workspace, table: string) {
 }
 
 /** The Parquet file and its Markdown, signed together: either changing makes the pair read again. */
-function pairSignature(ws: Workspace, table: string, asker?: string): Signature | undefined {
-  const p = parquetPaths(ws, table);
-  const a = ws.log.signature(p.parquet, asker);
-  const b = ws.log.signature(p.markdown, asker);
-  if (!a || !b) return undefined;
-  return { key: `${a.key}|${b.key}`, changedMs: Math.max(a.changedMs, b.changedMs) };
-}
+const pairSignature = (ws: Workspace, table: string, asker?: string) => ws.log.signatures(Object.values(parquetPaths(ws, table)), asker);
 
 /** What a table's Parquet file says about itself: its record and what the catalog lists. */
 async function findParquet(ws: Workspace, id: string): Promise<Found | undefined> {
