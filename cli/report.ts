@@ -69,11 +69,6 @@ function jsonReporter(io: Io): Reporter {
   let mayRun = 0;
   return {
     event(e) {
-      // Most events of a large build say one target is up to date: written without building an object for each.
-      if (e.type === 'target-end' && e.outcome === 'up-to-date' && !e.reason && !e.error && e.ms === undefined && e.changed === undefined && e.summary === undefined && e.stats === undefined) {
-        io.stdout.write(`{"event":"target-end","key":${JSON.stringify(e.key)},"outcome":"up-to-date"}\n`);
-        return;
-      }
       if (conditional(e)) mayRun++;
       const { type, ...rest } = e;
       const reason = 'reason' in e && e.reason ? { reasonText: describeReason(e.reason) } : {};
