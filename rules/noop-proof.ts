@@ -73,7 +73,8 @@ export interface Proven { digest: string; inputs: string[] }
  * of this one for the targets it did not decide again.
  */
 export type Verdict = { kind: 'all'; keys: string[] } | { kind: 'partial'; known: Map<string, Proven>; changed: string[]; carried: Carried };
-export interface Carried { files: Map<string, { sig: string | null; owners: string[] | null }>; pglite?: string }
+/** The proof a partial verdict came from, as the next proof needs it (read only if nothing then runs). */
+export type Carried = Pick<Proof, 'names' | 'files' | 'pglite'>;
 
 /** One file per selection: a build reads only its own (eight selections' proofs in one file took 0.2 s to parse). */
 const proofDir = (root: string) => join(root, '.cache', 'noop-proof');
@@ -84,8 +85,16 @@ function selectionKey(sel: Selection): string {
   return digestOf({ ...sel, root: resolve(sel.root), code: codeSignature() });
 }
 
-/** Signatures of the pipeline's own source files (engine, rules, lib). */
+/**
+ * Signatures of the pipeline's own source files (engine, rules, lib), taken once per process: the code a build runs
+ * is the code it loaded, and a proof recorded at its end must not name code edited meanwhile.
+ */
+let code: string | undefined;
 function codeSignature(): string {
+  return (code ??= signCode());
+}
+
+function signCode(): string {
   const parts: string[] = [];
   for (const dir of ['engine', 'rules', 'lib']) {
     for (const name of (readdirSync(join(CODE_ROOT, dir), { recursive: true }) as string[]).sort()) {
@@ -130,9 +139,7 @@ export async function proveNothingToDo(sel: Selection, registryDigest: (workspac
   if (proof.targets.every(([n]) => again.has(n))) return undefined;
   const known = new Map<string, Proven>();
   for (const [n, digest, inputs] of proof.targets) if (!again.has(n)) known.set(proof.names[n], { digest, inputs: inputs.map((i) => proof.names[i]) });
-  const files = new Map<string, { sig: string | null; owners: string[] | null }>();
-  for (const [path, sig, owners] of proof.files) files.set(path, { sig, owners: owners && owners.map((o) => proof.names[o]) });
-  return { kind: 'partial', known, changed: changed.map((i) => proof.files[i][0]), carried: { files, ...(proof.pglite !== undefined ? { pglite: proof.pglite } : {}) } };
+  return { kind: 'partial', known, changed: changed.map((i) => proof.files[i][0]), carried: proof };
 }
 
 /**
@@ -191,7 +198,7 @@ export async function recordNothingToDo(ws: Workspace, sel: Selection, decided: 
   const at = (name: string) => index.get(name) ?? (index.set(name, names.push(name) - 1), names.length - 1);
   const targets = decided.map(({ key, digest, inputs }): [number, string, number[]] => [at(key), digest, inputs.map(at)]);
   const entries = new Map<string, [string, string | null, number[] | null]>();
-  for (const [path, c] of carried?.files ?? []) entries.set(path, [path, c.sig, c.owners && c.owners.map(at)]);
+  for (const [path, sig, owners] of carried?.files ?? []) entries.set(path, [path, sig, owners && owners.map((o) => at(carried!.names[o]))]);
   for (const [path, sig] of files) {
     const owners = askers.get(path);
     entries.set(path, [path, sig?.key ?? null, owners === undefined || owners === EVERYTHING ? null : [...owners].map(at)]);

@@ -44,7 +44,7 @@ export async function buildCommand(io: Io, p: Parsed, stages?: readonly Stage[])
     const known = partial?.known;
     const { code, summary, decided } = await reportedBuild(io, pipeline, targets, { global: p.global, dryRun, retryFailed, remote, known }).finally(() => remote?.close());
     const nothing = summary.ran + summary['would-run'] + summary.failed + summary.skipped + summary.cancelled === 0;
-    const carried = known && partial?.carried;
+    const carried = partial?.carried;
     if (provable && nothing && !busy && !pipeline.ws.dbOpened) await recordNothingToDo(pipeline.ws, selection, decided, undefined, carried);
     else if (provable && nothing && !busy && !pipeline.ws.embedded) {
       const id = await pipeline.ws.identity();

@@ -5,7 +5,7 @@
  * config, the database) sends the build back to the engine.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../lib/db/index.ts';
@@ -137,6 +137,21 @@ describe.each(testBackends())('the deps log: one changed source file (%s)', (bac
     expect(ran(await build())).toEqual([]);
     const { rows } = await readParquet(join(ws, 'output/parquet/oaps.parquet'), ['_period']);
     expect(rows.filter((r) => r._period === '2016-12').length).toBe(lines.length); // the header out, the copy in
+  });
+
+  it('a proof kept after a partial decision still vouches for what it did not decide again: a later change there is seen', async () => {
+    expect(ran(await build())).toEqual([]);
+    // Touched, same bytes: only pcn's chain is decided again, nothing runs, and a new proof is kept.
+    const pcn = join(ws, 'data/pcn-2020-03.csv');
+    const later = new Date(Date.now() + 1000);
+    await utimes(pcn, later, later);
+    await new Promise((r) => setTimeout(r, 1100));
+    const touched = await build();
+    expect(touched.events.find((e) => e.event === 'proof')).toMatchObject({ changed: ['data/pcn-2020-03.csv'] });
+    expect(ran(touched)).toEqual([]);
+    // oaps was proven, not read, by that build: the new proof must still hold its files (carried over).
+    await writeFile(dec(), `${(await readFile(dec(), 'utf8')).trimEnd()}\r\n${(await readFile(dec(), 'utf8')).trimEnd().split(/\r?\n/).at(-1)}\r\n`);
+    expect(ran(await build())).toEqual(expect.arrayContaining(['download:oaps/2016-12', 'loaded:oaps/2016-12']));
   });
 
   it('a change to the config (read on behalf of everything) decides everything', async () => {
