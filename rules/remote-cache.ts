@@ -29,10 +29,11 @@ interface Entry { format: 2; record: TargetRecord; files: { sha256: string; size
 export interface ArtifactCache { url: string; remote(): Promise<Remote>; trouble(message: string): void; close(): void }
 
 type FileStore = StageStore & { files(id: string): string[] };
+const hasFiles = (store: StageStore): store is FileStore => store.files !== undefined;
 
 export function withRemoteCache(rule: StageRule, cache: ArtifactCache): StageRule {
   const store = rule.store;
-  if (!store.files) return rule;
+  if (!hasFiles(store)) return rule;
   const statics = (id: string) => new Set(rule.staticInputs?.(id) ?? []);
   const keyOf = (ctx: RunContext) => {
     const inputs = Object.entries(ctx.provenance().inputs).filter(([k]) => statics(ctx.id).has(k)).sort();
@@ -44,11 +45,11 @@ export function withRemoteCache(rule: StageRule, cache: ArtifactCache): StageRul
       const key = keyOf(ctx);
       const hit = await fetchEntry(cache, key);
       if (hit && (await agrees(ctx, hit.entry))) {
-        const fetched = await adopt(cache, store as FileStore, ctx.id, hit.entry);
+        const fetched = await adopt(cache, store, ctx.id, hit.entry);
         if (fetched) return { ...fetched, summary: `fetched from ${cache.url} (built elsewhere)`, stats: { fetchedFromRemote: 1 } };
       }
       const out = await rule.run(ctx);
-      await push(cache, key, store as FileStore, ctx.id, out.output);
+      await push(cache, key, store, ctx.id, out.output);
       return out;
     },
   };

@@ -43,7 +43,7 @@ export const loaded: Stage = {
       run: (ctx) => load(ws, ctx),
       // Machines sharing a server never load one period at once (./load-lock.ts). The embedded database is one
       // process's at a time (.cache/db.lock): nothing to claim, and opening it stays the first load's own work.
-      ...(ws.embedded ? {} : { claim: async (id: string, opts: { signal: AbortSignal; notice(message: string): void }) => (await import('./load-lock.ts')).claimPeriodLoad(ws, id, opts) }),
+      claim: ws.embedded ? undefined : async (id, opts) => (await import('./load-lock.ts')).claimPeriodLoad(ws, id, opts),
     };
   },
 };
