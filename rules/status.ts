@@ -12,20 +12,12 @@ import { answerTotals } from './stores/llm-answers.ts';
 import { selectTargets } from './targets.ts';
 import { readRecord } from './archive/record.ts';
 import type { Workspace } from './workspace.ts';
+import type { ReportPeriod, ReportPublication, ReportState } from '../lib/report/model.ts';
 
-export type PeriodState = 'built' | 'stale' | 'pending' | 'failed' | 'archived';
+export type PeriodState = ReportState;
 
-export interface PeriodStatus {
-  period: string;
-  state: PeriodState;
-  /** The last stage, in order, that is up to date (null when none is). */
-  builtThrough: string | null;
-  /** For stale: the first stage that would run, and why. */
-  stale?: { target: string; reason: string };
-  /** For archived (rows in the archive alone) and for built periods also archived: where, and since when. */
-  archive?: { remote: string; archivedAt: string; removedAt?: string };
-  /** For failed: from the failure ledger. */
-  failure?: { target: string; error: string; hint?: string; at: string; attempts: number };
+/** A period's state (lib/report/model.ts, which the status page reads), and the last attempt's error. */
+export interface PeriodStatus extends ReportPeriod {
   /**
    * For pending and stale: the last attempt's error when it failed for a reason outside the data (DNS, a refused
    * connection, a server error after retries). Not a failure the build remembers: the next build tries again.
@@ -33,11 +25,8 @@ export interface PeriodStatus {
   lastAttempt?: { target: string; error: string; hint?: string; kind?: string; at: string };
 }
 
-export interface PublicationStatus {
-  publication: string;
-  name: string;
+export interface PublicationStatus extends ReportPublication {
   periods: PeriodStatus[];
-  tables: { table: string; period: string; rows: number }[];
   /** The model's kept answers for this publication (manifests/llm/<pub>/): tokens, latency, cost. */
   llm?: LlmTotals;
 }

@@ -1,7 +1,7 @@
 /**
  * What the status page shows. Its numbers are `status --json`'s (rules/status.ts), passed in unchanged; the
  * page adds only drift between periods (from the canonical manifests) and the order of the stages.
- * The shapes are structural so that lib/ needs nothing from rules/.
+ * The status shapes are defined here, in lib/, and rules/status.ts builds on them: one definition for both sides.
  */
 
 export type ReportState = 'built' | 'stale' | 'pending' | 'failed' | 'archived';
@@ -10,10 +10,13 @@ export const STATES: readonly ReportState[] = ['built', 'stale', 'pending', 'fai
 export interface ReportPeriod {
   period: string;
   state: ReportState;
-  /** The last stage up to date (null: none). */
+  /** The last stage, in order, that is up to date (null when none is). */
   builtThrough: string | null;
+  /** For stale: the first stage that would run, and why. */
   stale?: { target: string; reason: string };
+  /** For archived (rows in the archive alone) and for built periods also archived: where, and since when. */
   archive?: { remote: string; archivedAt: string; removedAt?: string };
+  /** For failed: from the failure ledger. */
   failure?: { target: string; error: string; hint?: string; at: string; attempts: number };
 }
 
