@@ -3,7 +3,8 @@
  * targets settled of targets planned, what is running and for how long, the latest progress line of each
  * running target (bytes, rows), and each group's totals for the closing table. It only counts; it prints nothing.
  */
-import { splitKey, type BuildEvent, type Outcome } from '../engine/index.ts';
+import type { BuildEvent, Outcome } from '../engine/index.ts';
+import { splitKey } from '../engine/rule.ts';
 
 export interface GroupTally {
   /** Targets planned (period targets are known up front; tables and the catalog are counted as they appear). */

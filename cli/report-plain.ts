@@ -3,7 +3,8 @@
  * and in its group, notices (waits, retries) as they happen, a heartbeat naming what runs and for how long when
  * nothing else was said for a few seconds, and a closing table.
  */
-import { describeReason, type BuildEvent } from '../engine/index.ts';
+import type { BuildEvent } from '../engine/index.ts';
+import { describeReason } from '../engine/stale.ts';
 import { styler, type Io } from './io.ts';
 import { groupOf, Progress } from './progress.ts';
 import { conditional, label, summaryLine, type Reporter } from './report.ts';

@@ -2,7 +2,9 @@
  * Reporters render engine events: `--json` lines for machines, plain timestamped lines for pipes and CI
  * (report-plain.ts), listr2 progress on a terminal (report-listr.ts). None of them decides anything.
  */
-import { describeReason, splitKey, type BuildEvent, type Summary } from '../engine/index.ts';
+import type { BuildEvent, Summary } from '../engine/index.ts';
+import { splitKey } from '../engine/rule.ts';
+import { describeReason } from '../engine/stale.ts';
 import { interactive, type Io } from './io.ts';
 
 export interface Reporter {

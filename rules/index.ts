@@ -1,68 +1,39 @@
 /**
  * The pipeline, as the command line sees it: one façade over the stages. Open a workspace, then build, plan,
  * explain, report status, clean, or watch. Commands import nothing else from rules/.
+ *
+ * What a build the no-op proof vouches for needs (the proof, the paths, target selection, temp collection) is
+ * imported here directly; everything else, the stages and the engine's build included, only when first called.
  */
-import { join } from 'node:path';
-import { BuildLog } from '../lib/build-log.ts';
-import { loadConfigLogged } from './config.ts';
 import type { Stage } from './stage.ts';
-import { STAGES } from './stages/index.ts';
-import { openWorkspace, type OpenWorkspace, type WorkspaceOptions } from './workspace.ts';
 
-export { buildPipeline, type BuildRequest } from './build.ts';
+export type { BuildRequest } from './build.ts';
 export type { Explained } from './explain.ts';
 export type { PeriodState, PeriodStatus, PublicationStatus, WorkspaceStatus } from './status.ts';
 export type { CleanStore, OrphanItem, OrphanPlan, StoreOrphans } from './clean/plan.ts';
 export { CLEAN_STORES } from './stage.ts';
 export { selectTargets, selectableStages, TargetError, type PeriodTarget } from './targets.ts';
-export { DatabaseBusy, workspacePaths, type OpenWorkspace, type Workspace, type WorkspacePaths } from './workspace.ts';
+export type { OpenWorkspace, Workspace } from './workspace.ts';
+export { DatabaseBusy, workspacePaths, type WorkspacePaths } from './paths.ts';
 export { localPath } from '../lib/web/source.ts';
 export { proveNothingToDo, recordNothingToDo, type Carried, type Proven, type Selection, type Verdict } from './noop-proof.ts';
 /** The server's registry digest (see lib/db/changes.ts), loaded only for a server. */
 export const registryDigest = async (...args: Parameters<typeof import('../lib/db/changes.ts').registryDigest>) => (await import('../lib/db/changes.ts')).registryDigest(...args);
 export { timeoutsFromEnv } from '../lib/web/options.ts';
 export { collectStaleTemp } from './temp.ts';
-export { STAGES, type Stage };
-
-/** What opening a workspace takes: the workspace's options, with the config read from a file and the build log optional. */
-export interface OpenOptions extends Omit<WorkspaceOptions, 'config' | 'log'> {
-  /** Config file, relative to `root` (default `config/publications.yaml`). */
-  configFile?: string;
-  /** Keep the build log in memory across builds (`watch`): pass the one from the last open. */
-  log?: BuildLog;
-  /** Whether `close()` saves the build log (default true). */
-  saveLog?: boolean;
-}
-
-/** An open workspace; `close()` closes the database and keeps the build log for the next command. */
-export interface Pipeline {
-  ws: OpenWorkspace;
-  stages: readonly Stage[];
-  log: BuildLog;
-  close(): Promise<void>;
-}
-
-/** Loads the config (through the build log) and opens the workspace; nothing heavy is loaded yet. */
-export async function openPipeline(opts: OpenOptions, stages: readonly Stage[] = STAGES): Promise<Pipeline> {
-  const log = opts.log ?? new BuildLog(join(opts.root, '.cache', 'build-log.json')).load();
-  const config = await loadConfigLogged(opts.root, opts.configFile ?? 'config/publications.yaml', log);
-  const ws = openWorkspace({ ...opts, config, log });
-  return {
-    ws,
-    stages,
-    log,
-    async close() {
-      await ws.close();
-      if (opts.saveLog !== false) await log.save();
-    },
-  };
-}
+export type { Stage };
+export type { OpenOptions, Pipeline } from './pipeline.ts';
 
 // Loaded only by the commands that use them: a build with nothing to do never imports them.
 type Lazy<M, K extends keyof M> = M[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<Awaited<R>> : never;
 const lazy =
   <M, K extends keyof M>(load: () => Promise<M>, name: K): Lazy<M, K> =>
   (async (...args: unknown[]) => ((await load())[name] as (...a: unknown[]) => unknown)(...args)) as Lazy<M, K>;
+
+/** Loads the config (through the build log) and opens the workspace with the stages (default: all of them). */
+export const openPipeline = lazy(() => import('./pipeline.ts'), 'openPipeline');
+/** Brings targets up to date (or plans them, with `dryRun`) through the engine. */
+export const buildPipeline = lazy(() => import('./build.ts'), 'buildPipeline');
 
 /** Plans the targets and returns each target visited, with the record of those up to date (`explain`). */
 export const explainTargets = lazy(() => import('./explain.ts'), 'explainTargets');

@@ -23,7 +23,7 @@ import { digestOf } from '../engine/digest.ts';
 import { writeFileAtomic } from '../lib/atomic.ts';
 import { EVERYTHING, statSignature } from '../lib/build-log.ts';
 import type { Workspace } from './workspace.ts';
-import { pgliteState } from './stores/registry.ts';
+import { pgliteState } from './stores/pglite-state.ts';
 
 const FORMAT = 'nhs-pipeline-noop-proof';
 const VERSION = 2;

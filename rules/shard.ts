@@ -11,7 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { digestOf } from '../engine/index.ts';
+import { digestOf } from '../engine/digest.ts';
 import { writeFileAtomic } from '../lib/atomic.ts';
 import type { PipelineConfig } from '../lib/config/types.ts';
 import { assignShards, publicationCosts, type Costed, type Shard } from '../lib/shard.ts';

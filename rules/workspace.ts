@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { checkRead } from '../engine/index.ts';
 import { tempPathFor } from '../lib/atomic.ts';
 import { BuildLog } from '../lib/build-log.ts';
@@ -18,28 +18,10 @@ import { LlmSession, type ChatDeps, type LlmSettings } from '../lib/llm/index.ts
 import type { LockHolder } from '../lib/lock.ts';
 import type { FileExtraction } from '../lib/sheets/index.ts';
 import type { DownloadStore, WebDeps } from '../lib/web/index.ts';
+import { DatabaseBusy, workspacePaths, type WorkspacePaths } from './paths.ts';
 import { RegistryView } from './stores/registry.ts';
 
-export interface WorkspacePaths {
-  root: string;
-  manifests: string;
-  downloads: string;
-  output: string;
-  cache: string;
-  pglite: string;
-}
-
-export function workspacePaths(root: string): WorkspacePaths {
-  const abs = resolve(root);
-  return {
-    root: abs,
-    manifests: join(abs, 'manifests'),
-    downloads: join(abs, 'downloads'),
-    output: join(abs, 'output'),
-    cache: join(abs, '.cache'),
-    pglite: join(abs, '.pglite'),
-  };
-}
+export { DatabaseBusy, workspacePaths, type WorkspacePaths } from './paths.ts';
 
 /** A file the pipeline extracts tables from: its bytes in the store and where they came from. */
 export interface Blob { path: string; name: string; url: string; sha256: string }
@@ -200,17 +182,6 @@ export function openWorkspace(opts: WorkspaceOptions): OpenWorkspace {
   };
   (ws as { registry: RegistryView }).registry = new RegistryView(ws);
   return ws;
-}
-
-/** Another process has the embedded database open (a reader never waits for it). */
-export class DatabaseBusy extends PipelineError {
-  constructor(readonly holder: LockHolder) {
-    super({
-      kind: 'environment',
-      message: `the embedded database is open in another process (${holder.command}, pid ${holder.pid}, since ${holder.since})`,
-      hint: 'what the database holds is shown as of the last completed build; run this again when it has finished',
-    });
-  }
 }
 
 async function openDatabase(paths: WorkspacePaths, opts: WorkspaceOptions, identity: () => Promise<string>, embedded: boolean): Promise<Db> {

@@ -11,11 +11,10 @@
  * cannot be fingerprinted from outside: its records are always read (they are small), and only its tables'
  * row counts are kept, valid while each table's change token and identity are unchanged (lib/db/changes.ts).
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { digestOf, type Digest, type Found, type TargetRecord } from '../../engine/index.ts';
 import type { LoadRow } from '../../lib/db/registry.ts';
 import type { Workspace } from '../workspace.ts';
+import { pgliteFingerprint } from './pglite-state.ts';
 
 interface PeriodEntry { version: string; inputs: Record<string, string>; output: string; rows: number; loadedAt: string }
 interface TableCount { identity: string; token: string | null; rows: Record<string, number> }
@@ -261,37 +260,4 @@ function currentOutput(d: RegistryData, id: string, loads: LoadRow[]): Digest | 
     if ((d.counts[table]?.rows[id] ?? -1) !== rows) return undefined;
   }
   return sliceDigest(loads);
-}
-
-/**
- * A digest of every file under the embedded database's folder (path, size, mtime, ctime, inode): any write to
- * the database, by any process, changes it. `absent` when there is no database yet.
- */
-export function pgliteFingerprint(dir: string): string {
-  return pgliteState(dir).fingerprint;
-}
-
-/** The fingerprint, and when the newest file under the folder last changed (ms; for the racy check of a proof). */
-export function pgliteState(dir: string): { fingerprint: string; newestMs: number } {
-  const parts: string[] = [];
-  let newestMs = 0;
-  const walk = (d: string, rel: string): void => {
-    let names: string[];
-    try {
-      names = readdirSync(d).sort();
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const st = statSync(join(d, name), { throwIfNoEntry: false });
-      if (!st) continue;
-      if (st.isDirectory()) walk(join(d, name), `${rel}${name}/`);
-      else {
-        parts.push(`${rel}${name}:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`);
-        newestMs = Math.max(newestMs, st.mtimeMs, st.ctimeMs);
-      }
-    }
-  };
-  walk(dir, '');
-  return { fingerprint: parts.length ? digestOf(parts) : 'absent', newestMs };
 }

@@ -6,7 +6,8 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STAGES, type Stage } from '../../rules/index.ts';
+import type { Stage } from '../../rules/index.ts';
+import { STAGES } from '../../rules/stages/index.ts';
 import type { CanonicalBody } from '../../rules/stages/canonical.ts';
 import { manifestOrphans } from '../../rules/stores/manifest-orphans.ts';
 import { ManifestStore } from '../../rules/stores/manifest.ts';

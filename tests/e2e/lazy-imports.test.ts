@@ -20,6 +20,7 @@ describe('what each command loads', () => {
   /** The packages from HEAVY that `args` loads, and its exit code. */
   const loads = async (args: string[]): Promise<{ code: number | null; heavy: string[]; ours: string[] }> => {
     const record = join(ws, `imports-${args.join('_').replace(/[^\w]/g, '')}.txt`);
+    await rm(record, { force: true }); // the hook appends: a command run again starts a new list
     const res = spawnSync(process.execPath, ['--import', 'tsx', '--import', join(ROOT, 'tests/rig/record-imports.mjs'), join(ROOT, 'pipeline.ts'), ...args], {
       env: { ...process.env, CI: 'true', DATABASE_URL: '', NHS_RECORD_IMPORTS: record },
       encoding: 'utf8',
@@ -55,6 +56,15 @@ describe('what each command loads', () => {
       expect(r.heavy).toEqual([]);
     });
   }
+
+  it('a build the no-op proof vouches for loads neither the stages, nor the engine, nor the config reader', async () => {
+    await loads(['build', '-C', ws]); // records the proof, if `build` above did not
+    const r = await loads(['build', '-C', ws]);
+    expect(r.code).toBe(0);
+    const rel = r.ours.map((x) => x.slice(`file://${ROOT}/`.length));
+    expect(rel).toContain('rules/noop-proof.ts');
+    expect(rel.filter((x) => /^rules\/(stages|stores\/(manifest|registry)|workspace|pipeline|config|build)\b|^engine\/(index|build|session|decide)\.ts|^lib\/(llm\/(?!settings)|sheets|db|config\/(?!diagnostics)|naming)/.test(x))).toEqual([]);
+  });
 
   it('a build that has work to do does load what the work needs (the check can fail)', async () => {
     await rm(join(ws, 'output/parquet/oaps_open_data.parquet'));
