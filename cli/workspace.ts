@@ -43,7 +43,6 @@ export async function withPipeline<T>(
   const embedded = !io.env.DATABASE_URL;
   const onWait = (h: LockHolder) => io.stderr.write(`Waiting for another ${h.command} in this workspace (pid ${h.pid}, since ${h.since}) to finish…\n`);
   const lock: Lock | undefined = opts.write ? await acquireLock(lockPath, me, { signal: io.signal, sleep, onWait }) : undefined;
-  if (lock) io.guard?.(g.dir);
   const busy = opts.write ? undefined : await lockHolder(lockPath);
   // The embedded database may be open in one process at a time: whoever opens it holds `.cache/db.lock`.
   // A writer waits for a reader that has it (briefly); a reader never waits, it answers from the build log.
@@ -66,6 +65,9 @@ export async function withPipeline<T>(
     }
     const early = await opts.before?.(busy);
     if (early !== undefined) return early;
+    // Only now, when the workspace is opened to work in: a proven no-op writes nothing a guardian could clean up
+    // after (killed, it leaves its lock, which the next writer takes over), and spawning one costs it ~70 ms.
+    if (lock) io.guard?.(g.dir);
     const pipeline = await openPipeline({
       root: g.dir,
       configFile: g.config,
