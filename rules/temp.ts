@@ -22,7 +22,7 @@ import { listInside, unlinkInside, walkFiles, type Walk } from './clean/files.ts
 /** The stores a killed writer may have left temporary files in (the walk `clean` does). */
 const STORES = ['manifests', 'output', 'downloads', '.cache'];
 /** Flat folders looked at by every build. */
-const FLAT = ['.cache', join('.cache', 'tmp'), join('.cache', 'noop-proof')];
+const FLAT = ['.cache', join('.cache', 'tmp'), join('.cache', 'noop-proof'), join('.cache', 'build-log')];
 
 export interface Collected {
   /** Removed files, relative to the workspace. */

@@ -4,7 +4,7 @@
  * (a new BuildLog loaded from disk), as the next command would.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -106,6 +106,41 @@ describe('build log', () => {
     await writeFile(path, 'a,b\n1,3\n');
     expect(await again.hash(path)).not.toBe(first);
     expect(await again.hash(join(dir, 'missing.csv'))).toBeUndefined();
+  });
+
+  it('keeps one file per folder of artifacts, and a save rewrites only the folders whose entries changed', async () => {
+    const [a, b] = [join(dir, 'a'), join(dir, 'b')];
+    await mkdir(a);
+    await mkdir(b);
+    await writeFile(join(a, 'x.yaml'), 'x: 1\n');
+    await writeFile(join(b, 'y.yaml'), 'y: 1\n');
+    await settle();
+    const log = new BuildLog(logFile()).load();
+    log.remember('manifest', join(a, 'x.yaml'), statSignature(join(a, 'x.yaml')), 'x1');
+    log.remember('manifest', join(b, 'y.yaml'), statSignature(join(b, 'y.yaml')), 'y1');
+    await log.save();
+    const files = await readdir(join(dir, '.cache', 'build-log'));
+    expect(files).toHaveLength(2);
+    const written = new Map(await Promise.all(files.map(async (f) => [f, (await stat(join(dir, '.cache', 'build-log', f))).mtimeMs] as const)));
+    await settle();
+    await writeFile(join(a, 'x.yaml'), 'x: 22\n');
+    const next = reopen();
+    expect(next.lookup('manifest', join(a, 'x.yaml'), statSignature(join(a, 'x.yaml')))).toBeUndefined();
+    next.remember('manifest', join(a, 'x.yaml'), statSignature(join(a, 'x.yaml')), 'x2');
+    await next.save();
+    const rewritten = [];
+    for (const [f, ms] of written) if ((await stat(join(dir, '.cache', 'build-log', f))).mtimeMs !== ms) rewritten.push(f);
+    expect(rewritten).toHaveLength(1);
+    const last = reopen();
+    expect(last.lookup('manifest', join(a, 'x.yaml'), statSignature(join(a, 'x.yaml')))).toBe('x2');
+    expect(last.lookup('manifest', join(b, 'y.yaml'), statSignature(join(b, 'y.yaml')))).toBe('y1');
+    // A folder's file of another generation (the main file was lost and written anew) is not trusted.
+    await rm(logFile());
+    const lost = reopen();
+    expect(lost.lookup('manifest', join(b, 'y.yaml'), statSignature(join(b, 'y.yaml')))).toBeUndefined();
+    lost.setNamed('n', 'f', 1);
+    await lost.save();
+    expect(await readdir(join(dir, '.cache', 'build-log')).catch(() => [])).toEqual([]);
   });
 
   it('named values hold only while their fingerprint is the one given', async () => {
