@@ -22,6 +22,8 @@ export interface Opened {
   pipeline: Pipeline;
   /** A build that holds the workspace while this reader runs (said to the user, never waited for). */
   busy?: LockHolder;
+  /** Runs `fn` once the workspace is closed (database shut, build log saved), still under the lock; not after a failure. */
+  afterClose(fn: () => Promise<void>): void;
 }
 
 /** Opens the workspace for `fn`, under the lock when it writes, and closes it (saving the build log) after. */
@@ -82,11 +84,15 @@ export async function withPipeline<T>(
       saveLog: !busy,
       llm: llmSettings(io.env),
     }, opts.stages);
+    const after: (() => Promise<void>)[] = [];
+    let result: T;
     try {
-      return await fn({ pipeline, busy });
+      result = await fn({ pipeline, busy, afterClose: (f) => after.push(f) });
     } finally {
       await pipeline.close();
     }
+    for (const f of after) await f();
+    return result;
   } finally {
     await lock?.release();
   }

@@ -200,7 +200,7 @@ export class BuildSession {
         if (!('block' in again) && !again.reason) {
           await claim.release();
           this.#slots.release();
-          return this.#end({ key, outcome: 'up-to-date', digest: now!.record.output });
+          return this.#end({ key, outcome: 'up-to-date', digest: now!.record.output, inputs: Object.keys(now!.record.inputs) });
         }
       }
     } catch (err) {
@@ -227,7 +227,7 @@ export class BuildSession {
       if (out.value !== undefined) this.#values.set(key, Promise.resolve(out.value));
       await this.opts.ledger?.clear(key);
       const changed = record?.output !== out.output;
-      return this.#end({ key, outcome: 'ran', reason, digest: out.output, changed }, busy, out.summary, out.stats);
+      return this.#end({ key, outcome: 'ran', reason, digest: out.output, changed, inputs: Object.keys(inputs) }, busy, out.summary, out.stats);
     } catch (err) {
       if (err instanceof InputFailedError) {
         return this.#end({ key, outcome: 'skipped', reason: { kind: 'input-failed', input: err.input } }, busy);

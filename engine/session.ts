@@ -47,7 +47,7 @@ export interface TargetResult {
   changed?: boolean;
   error?: FailureInfo;
   isSource?: boolean;
-  /** For a target found up to date: the inputs its record lists (what a deps log needs to know its dependents). */
+  /** For a target found up to date or run: the inputs its record lists (what a deps log needs to know its dependents). */
   inputs?: TargetKey[];
 }
 

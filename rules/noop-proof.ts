@@ -1,8 +1,8 @@
 /**
  * Proof that there is nothing to do, checked by `stat` alone.
  *
- * When a build (or a plan) of a selection decides that every target is up to date, what that decision read is
- * known: every file whose signature the build log looked at (manifests, Parquet files, the config, local source
+ * When a build (or a plan) of a selection leaves every target up to date (each found so, or built without a
+ * failure), what it read is known: every file whose signature the build log looked at (manifests, Parquet files, the config, local source
  * files), on whose behalf (which target's record, which `file:` source), the embedded database's fingerprint or
  * the server's registry digest, and the pipeline's own code; and each target's output digest and recorded inputs.
  * They are kept in `.cache/noop-proof/<selection>.json`. The next build of the same selection first checks them: if every
@@ -186,12 +186,14 @@ function publicationOf(key: string): string | undefined {
 }
 
 /**
- * Keeps the proof of a decision that found every target up to date: `decided`, each with its output digest and
- * recorded inputs. Call before the workspace closes, and only when the database was not opened (then its state is
- * what the build log vouched for). After a partial proof, `carried` brings what this build did not read again:
- * those files were checked unchanged when it started.
+ * Keeps the proof of a build that left every target up to date (found so, or built): `decided`, each with its
+ * output digest and recorded inputs, and every file the build consulted with its signature then (a file a rule wrote
+ * after it was consulted shows as changed next time, and its readers are decided again). The database's state: on a
+ * server its registry digest, taken while open; embedded, `pgliteNow`, its signature once this build shut it (call
+ * after the workspace closed), else the one the build log vouched for. After a partial proof, `carried` brings what
+ * this build did not read again: those files were checked unchanged when it started.
  */
-export async function recordNothingToDo(ws: Workspace, sel: Selection, decided: { key: string; digest: string; inputs: string[] }[], registry?: { digest: string; workspaceId: string }, carried?: Carried): Promise<void> {
+export async function recordProof(ws: Workspace, sel: Selection, decided: { key: string; digest: string; inputs: string[] }[], registry?: { digest: string; workspaceId: string }, carried?: Carried, pgliteNow?: string): Promise<void> {
   const { files, named, askers } = ws.log.consulted();
   const names: string[] = [];
   const index = new Map<string, number>();
@@ -203,7 +205,7 @@ export async function recordNothingToDo(ws: Workspace, sel: Selection, decided: 
     const owners = askers.get(path);
     entries.set(path, [path, sig?.key ?? null, owners === undefined || owners === EVERYTHING ? null : [...owners].map(at)]);
   }
-  const pglite = named.get('registry') ?? carried?.pglite;
+  const pglite = pgliteNow ?? named.get('registry') ?? carried?.pglite;
   const proof: Proof = {
     names,
     targets,

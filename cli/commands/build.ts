@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import type { Summary } from '../../engine/index.ts';
 import { llmSettings, settingsIdentity } from '../../lib/llm/settings.ts';
 import type { LockHolder } from '../../lib/lock.ts';
-import { archivedAway, buildPipeline, stageRank, proveNothingToDo, recordNothingToDo, registryDigest, selectTargets, type PeriodTarget, type Pipeline } from '../../rules/index.ts';
+import { archivedAway, buildPipeline, pgliteFingerprint, stageRank, proveNothingToDo, recordProof, registryDigest, selectTargets, type PeriodTarget, type Pipeline } from '../../rules/index.ts';
 import type { ArtifactCache, Proven, Stage, Verdict } from '../../rules/index.ts';
 import type { GlobalOptions, Parsed } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
@@ -36,19 +36,24 @@ export async function buildCommand(io: Io, p: Parsed, stages?: readonly Stage[])
     }
     return verdict?.kind === 'all' ? replayUpToDate(io, verdict.keys, { global: p.global, dryRun }) : undefined;
   };
-  return withPipeline(io, p.global, { refresh, write: !dryRun, command: 'build', stages, before }, async ({ pipeline, busy }) => {
+  return withPipeline(io, p.global, { refresh, write: !dryRun, command: 'build', stages, before }, async ({ pipeline, busy, afterClose }) => {
     const all = selectTargets(p.positionals, pipeline.ws.rawConfig, pipeline.stages);
     const targets = shard === undefined ? all : await (await import('../shard.ts')).shardSelection(io, p.global.json, pipeline, all, shard);
     if (busy && !p.global.json) io.stderr.write(`${busyNote(busy, pipeline.ws.embedded)}\n`);
     const remote = dryRun ? undefined : await (await import('../remote.ts')).openRemoteCache(io, remoteUrl, pipeline);
     const known = partial?.known;
     const { code, summary, decided } = await reportedBuild(io, pipeline, targets, { global: p.global, dryRun, retryFailed, remote, known }).finally(() => remote?.close());
-    const nothing = summary.ran + summary['would-run'] + summary.failed + summary.skipped + summary.cancelled === 0;
+    // Every target is now up to date, whether it was found so or just built: what the next build needs to know is
+    // what this one consulted, so it can skip all of it that did not change since (rules/noop-proof.ts).
+    const settled = summary['would-run'] + summary.failed + summary.skipped + summary.cancelled === 0;
     const carried = partial?.carried;
-    if (provable && nothing && !busy && !pipeline.ws.dbOpened) await recordNothingToDo(pipeline.ws, selection, decided, undefined, carried);
-    else if (provable && nothing && !busy && !pipeline.ws.embedded) {
+    if (provable && settled && !busy && pipeline.ws.embedded) {
+      // After the workspace closes: a database opened meanwhile is vouched for as it is once shut (rules/stores/pglite-state.ts).
+      const { ws } = pipeline;
+      afterClose(async () => recordProof(ws, selection, decided, undefined, carried, ws.dbOpened ? pgliteFingerprint(ws.paths.pglite) : undefined));
+    } else if (provable && settled && !busy) {
       const id = await pipeline.ws.identity();
-      await recordNothingToDo(pipeline.ws, selection, decided, { digest: await registryDigest(await pipeline.ws.db(), id), workspaceId: id }, carried);
+      await recordProof(pipeline.ws, selection, decided, { digest: await registryDigest(await pipeline.ws.db(), id), workspaceId: id }, carried);
     }
     return code;
   });

@@ -139,6 +139,28 @@ describe.each(testBackends())('the deps log: one changed source file (%s)', (bac
     expect(rows.filter((r) => r._period === '2016-12').length).toBe(lines.length); // the header out, the copy in
   });
 
+  it('a build that ran keeps a proof too: a change right after it is decided as narrowly, and a no-op after it answers from the proof', async () => {
+    const oneMoreRow = async () => {
+      const text = (await readFile(dec(), 'utf8')).trimEnd();
+      await writeFile(dec(), `${text}\r\n${text.split(/\r?\n/).at(-1)}\r\n`);
+    };
+    await oneMoreRow();
+    expect(ran(await build())).toEqual(expect.arrayContaining(['loaded:oaps/2016-12', 'catalog:all']));
+    await oneMoreRow(); // no build with nothing to do in between
+    const second = await build();
+    expect(second.events.find((e) => e.event === 'proof')).toMatchObject({ changed: ['data/oaps-dec.csv'] });
+    expect(ran(second)).toEqual(expect.arrayContaining(['loaded:oaps/2016-12', 'parquet:oaps/oaps', 'catalog:all']));
+    expect(ran(second).filter((k) => k.includes('pcn'))).toEqual([]);
+    const log = (await stat(join(ws, '.cache/build-log.json'))).mtimeMs;
+    const noop = await build();
+    expect(ran(noop)).toEqual([]);
+    expect(noop.events.find((e) => e.event === 'proof')).toBeUndefined(); // every file as the proof has it: nothing decided
+    expect((await stat(join(ws, '.cache/build-log.json'))).mtimeMs).toBe(log);
+    // And deciding everything from scratch agrees.
+    await rm(join(ws, '.cache'), { recursive: true, force: true });
+    expect(ran(await build())).toEqual([]);
+  });
+
   it('a proof kept after a partial decision still vouches for what it did not decide again: a later change there is seen', async () => {
     expect(ran(await build())).toEqual([]);
     // Touched, same bytes: only pcn's chain is decided again, nothing runs, and a new proof is kept.
