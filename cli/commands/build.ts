@@ -20,8 +20,10 @@ export async function buildCommand(io: Io, p: Parsed, stages?: readonly Stage[])
   const remoteUrl = p.options.remote as string | undefined;
   if (remoteUrl !== undefined) await (await import('../remote.ts')).checkRemoteCredentials(io, remoteUrl);
   // A proof that nothing changed since a build of the same selection decided nothing was to do (rules/noop-proof.ts).
-  const selection = { root: p.global.dir, args: shard === undefined ? p.positionals : [...p.positionals, `--shard=${shard}`], dryRun, configFile: p.global.config, database: databaseIdentity(io.env.DATABASE_URL), llm: settingsIdentity(llmSettings(io.env)) };
-  const provable = !refresh && !retryFailed && !stages;
+  const selection = { root: p.global.dir, args: p.positionals, dryRun, configFile: p.global.config, database: databaseIdentity(io.env.DATABASE_URL), llm: settingsIdentity(llmSettings(io.env)) };
+  // A shard's share is planned from files no proof records (the round's split), and its run reports that share:
+  // shards always decide (in CI each is a fresh checkout anyway).
+  const provable = !refresh && !retryFailed && !stages && shard === undefined;
   // When some of what the proof read changed, it still vouches for what none of that can reach (a deps log).
   let partial: Extract<Verdict, { kind: 'partial' }> | undefined;
   const before = async (busy: LockHolder | undefined) => {
