@@ -47,9 +47,9 @@ export async function openPglite(workspace: string): Promise<Db> {
   }
   openDirs.add(dataDir);
   try {
-    const pg = await openWithTemplate(dataDir, async (dir, loadDataDir) => {
+    const pg = await openWithTemplate(dataDir, async (dir) => {
       await mkdir(dir, { recursive: true });
-      return PGlite.create(dir, { parsers: NORMAL_PARSERS, debug: 0, startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`], ...(loadDataDir ? { loadDataDir } : {}) });
+      return PGlite.create(dir, { parsers: NORMAL_PARSERS, debug: 0, startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`] });
     });
     return new PgliteDb(pg, dataDir);
   } catch (err) {
