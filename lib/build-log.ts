@@ -196,6 +196,11 @@ export class BuildLog {
     return this.#named.get(name)?.data as T | undefined;
   }
 
+  /** The fingerprint the value under `name` was last kept with (what its owner saw then), if any. */
+  namedFingerprint(name: string): string | undefined {
+    return this.#named.get(name)?.fingerprint;
+  }
+
   setNamed(name: string, fingerprint: string, data: unknown): void {
     this.#named.set(name, { fingerprint, data });
     this.#dirty = true;

@@ -17,7 +17,7 @@ export type { OpenWorkspace, Workspace } from './workspace.ts';
 export { DatabaseBusy, workspacePaths, type WorkspacePaths } from './paths.ts';
 export { localPath } from '../lib/web/source.ts';
 export { proveNothingToDo, recordProof, type Carried, type Proven, type Selection, type Verdict } from './noop-proof.ts';
-export { pgliteFingerprint } from './stores/pglite-state.ts';
+export { REGISTRY_VIEW } from './stores/pglite-state.ts';
 /** The server's registry digest (see lib/db/changes.ts), loaded only for a server. */
 export const registryDigest = async (...args: Parameters<typeof import('../lib/db/changes.ts').registryDigest>) => (await import('../lib/db/changes.ts')).registryDigest(...args);
 export { timeoutsFromEnv } from '../lib/web/options.ts';

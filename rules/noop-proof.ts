@@ -23,7 +23,7 @@ import { digestOf } from '../engine/digest.ts';
 import { writeFileAtomic } from '../lib/atomic.ts';
 import { EVERYTHING, statSignature } from '../lib/build-log.ts';
 import type { Workspace } from './workspace.ts';
-import { pgliteState } from './stores/pglite-state.ts';
+import { pgliteState, REGISTRY_VIEW } from './stores/pglite-state.ts';
 
 const FORMAT = 'nhs-pipeline-noop-proof';
 const VERSION = 2;
@@ -205,7 +205,7 @@ export async function recordProof(ws: Workspace, sel: Selection, decided: { key:
     const owners = askers.get(path);
     entries.set(path, [path, sig?.key ?? null, owners === undefined || owners === EVERYTHING ? null : [...owners].map(at)]);
   }
-  const pglite = pgliteNow ?? named.get('registry') ?? carried?.pglite;
+  const pglite = pgliteNow ?? named.get(REGISTRY_VIEW) ?? carried?.pglite;
   const proof: Proof = {
     names,
     targets,

@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import type { Summary } from '../../engine/index.ts';
 import { llmSettings, settingsIdentity } from '../../lib/llm/settings.ts';
 import type { LockHolder } from '../../lib/lock.ts';
-import { archivedAway, buildPipeline, pgliteFingerprint, stageRank, proveNothingToDo, recordProof, registryDigest, selectTargets, type PeriodTarget, type Pipeline } from '../../rules/index.ts';
+import { archivedAway, buildPipeline, REGISTRY_VIEW, stageRank, proveNothingToDo, recordProof, registryDigest, selectTargets, type PeriodTarget, type Pipeline } from '../../rules/index.ts';
 import type { ArtifactCache, Proven, Stage, Verdict } from '../../rules/index.ts';
 import type { GlobalOptions, Parsed } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
@@ -50,9 +50,11 @@ export async function buildCommand(io: Io, p: Parsed, stages?: readonly Stage[])
     const settled = summary['would-run'] + summary.failed + summary.skipped + summary.cancelled === 0;
     const carried = partial?.carried;
     if (provable && settled && !busy && pipeline.ws.embedded) {
-      // After the workspace closes: a database opened meanwhile is vouched for as it is once shut (rules/stores/pglite-state.ts).
+      // After the workspace closes: a database this build opened is vouched for as it was once shut, by the signature
+      // the registry's view was kept under then, while this process still held the database (rules/stores/registry.ts);
+      // one taken now could include another process's session begun since.
       const { ws } = pipeline;
-      afterClose(async () => recordProof(ws, selection, decided, undefined, carried, ws.dbOpened ? pgliteFingerprint(ws.paths.pglite) : undefined));
+      afterClose(async () => recordProof(ws, selection, decided, undefined, carried, ws.dbOpened ? (ws.log.namedFingerprint(REGISTRY_VIEW) ?? 'unknown') : undefined));
     } else if (provable && settled && !busy) {
       const id = await pipeline.ws.identity();
       await recordProof(pipeline.ws, selection, decided, { digest: await registryDigest(await pipeline.ws.db(), id), workspaceId: id }, carried);

@@ -7,6 +7,9 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { digestOf } from '../../engine/digest.ts';
 
+/** The name the registry's view is kept under in the build log, with the signature below as its fingerprint. */
+export const REGISTRY_VIEW = 'registry';
+
 /**
  * The signature (size, mtime, ctime, inode) of the database's control file, `global/pg_control`: PostgreSQL rewrites
  * it when the database starts (StartupXLOG) and again when it shuts down (the checkpoint), so no process can have

@@ -14,7 +14,7 @@
 import { digestOf, type Digest, type Found, type TargetRecord } from '../../engine/index.ts';
 import type { LoadRow } from '../../lib/db/registry.ts';
 import type { Workspace } from '../workspace.ts';
-import { pgliteFingerprint } from './pglite-state.ts';
+import { pgliteFingerprint, REGISTRY_VIEW } from './pglite-state.ts';
 
 interface PeriodEntry { version: string; inputs: Record<string, string>; output: string; rows: number; loadedAt: string }
 interface TableCount { identity: string; token: string | null; rows: Record<string, number> }
@@ -31,7 +31,7 @@ export interface RegistryData {
 /** A write this build made to a staging table: its change token before and after (see lib/db/changes.ts). */
 export interface OwnWrite { table: string; before: string | null; after: string | null }
 
-const VIEW = 'registry';
+const VIEW = REGISTRY_VIEW;
 const COUNTS = 'registry-counts';
 
 export class RegistryView {
