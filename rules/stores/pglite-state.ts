@@ -1,11 +1,11 @@
 /**
- * The embedded database's folder as a stat signature: what a proof of nothing to do and the registry's cached view
+ * The embedded database's state as a stat signature: what a proof of nothing to do and the registry's cached view
  * compare to notice any write to the database, by any process, without opening it. Its own module, because a
  * proven no-op needs it and nothing else of the registry (rules/noop-proof.ts).
  */
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { digestOf } from '../../engine/digest.ts';
+import { statSignature } from '../../lib/build-log.ts';
 
 /** The name the registry's view is kept under in the build log, with the signature below as its fingerprint. */
 export const REGISTRY_VIEW = 'registry';
@@ -23,7 +23,7 @@ export function pgliteFingerprint(dir: string): string {
 
 /** The fingerprint, and when the control file last changed (ms; for the racy check of a proof). */
 export function pgliteState(dir: string): { fingerprint: string; newestMs: number } {
-  const st = statSync(join(dir, 'global', 'pg_control'), { throwIfNoEntry: false });
-  if (!st) return { fingerprint: 'absent', newestMs: 0 };
-  return { fingerprint: digestOf(`pg_control:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`), newestMs: Math.max(st.mtimeMs, st.ctimeMs) };
+  const sig = statSignature(join(dir, 'global', 'pg_control'));
+  if (!sig) return { fingerprint: 'absent', newestMs: 0 };
+  return { fingerprint: digestOf(`pg_control:${sig.key}`), newestMs: sig.changedMs };
 }

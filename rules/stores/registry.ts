@@ -31,7 +31,6 @@ export interface RegistryData {
 /** A write this build made to a staging table: its change token before and after (see lib/db/changes.ts). */
 export interface OwnWrite { table: string; before: string | null; after: string | null }
 
-const VIEW = REGISTRY_VIEW;
 const COUNTS = 'registry-counts';
 
 export class RegistryView {
@@ -179,7 +178,7 @@ export class RegistryView {
   invalidate(): void {
     this.#invalid = true;
     this.#data = undefined;
-    this.ws.log.forgetNamed(VIEW);
+    this.ws.log.forgetNamed(REGISTRY_VIEW);
   }
 
   /**
@@ -192,8 +191,8 @@ export class RegistryView {
     const d = await this.#data.catch(() => undefined);
     if (!d) return;
     if (this.ws.embedded) {
-      if (opts.stillOpen) this.ws.log.setNamed(VIEW, 'database-open', d);
-      else if (this.ws.dbOpened) this.ws.log.setNamed(VIEW, pgliteFingerprint(this.ws.paths.pglite), d);
+      if (opts.stillOpen) this.ws.log.setNamed(REGISTRY_VIEW, 'database-open', d);
+      else if (this.ws.dbOpened) this.ws.log.setNamed(REGISTRY_VIEW, pgliteFingerprint(this.ws.paths.pglite), d);
     } else {
       this.ws.log.setNamed(COUNTS, 'v1', d.counts);
     }
@@ -201,13 +200,13 @@ export class RegistryView {
 
   async #load(): Promise<RegistryData> {
     if (!this.ws.embedded || this.ws.dbOpened) return this.#read();
-    const cached = this.ws.log.named<RegistryData>(VIEW, pgliteFingerprint(this.ws.paths.pglite));
+    const cached = this.ws.log.named<RegistryData>(REGISTRY_VIEW, pgliteFingerprint(this.ws.paths.pglite));
     if (cached) return cached;
     try {
       return await this.#read();
     } catch (err) {
       // Another process (a build) has the database open: show what the log last knew rather than wait for it.
-      const last = this.ws.dbBusy && this.ws.log.namedAny<RegistryData>(VIEW);
+      const last = this.ws.dbBusy && this.ws.log.namedAny<RegistryData>(REGISTRY_VIEW);
       if (!last) throw err;
       this.stale = true;
       return last;
