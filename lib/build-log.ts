@@ -45,6 +45,19 @@ export function statSignature(path: string): Signature | undefined {
   return { key: `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`, changedMs: st.mtimeMs > st.ctimeMs ? st.mtimeMs : st.ctimeMs };
 }
 
+/**
+ * Waits until the clock is past the newest of `changedMs` (file change times) by a settling margin, so what is
+ * written next is not racy against them. A time in the future (a clock skew, `touch -d`) is never waited for: such a
+ * file stays racy until the clock passes it.
+ */
+export async function settlePast(changedMs: Iterable<number>, sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): Promise<void> {
+  const now = Date.now();
+  let newest = 0;
+  for (const t of changedMs) if (t > newest && t <= now + SETTLE_MS) newest = t;
+  const wait = newest + SETTLE_MS - now;
+  if (wait > 0) await sleep(Math.ceil(wait) + 1);
+}
+
 /** Read on behalf of no one decision in particular (the config, a walk over every manifest): a change affects all. */
 export const EVERYTHING = 'everything';
 
@@ -227,17 +240,10 @@ export class BuildLog {
     if (!this.file) return;
     const dirty = [...this.#folders].filter(([, f]) => f.dirty);
     if (!dirty.length && !this.#dirty && !this.#fresh) return;
-    const now = Date.now();
-    let newest = 0;
-    for (const [, f] of dirty) {
-      for (const e of f.entries.values()) {
-        // A file dated in the future (a clock skew, `touch -d`) stays racy until the clock passes it: never wait for it.
-        if (e.changed > newest && e.changed <= now + SETTLE_MS) newest = e.changed;
-      }
-    }
-    const wait = newest + SETTLE_MS - now;
     // Let the clock tick past the newest artifact, so it is not racy against the files written now.
-    if (wait > 0) await sleep(Math.ceil(wait) + 1);
+    await settlePast((function* () {
+      for (const [, f] of dirty) for (const e of f.entries.values()) yield e.changed;
+    })(), sleep);
     // A new generation: the folders' files of the old one (or of a damaged log) go first, then this one's are written.
     if (this.#fresh) await rm(join(dirname(this.file), 'build-log'), { recursive: true, force: true });
     for (const [folder, f] of dirty) {

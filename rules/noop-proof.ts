@@ -21,7 +21,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { digestOf } from '../engine/digest.ts';
 import { writeFileAtomic } from '../lib/atomic.ts';
-import { EVERYTHING, statSignature } from '../lib/build-log.ts';
+import { EVERYTHING, settlePast, statSignature } from '../lib/build-log.ts';
 import type { Workspace } from './workspace.ts';
 import { pgliteState, REGISTRY_VIEW } from './stores/pglite-state.ts';
 
@@ -221,8 +221,6 @@ export async function recordProof(ws: Workspace, sel: Selection, decided: { key:
   const byAge = kept.map((n) => ({ n, ms: statSignature(join(proofDir(sel.root), n))?.changedMs ?? 0 })).sort((x, y) => y.ms - x.ms);
   for (const { n } of byAge.slice(KEEP - 1)) await rm(join(proofDir(sel.root), n), { force: true });
   // Every file it vouches for must be older than the proof itself (the racy rule): let the clock tick past them.
-  const newest = Math.max(0, ...[...files.values()].map((s) => (s && s.changedMs <= Date.now() + 20 ? s.changedMs : 0)));
-  const wait = newest + 20 - Date.now();
-  if (wait > 0) await new Promise((r) => setTimeout(r, Math.ceil(wait) + 1));
+  await settlePast([...files.values()].flatMap((s) => (s ? [s.changedMs] : [])));
   await writeFileAtomic(proofPath(sel), JSON.stringify({ format: FORMAT, version: VERSION, proof } satisfies ProofFile));
 }
