@@ -13,6 +13,7 @@ import { summaryTable } from './summary-table.ts';
 
 /** Failed targets a group's line names before saying how many more (a long list wraps and hides the display). */
 const NAMED = 3;
+const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 
 export function listrReporter(io: Io, groups: string[], planned: Record<string, number>, Listr: typeof import('listr2').Listr): Reporter {
   type Task = ListrTaskWrapper<unknown, never, never>;
@@ -44,7 +45,8 @@ export function listrReporter(io: Io, groups: string[], planned: Record<string, 
         tasks.set(g, task);
         await done;
         task.title = title(g);
-        const failed = g === OVERALL ? [] : (progress.groups.get(g)?.failed ?? []);
+        // In name order, not the order they failed in (which concurrency makes vary from run to run).
+        const failed = g === OVERALL ? [] : [...(progress.groups.get(g)?.failed ?? [])].sort(byName);
         if (failed.length) {
           const shown = failed.slice(0, NAMED).map(label).join(', ');
           throw new Error(`${shown}${failed.length > NAMED ? ` and ${failed.length - NAMED} more` : ''} failed`);
