@@ -7,6 +7,11 @@
  * (lib/exit-cleanup.ts); this covers what cannot be: `tsx` answers a Ctrl-C its child does not acknowledge within
  * 30 ms (a child busy parsing a workbook or compiling the embedded database) with SIGKILL, and so do OOM killers.
  * It is plain JavaScript run by `node -e`, so it starts in milliseconds and loads nothing of the pipeline.
+ *
+ * It learns that the writer ended from a pipe only the writer holds open (its fd 3 here): the kernel closes it
+ * however the writer ends, kill -9 included, and the guardian exits at once. It shares the writer's stderr, and
+ * whoever reads that stderr (a shell pipeline, `tee`, a CI log) waits until every holder has closed it: polling
+ * every quarter second, as it once did, made every build look ~0.15 s longer to them.
  */
 import { spawn } from 'node:child_process';
 
@@ -40,14 +45,24 @@ function sweep() {
     process.stderr.write('\nThe build (pid ' + pid + ') was stopped before it could finish (killed outright, as tsx does to a child that does not answer a Ctrl-C at once, or an out-of-memory killer): removed ' + temps + ' temporary file' + (temps === 1 ? '' : 's') + ' and its lock. The next build redoes what was cut short.\n');
   } catch {}
 }
-const timer = setInterval(() => { if (!alive()) { clearInterval(timer); sweep(); } }, 250);
+let done = false;
+const check = () => { if (done || alive()) return; done = true; sweep(); process.exit(0); };
+// The writer's end of the lifeline closes when it ends, however it ends.
+const lifeline = new (require('node:net').Socket)({ fd: 3, readable: true, writable: false });
+// Once it closes, the writer is gone or going (a zombie until its parent reaps it): look closely for a while.
+lifeline.on('close', () => { let n = 0; const t = setInterval(() => { check(); if (++n >= 300) clearInterval(t); }, 10); }).on('error', () => undefined).resume();
+// In case the lifeline says nothing (it cannot be read here): ask now and then.
+setInterval(check, 1000);
 `;
 
-/** Starts the guardian of this process over workspace `root`; it outlives this process by a quarter of a second. */
+/** Starts the guardian of this process over workspace `root`; it ends when this process does (sweeping first if it was killed). */
 export function startGuardian(root: string): void {
   try {
     // Its stderr is the build's: the one line it may print is read where the build's own would have been.
-    spawn(process.execPath, ['-e', SCRIPT, String(process.pid), root], { detached: true, stdio: ['ignore', 'ignore', 'inherit'] }).unref();
+    const child = spawn(process.execPath, ['-e', SCRIPT, String(process.pid), root], { detached: true, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+    child.unref();
+    // This end stays open, unread, until this process ends; it keeps nothing here waiting.
+    (child.stdio[3] as import('node:net').Socket | null)?.unref();
   } catch {
     // No guardian (no process slots left): the next writer still collects what a killed one left (rules/temp.ts).
   }
