@@ -134,13 +134,15 @@ export async function reportedBuild(
 
 /** Period targets per publication this build will settle (each period's stages up to the one asked for); tables are counted as they come. */
 function plannedPerGroup(stages: readonly Stage[], targets: PeriodTarget[]): Record<string, number> {
-  const periodStages = stages.filter((x) => x.grain === 'period');
-  const keys = new Set<string>();
-  for (const t of targets) for (const x of periodStages) if (stageRank(stages, x.name) <= stageRank(stages, t.stage)) keys.add(`${x.name}:${t.publication}/${t.period}`);
-  const out: Record<string, number> = {};
-  for (const k of keys) {
-    const g = k.slice(k.indexOf(':') + 1).split('/')[0];
-    out[g] = (out[g] ?? 0) + 1;
+  const periodStages = stages.filter((x) => x.grain === 'period').map((x) => ({ name: x.name, rank: stageRank(stages, x.name) }));
+  // Per period, the furthest stage asked for: a period named twice (`draft` and `loaded`) counts once.
+  const furthest = new Map<string, { publication: string; rank: number }>();
+  for (const t of targets) {
+    const id = `${t.publication}/${t.period}`;
+    const rank = stageRank(stages, t.stage);
+    if ((furthest.get(id)?.rank ?? -1) < rank) furthest.set(id, { publication: t.publication, rank });
   }
+  const out: Record<string, number> = {};
+  for (const { publication, rank } of furthest.values()) out[publication] = (out[publication] ?? 0) + periodStages.filter((x) => x.rank <= rank).length;
   return out;
 }
