@@ -74,7 +74,9 @@ export async function buildPipeline(ws: Workspace, stages: readonly Stage[], req
   for (const t of targets) {
     for (const name of periodStages) if (rank(name) <= rank(t.stage)) keys.push(keyOf(name, `${t.publication}/${t.period}`));
   }
+  (globalThis as any).__m?.('b-periods-start');
   const first = await s.build(keys);
+  (globalThis as any).__m?.('b-periods-done');
   const publish = targets.filter((t) => stages.find((x) => x.name === t.stage)?.grain !== 'period');
   if (publish.length === 0 || req.signal.aborted) return s;
 
@@ -85,7 +87,9 @@ export async function buildPipeline(ws: Workspace, stages: readonly Stage[], req
   // A publication the deps log proved up to date in full (every period target of it) feeds the tables it fed when
   // the proof was kept: those are among the proven targets. Its manifests are not read again (at 2,000 periods,
   // a hundred folders of the build log to parse, ~50 ms, for the same answer).
+  (globalThis as any).__m?.('b-tables-start');
   const proven = provenPublications(periods, periodStages, req.known);
+  (globalThis as any).__m?.('b-proven');
   const open = proven.size ? periods.filter((p) => !proven.has(p.slice(0, p.indexOf('/')))) : periods;
   for (const stage of stages.filter((x) => x.grain === 'table')) {
     const feeds = (await stage.feeds?.(ws, open)) ?? new Map<string, string[]>();
@@ -107,6 +111,7 @@ export async function buildPipeline(ws: Workspace, stages: readonly Stage[], req
     pendingTable ??= results.find((r) => r.outcome === 'would-run')?.key;
     if (req.signal.aborted) return s;
   }
+  (globalThis as any).__m?.('b-tables-done');
   for (const stage of stages.filter((x) => x.grain === 'workspace')) {
     // A period that has never been drafted feeds tables nobody can name yet: the workspace targets may change too.
     const pending = pendingTable ?? pendingFeeder ?? [...outcome].find(([, o]) => o === 'would-run')?.[0];
@@ -120,12 +125,15 @@ export async function buildPipeline(ws: Workspace, stages: readonly Stage[], req
 function provenPublications(periods: string[], periodStages: string[], known: ReadonlyMap<string, Proven> | undefined): Set<string> {
   const proven = new Set<string>();
   if (!known?.size) return proven;
-  const unproven = new Set<string>();
-  for (const p of periods) {
-    const pub = p.slice(0, p.indexOf('/'));
-    if (periodStages.every((name) => known.has(keyOf(name, p)))) proven.add(pub);
-    else unproven.add(pub);
+  // Period targets known, per period (one pass over the known keys).
+  const stages = new Set(periodStages);
+  const count = new Map<string, number>();
+  for (const key of known.keys()) {
+    const i = key.indexOf(':');
+    if (stages.has(key.slice(0, i))) count.set(key.slice(i + 1), (count.get(key.slice(i + 1)) ?? 0) + 1);
   }
+  const unproven = new Set<string>();
+  for (const p of periods) (count.get(p) === stages.size ? proven : unproven).add(p.slice(0, p.indexOf('/')));
   for (const pub of unproven) proven.delete(pub);
   return proven;
 }
