@@ -88,6 +88,8 @@ export class BuildLog {
   readonly #consultedNamed = new Map<string, string>();
   /** For each consulted file, on whose behalf (see {@link signature}). */
   readonly #askers = new Map<string, Set<string> | typeof EVERYTHING>();
+  /** Folders whose presence was asked (on behalf of everything), with the answer then; see {@link hasFolder}. */
+  readonly #folderPresence = new Map<string, boolean>();
 
   /** @param file where the log lives; undefined keeps it in memory only (tests, `watch` between saves). */
   constructor(private readonly file?: string) {}
@@ -151,6 +153,16 @@ export class BuildLog {
   }
 
   /**
+   * Whether `path` is a folder now, noted as consulted on behalf of everything: an absent folder answers for every
+   * file that would be in it (one `stat` instead of one per file), and its appearing is seen by the next build.
+   */
+  hasFolder(path: string): boolean {
+    const present = statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+    this.#folderPresence.set(path, present);
+    return present;
+  }
+
+  /**
    * One signature for files that are one artifact (a Parquet file and its Markdown): either changing changes it.
    * Undefined when any is missing; each is noted as consulted, as by {@link signature}.
    */
@@ -163,10 +175,10 @@ export class BuildLog {
   /**
    * Every file whose signature was looked at through this log since it was created, with the signature it had,
    * and every named value vouched for with its fingerprint: what a decision made meanwhile depended on. `askers`:
-   * for each file, the keys it was read on behalf of, or {@link EVERYTHING}.
+   * for each file, the keys it was read on behalf of, or {@link EVERYTHING}; `folders`: see {@link hasFolder}.
    */
-  consulted(): { files: Map<string, Signature | null>; named: Map<string, string>; askers: Map<string, Set<string> | typeof EVERYTHING> } {
-    return { files: this.#consulted, named: this.#consultedNamed, askers: this.#askers };
+  consulted(): { files: Map<string, Signature | null>; named: Map<string, string>; askers: Map<string, Set<string> | typeof EVERYTHING>; folders: Map<string, boolean> } {
+    return { files: this.#consulted, named: this.#consultedNamed, askers: this.#askers, folders: this.#folderPresence };
   }
 
   /** What was remembered for `path` under `kind`, when its signature is unchanged and not racy. */

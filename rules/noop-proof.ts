@@ -3,7 +3,7 @@
  *
  * When a build (or a plan) of a selection leaves every target up to date (each found so, or built without a
  * failure), what it read is known: every file whose signature the build log looked at (manifests, Parquet files, the config, local source
- * files), on whose behalf (which target's record, which `file:` source), the embedded database's fingerprint or
+ * files), every folder whose presence it asked (the archive records' folder: absent, it answers for every period), on whose behalf (which target's record, which `file:` source), the embedded database's fingerprint or
  * the server's registry digest, and the pipeline's own code; and each target's output digest and recorded inputs.
  * They are kept in `.cache/noop-proof/<selection>.json`. The next build of the same selection first checks them: if every
  * file still has the signature it had (and is not racy against the proof, as in the build log), the database is
@@ -16,7 +16,7 @@
  * behalf of everything (the config), to the database or to the code, and the build decides everything. Like the
  * build log, it is a cache: deleting it changes no decision.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { digestOf } from '../engine/digest.ts';
@@ -26,7 +26,7 @@ import type { Workspace } from './workspace.ts';
 import { pgliteState, REGISTRY_VIEW } from './stores/pglite-state.ts';
 
 const FORMAT = 'nhs-pipeline-noop-proof';
-const VERSION = 2;
+const VERSION = 3;
 /** Proofs kept, one per selection (the most recent ones). */
 const KEEP = 8;
 const CODE_ROOT = resolve(import.meta.dirname, '..');
@@ -55,6 +55,8 @@ interface Proof {
    * everything (the config, a walk over every manifest).
    */
   files: [string, string | null, number[] | null][];
+  /** `[path, whether it was a folder]` of every folder whose presence the decision asked (on behalf of everything). */
+  folders: [string, boolean][];
   /** The embedded database's fingerprint, when the decision read it. */
   pglite?: string;
   /** The server's registry digest (lib/db/changes.ts), when the decision read it. */
@@ -74,7 +76,7 @@ export interface Proven { digest: string; inputs: string[] }
  */
 export type Verdict = { kind: 'all'; keys: string[] } | { kind: 'partial'; known: Map<string, Proven>; changed: string[]; carried: Carried };
 /** The proof a partial verdict came from, as the next proof needs it (read only if nothing then runs). */
-export type Carried = Pick<Proof, 'names' | 'files' | 'pglite'>;
+export type Carried = Pick<Proof, 'names' | 'files' | 'folders' | 'pglite'>;
 
 /** One file per selection: a build reads only its own (eight selections' proofs in one file took 0.2 s to parse). */
 const proofDir = (root: string) => join(root, '.cache', 'noop-proof');
@@ -121,6 +123,7 @@ export async function proveNothingToDo(sel: Selection, registryDigest: (workspac
   }
   if (file?.format !== FORMAT || file.version !== VERSION || !file.proof) return undefined;
   const proof = file.proof;
+  for (const [path, present] of proof.folders) if ((statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false) !== present) return undefined;
   const changed: number[] = [];
   for (const [i, [path, key, owners]] of proof.files.entries()) {
     const sig = statSignature(path);
@@ -194,7 +197,7 @@ function publicationOf(key: string): string | undefined {
  * this build did not read again: those files were checked unchanged when it started.
  */
 export async function recordProof(ws: Workspace, sel: Selection, decided: { key: string; digest: string; inputs: string[] }[], registry?: { digest: string; workspaceId: string }, carried?: Carried, pgliteNow?: string): Promise<void> {
-  const { files, named, askers } = ws.log.consulted();
+  const { files, named, askers, folders } = ws.log.consulted();
   const names: string[] = [];
   const index = new Map<string, number>();
   const at = (name: string) => index.get(name) ?? (index.set(name, names.push(name) - 1), names.length - 1);
@@ -210,6 +213,7 @@ export async function recordProof(ws: Workspace, sel: Selection, decided: { key:
     names,
     targets,
     files: [...entries.values()],
+    folders: [...new Map([...(carried?.folders ?? []), ...folders])],
     ...(pglite !== undefined ? { pglite } : {}),
     ...(registry ? { registry: registry.digest, workspaceId: registry.workspaceId } : {}),
   };

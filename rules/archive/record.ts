@@ -67,6 +67,8 @@ export async function writeRecord(ws: Workspace, record: ArchiveRecord): Promise
 /** The periods among `ids` whose rows live in the archive alone, with their records. */
 export async function archivedAway(ws: Workspace, ids: string[]): Promise<Map<string, ArchiveRecord>> {
   const out = new Map<string, ArchiveRecord>();
+  // Nothing was ever archived (most workspaces): one look at the folder, not one per period.
+  if (!ws.log.hasFolder(join(ws.paths.manifests, 'archive'))) return out;
   for (const id of ids) {
     const r = await readRecord(ws, id);
     if (r?.removed) out.set(id, r);

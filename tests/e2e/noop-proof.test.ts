@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../lib/db/index.ts';
 import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
@@ -60,6 +60,23 @@ describe.each(testBackends())('the proof that nothing is to do (%s)', (backend) 
     await d.exec(`DELETE FROM staging.oaps_open_data WHERE _period = '2016-12' AND _source_row < 5`);
     await d.close();
     expect(ran(await build())).toEqual(['loaded:oaps/2016-12']);
+  });
+
+  it('an archive record that appears (a period archived elsewhere) is not vouched for: the period is left alone', async () => {
+    expect(ran(await build())).toEqual([]); // proven: no period was ever archived, so no record file was looked at
+    const record = join(ws, 'manifests/archive/oaps/2016-10.json');
+    await mkdir(dirname(record), { recursive: true });
+    await writeFile(record, JSON.stringify({
+      format: 'nhs-pipeline/archive-record@1', publication: 'oaps', period: '2016-10', remote: 's3://elsewhere/x',
+      manifest: { key: 'x/manifest.json', sha256: '0'.repeat(64) }, archived_at: '2026-12-01T00:00:00.000Z',
+      loaded_output: '0'.repeat(64), sources: false, objects: 1, bytes: 1, removed: { at: '2026-12-01T00:00:00.000Z', rows: 0, files: 0 },
+    }));
+    const run = await build();
+    expect(run.events.find((e) => e.event === 'archived')).toMatchObject({ periods: ['oaps/2016-10'] });
+    await rm(join(ws, 'manifests/archive'), { recursive: true });
+    const after = await build();
+    expect(after.events.find((e) => e.event === 'archived')).toBeUndefined();
+    expect(ran(after)).toEqual([]);
   });
 
   it('another selection, a dry run, or --refresh has its own proof (or none)', async () => {
