@@ -2,12 +2,14 @@
  * Proof that there is nothing to do, checked by `stat` alone.
  *
  * When a build (or a plan) of a selection leaves every target up to date (each found so, or built without a
- * failure), what it read is known: every file whose signature the build log looked at (manifests, Parquet files, the config, local source
- * files), every folder whose presence it asked (the archive records' folder: absent, it answers for every period), on whose behalf (which target's record, which `file:` source), the embedded database's fingerprint or
- * the server's registry digest, and the pipeline's own code; and each target's output digest and recorded inputs.
- * They are kept in `.cache/noop-proof/<selection>.json`. The next build of the same selection first checks them: if every
- * file still has the signature it had (and is not racy against the proof, as in the build log), the database is
- * as it was and the code has not changed, the same inputs give the same decisions, so it replays "up to date" for
+ * failure), what it read is known: every file whose signature the build log looked at (manifests, Parquet files,
+ * the config, local source files), on whose behalf (which target's record, which `file:` source); every folder
+ * whose presence it asked (the archive records' folder, which when absent answers for every period); the embedded
+ * database's fingerprint or the server's registry digest, and the pipeline's own code; and each target's output
+ * digest and recorded inputs. They are kept in `.cache/noop-proof/<selection>.json`. The next build of the same
+ * selection first checks them: if every file still has the signature it had (and is not racy against the proof, as
+ * in the build log), every folder is still there or still absent, the database is as it was and the code has not
+ * changed, the same inputs give the same decisions, so it replays "up to date" for
  * every target without loading the build log, the config or the engine.
  *
  * When only files read on behalf of particular keys changed (one period's source file, one manifest), the proof
