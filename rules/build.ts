@@ -74,9 +74,7 @@ export async function buildPipeline(ws: Workspace, stages: readonly Stage[], req
   for (const t of targets) {
     for (const name of periodStages) if (rank(name) <= rank(t.stage)) keys.push(keyOf(name, `${t.publication}/${t.period}`));
   }
-  (globalThis as any).__m?.('b-periods-start');
   const first = await s.build(keys);
-  (globalThis as any).__m?.('b-periods-done');
   const publish = targets.filter((t) => stages.find((x) => x.name === t.stage)?.grain !== 'period');
   if (publish.length === 0 || req.signal.aborted) return s;
 
@@ -87,9 +85,7 @@ export async function buildPipeline(ws: Workspace, stages: readonly Stage[], req
   // A publication the deps log proved up to date in full (every period target of it) feeds the tables it fed when
   // the proof was kept: those are among the proven targets. Its manifests are not read again (at 2,000 periods,
   // a hundred folders of the build log to parse, ~50 ms, for the same answer).
-  (globalThis as any).__m?.('b-tables-start');
   const proven = provenPublications(periods, periodStages, req.known);
-  (globalThis as any).__m?.('b-proven');
   const open = proven.size ? periods.filter((p) => !proven.has(p.slice(0, p.indexOf('/')))) : periods;
   for (const stage of stages.filter((x) => x.grain === 'table')) {
     const feeds = (await stage.feeds?.(ws, open)) ?? new Map<string, string[]>();
@@ -111,7 +107,6 @@ export async function buildPipeline(ws: Workspace, stages: readonly Stage[], req
     pendingTable ??= results.find((r) => r.outcome === 'would-run')?.key;
     if (req.signal.aborted) return s;
   }
-  (globalThis as any).__m?.('b-tables-done');
   for (const stage of stages.filter((x) => x.grain === 'workspace')) {
     // A period that has never been drafted feeds tables nobody can name yet: the workspace targets may change too.
     const pending = pendingTable ?? pendingFeeder ?? [...outcome].find(([, o]) => o === 'would-run')?.[0];
