@@ -16,6 +16,7 @@ import { foreignOwner, stagingName } from './staging.ts';
 
 export { PROVENANCE_COLUMNS, ensureStagingTable, foreignOwner, stagingColumns, stagingName, widerType } from './staging.ts';
 export { clearSlice, deleteSlicesExcept, recordSlice } from './slices.ts';
+export { createSliceIndex } from './layout.ts';
 export { loadSlice } from './load.ts';
 export type { SliceSource, SourceColumn, SourceRow } from './load.ts';
 export type { PeriodRef, Slice } from './slices.ts';

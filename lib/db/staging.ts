@@ -98,6 +98,8 @@ export async function foreignOwner(tx: DbTx | Db, id: string): Promise<string> {
  * A narrower requested type keeps the wider existing type (values of the narrower type still load).
  * @param workspace the id of the workspace loading (manifests/.workspace-id): the table is registered to it, and a
  *   table registered to nobody (written before workspace ids) is adopted; undefined when the database is not shared
+ * @param opts.sliceIndexLater a table created now gets no slice index: the caller creates it (`createSliceIndex`) in
+ *   the same transaction once the first rows are in, a sort instead of an index insertion per row
  * @throws DbError when the table is registered to another workspace or publication, a data column uses a provenance
  *   column name, or an unregistered table of that name exists without provenance columns
  */
@@ -107,6 +109,7 @@ export async function ensureStagingTable(
   publication: string,
   columns: { name: string; type: ColumnType }[],
   workspace?: string,
+  opts: { sliceIndexLater?: boolean } = {},
 ): Promise<{ created: boolean; added: string[]; widened: { column: string; from: ColumnType; to: ColumnType }[] }> {
   const qname = stagingName(table);
   for (const c of columns) {
@@ -140,7 +143,7 @@ export async function ensureStagingTable(
   if (!exists) {
     const defs = [...PROVENANCE_COLUMNS.map((c) => `${quoteIdent(c.name)} ${c.sql}`), ...columns.map((c) => `${quoteIdent(c.name)} ${c.type}`)];
     await tx.query(`CREATE TABLE ${qname} (${defs.join(', ')})`);
-    await createSliceIndex(tx, table);
+    if (!opts.sliceIndexLater) await createSliceIndex(tx, table);
     await trackChanges(tx, table);
     await register(tx, table, publication, workspace);
     return { created: true, added: [], widened: [] };

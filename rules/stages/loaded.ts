@@ -69,7 +69,7 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
   const canonicalSha = ctx.digestOf(`canonical:${ctx.id}`);
   const download = await ctx.need<DownloadBody>(`download:${ctx.id}`);
   const includeSheets = await ctx.need<string[]>(`config:${code}#include_sheets`);
-  const { claimPeriod, deleteSlicesExcept, ensureStagingTable, loadSlice, readLoads, stagingColumns, widerType, writePeriodRecord } = await import('../../lib/db/registry.ts');
+  const { claimPeriod, createSliceIndex, deleteSlicesExcept, ensureStagingTable, loadSlice, readLoads, stagingColumns, widerType, writePeriodRecord } = await import('../../lib/db/registry.ts');
   const { lockedToken } = await import('../../lib/db/changes.ts');
   const { readTableBatches } = await import('../../lib/sheets/index.ts');
   const db = await ws.db();
@@ -114,7 +114,9 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
       workspace: me,
     };
     const res = await db.transaction(async (tx) => {
-      await ensureStagingTable(tx, t.table, code, t.columns.map((c) => ({ name: c.name, type: c.type as ColumnType })), me);
+      // A table made in this transaction gets its slice index once its first rows are in: one sort instead of an
+      // insertion into the index per row (15 % of the first load of 1M rows on PGlite).
+      const made = await ensureStagingTable(tx, t.table, code, t.columns.map((c) => ({ name: c.name, type: c.type as ColumnType })), me, { sliceIndexLater: true });
       const before = await lockedToken(tx, t.table);
       const types = new Map((await stagingColumns(tx, t.table)).map((c) => [c.name, c.type]));
       refuseNarrowingOverride(t, types, widerType);
@@ -129,6 +131,7 @@ async function loadPeriod(ws: Workspace, ctx: RunContext) {
         where,
         onRows: (n) => ctx.log(`${t.table}: ${n.toLocaleString('en-GB')} rows so far`, 'progress'),
       });
+      if (made.created) await createSliceIndex(tx, t.table);
       writes.push({ table: t.table, before, after: await lockedToken(tx, t.table) });
       return copied;
     }, { signal: ctx.signal });

@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb } from '../../lib/db/index.ts';
 import { makeTestDb, testBackends, type TestDb } from '../rig/db.ts';
 import { startTestServer, type TestServer } from '../rig/http-server.ts';
 import { csvDataRows, ran, readParquet, runCli, summary } from './cli-rig.ts';
@@ -73,6 +74,16 @@ describe.each(testBackends())('pipeline end to end on %s', (backend) => {
     expect(catalog.rows).toEqual([{ table: 'oaps_open_data', row_count: BigInt(oct.rows + dec.rows) }]);
     const md = await readFile(join(ws, 'output/metadata/oaps_open_data.md'), 'utf8');
     expect(md).toContain('2016-12');
+    // The table was made by its first load, which gave it the slice index once its rows were in; the second used it.
+    const d = await openDb({ workspace: ws, databaseUrl: env.DATABASE_URL });
+    try {
+      const idx = await d.query<{ def: string }>(`SELECT indexdef AS def FROM pg_indexes WHERE schemaname = 'staging' AND tablename = 'oaps_open_data'`);
+      expect(idx.map((r) => r.def.replace(/^.* USING btree /, ''))).toEqual(['(_slice)']);
+      const [{ n }] = await d.query<{ n: number }>(`SELECT count(DISTINCT _slice)::int AS n FROM staging.oaps_open_data`);
+      expect(n).toBe(2);
+    } finally {
+      await d.close();
+    }
   });
 
   it('a second build runs nothing and leaves output bytes unchanged; build -n says there is nothing to do', async () => {
