@@ -76,7 +76,7 @@ export async function withPipeline<T>(
       databaseUrl: io.env.DATABASE_URL || undefined,
       refresh: opts.refresh,
       // NHS_PIPELINE_HTTP_* limits, unless the caller (a test) brings its own.
-      web: { ...io.web, timeouts: { ...timeoutsFromEnv(io.env), ...io.web?.timeouts } },
+      web: { ...io.web, timeouts: { ...(await timeoutsFromEnv(io.env)), ...io.web?.timeouts } },
       now: io.now,
       checkReads: io.env.NHS_PIPELINE_CHECK_READS === '1',
       ...(embedded ? { claimDatabase } : {}),

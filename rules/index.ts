@@ -15,12 +15,12 @@ export { CLEAN_STORES } from './stage.ts';
 export { selectTargets, selectableStages, TargetError, type PeriodTarget } from './targets.ts';
 export type { OpenWorkspace, Workspace } from './workspace.ts';
 export { DatabaseBusy, workspacePaths, type WorkspacePaths } from './paths.ts';
-export { localPath } from '../lib/web/source.ts';
+/** Where a period's URL points on this machine, when it is a local file (`watch` watches those). */
+export const localPaths = () => import('../lib/web/source.ts');
 export { proveNothingToDo, recordProof, type Carried, type Proven, type Selection, type Verdict } from './noop-proof.ts';
 export { REGISTRY_VIEW } from './stores/pglite-state.ts';
 /** The server's registry digest (see lib/db/changes.ts), loaded only for a server. */
 export const registryDigest = async (...args: Parameters<typeof import('../lib/db/changes.ts').registryDigest>) => (await import('../lib/db/changes.ts')).registryDigest(...args);
-export { timeoutsFromEnv } from '../lib/web/options.ts';
 export { collectStaleTemp } from './temp.ts';
 export type { Stage };
 export type { OpenOptions, Pipeline } from './pipeline.ts';
@@ -70,9 +70,15 @@ export const workspaceReport = lazy(() => import('./report.ts'), 'workspaceRepor
 /** Writes the status page, self-contained, atomically. */
 export const publishReport = lazy(() => import('./report.ts'), 'publishReport');
 export type { ReportInput } from '../lib/report/model.ts';
-export { planShard, shardTargets, type ShardPlan } from './shard.ts';
-export { parseShard, type Shard } from '../lib/shard.ts';
 export { stageRank } from './stage.ts';
 /** `build --remote`: the remote artifact store as a build cache. */
 export const openArtifactCache = lazy(() => import('./remote-cache.ts'), 'openArtifactCache');
 export type { ArtifactCache } from './remote-cache.ts';
+/** The NHS_PIPELINE_HTTP_* limits (only a command that opens the workspace needs them). */
+export const timeoutsFromEnv = lazy(() => import('../lib/web/options.ts'), 'timeoutsFromEnv');
+/** `build --shard`: the round's split of the publications, this shard's targets, the `i/n` of the option. */
+export const planShard = lazy(() => import('./shard.ts'), 'planShard');
+export const shardTargets = lazy(() => import('./shard.ts'), 'shardTargets');
+export const parseShard = lazy(() => import('../lib/shard.ts'), 'parseShard');
+export type { ShardPlan } from './shard.ts';
+export type { Shard } from '../lib/shard.ts';

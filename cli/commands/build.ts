@@ -16,7 +16,7 @@ export async function buildCommand(io: Io, p: Parsed, stages?: readonly Stage[])
   const retryFailed = Boolean(p.options['retry-failed']);
   const refresh = Boolean(p.options.refresh);
   const shard = p.options.shard as string | undefined;
-  if (shard !== undefined) (await import('../shard.ts')).shardOption(shard);
+  if (shard !== undefined) await (await import('../shard.ts')).shardOption(shard);
   const remoteUrl = p.options.remote as string | undefined;
   if (remoteUrl !== undefined) await (await import('../remote.ts')).checkRemoteCredentials(io, remoteUrl);
   // A proof that nothing changed since a build of the same selection decided nothing was to do (rules/noop-proof.ts).

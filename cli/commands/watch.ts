@@ -13,7 +13,7 @@ import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { WatchLoop, type WatchClock, type WatchCycle } from '../../engine/watch.ts';
 import { ConfigError, loadConfig, type PipelineConfig } from '../../lib/config/index.ts';
 import { toFailure } from '../../lib/failure.ts';
-import { localPath, selectTargets, TargetError, type PeriodTarget, type Pipeline } from '../../rules/index.ts';
+import { localPaths, selectTargets, TargetError, type PeriodTarget, type Pipeline } from '../../rules/index.ts';
 import type { Stage } from '../../rules/index.ts';
 import { UsageError, type Parsed } from '../args.ts';
 import { EXIT, styler, type Io } from '../io.ts';
@@ -39,7 +39,8 @@ export function systemClock(): WatchClock {
 export async function watchCommand(io: Io, p: Parsed, stages?: readonly Stage[]): Promise<number> {
   const debounceMs = parseDebounce(p.options.debounce);
   const discoverMs = parseInterval(p.options.discover);
-  return withPipeline(io, p.global, { write: true, command: 'watch', stages }, ({ pipeline }) => new WatchSession(io, p, pipeline, debounceMs, discoverMs).run());
+  const { localPath } = await localPaths();
+  return withPipeline(io, p.global, { write: true, command: 'watch', stages }, ({ pipeline }) => new WatchSession(io, p, pipeline, localPath, debounceMs, discoverMs).run());
 }
 
 function parseDebounce(text: string | boolean | undefined): number {
@@ -103,6 +104,8 @@ class WatchSession {
     private readonly io: Io,
     private readonly p: Parsed,
     private readonly pipeline: Pipeline,
+    /** A period URL as a local path, when it is one (lib/web/source.ts). */
+    private readonly localPath: (url: string, baseDir: string) => string | undefined,
     private readonly debounceMs: number,
     private readonly discoverMs?: number,
   ) {
@@ -216,7 +219,7 @@ class WatchSession {
     return this.#targets.filter((t) => {
       if (changed.has(t.publication) || changed.has(`${t.publication}/${t.period}`)) return true;
       const url = this.#good.publications.find((x) => x.code === t.publication)?.periods.find((e) => e.period.label === t.period)?.url;
-      const local = url === undefined ? undefined : localPath(url, dir);
+      const local = url === undefined ? undefined : this.localPath(url, dir);
       return local !== undefined && touched.has(local);
     });
   }
@@ -249,7 +252,7 @@ class WatchSession {
     const files = new Set([this.#configPath]);
     for (const pub of this.#good.publications) {
       for (const e of pub.periods) {
-        const local = localPath(e.url, this.#good.dir);
+        const local = this.localPath(e.url, this.#good.dir);
         if (local && !this.#isOwnOutput(local)) files.add(local);
       }
     }

@@ -64,6 +64,8 @@ describe('what each command loads', () => {
     const rel = r.ours.map((x) => x.slice(`file://${ROOT}/`.length));
     expect(rel).toContain('rules/noop-proof.ts');
     expect(rel.filter((x) => /^rules\/(stages|stores\/(manifest|registry)|workspace|pipeline|config|build)\b|^engine\/(index|build|session|decide)\.ts|^lib\/(llm\/(?!settings)|sheets|db|config\/(?!diagnostics)|naming)/.test(x))).toEqual([]);
+    // Nor what only sharding, opening the workspace or watching local files needs.
+    expect(rel.filter((x) => /^(rules|lib)\/shard\.ts$|^lib\/web\//.test(x))).toEqual([]);
   });
 
   it('a build that has work to do does load what the work needs (the check can fail)', async () => {
