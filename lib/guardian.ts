@@ -14,6 +14,7 @@
  * every quarter second, as it once did, made every build look ~0.15 s longer to them.
  */
 import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 
 const SCRIPT = String.raw`
 const { readdirSync, readFileSync, rmSync } = require('node:fs');
@@ -62,7 +63,7 @@ export function startGuardian(root: string): void {
     const child = spawn(process.execPath, ['-e', SCRIPT, String(process.pid), root], { detached: true, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
     child.unref();
     // This end stays open, unread, until this process ends; it keeps nothing here waiting.
-    (child.stdio[3] as import('node:net').Socket | null)?.unref();
+    (child.stdio[3] as Socket | null)?.unref();
   } catch {
     // No guardian (no process slots left): the next writer still collects what a killed one left (rules/temp.ts).
   }
