@@ -45,6 +45,11 @@ export function statSignature(path: string): Signature | undefined {
   return { key: `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`, changedMs: st.mtimeMs > st.ctimeMs ? st.mtimeMs : st.ctimeMs };
 }
 
+/** Whether `path` is a folder now (absent, a file, unreadable: not). */
+export function isFolder(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
 /**
  * Waits until the clock is past the newest of `changedMs` (file change times) by a settling margin, so what is
  * written next is not racy against them. A time in the future (a clock skew, `touch -d`) is never waited for: such a
@@ -157,7 +162,7 @@ export class BuildLog {
    * file that would be in it (one `stat` instead of one per file), and its appearing is seen by the next build.
    */
   hasFolder(path: string): boolean {
-    const present = statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+    const present = isFolder(path);
     this.#folderPresence.set(path, present);
     return present;
   }

@@ -18,12 +18,12 @@
  * behalf of everything (the config), to the database or to the code, and the build decides everything. Like the
  * build log, it is a cache: deleting it changes no decision.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { digestOf } from '../engine/digest.ts';
 import { writeFileAtomic } from '../lib/atomic.ts';
-import { EVERYTHING, settlePast, statSignature } from '../lib/build-log.ts';
+import { EVERYTHING, isFolder, settlePast, statSignature } from '../lib/build-log.ts';
 import type { Workspace } from './workspace.ts';
 import { pgliteState, REGISTRY_VIEW } from './stores/pglite-state.ts';
 
@@ -125,7 +125,7 @@ export async function proveNothingToDo(sel: Selection, registryDigest: (workspac
   }
   if (file?.format !== FORMAT || file.version !== VERSION || !file.proof) return undefined;
   const proof = file.proof;
-  for (const [path, present] of proof.folders) if ((statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false) !== present) return undefined;
+  for (const [path, present] of proof.folders) if (isFolder(path) !== present) return undefined;
   const changed: number[] = [];
   for (const [i, [path, key, owners]] of proof.files.entries()) {
     const sig = statSignature(path);
