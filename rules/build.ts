@@ -12,7 +12,7 @@ import { keyOf, stageRank, type Stage, type StageRule } from './stage.ts';
 import { workspaceSources } from './sources.ts';
 import type { Proven } from './noop-proof.ts';
 import type { PeriodTarget } from './targets.ts';
-import type { Workspace } from './workspace.ts';
+import { splitId, type Workspace } from './workspace.ts';
 
 export interface BuildRequest {
   targets: PeriodTarget[];
@@ -86,13 +86,13 @@ export async function buildPipeline(ws: Workspace, stages: readonly Stage[], req
   // the proof was kept: those are among the proven targets. Its manifests are not read again (at 2,000 periods,
   // a hundred folders of the build log to parse, ~50 ms, for the same answer).
   const proven = provenPublications(periods, periodStages, req.known);
-  const open = proven.size ? periods.filter((p) => !proven.has(p.slice(0, p.indexOf('/')))) : periods;
+  const open = proven.size ? periods.filter((p) => !proven.has(splitId(p)[0])) : periods;
   for (const stage of stages.filter((x) => x.grain === 'table')) {
     const feeds = (await stage.feeds?.(ws, open)) ?? new Map<string, string[]>();
     if (stage.feeds && proven.size) {
       for (const key of req.known!.keys()) {
         const table = key.startsWith(`${stage.name}:`) ? key.slice(stage.name.length + 1) : undefined;
-        if (table && proven.has(table.slice(0, table.indexOf('/')))) feeds.set(table, []);
+        if (table && proven.has(splitId(table)[0])) feeds.set(table, []);
       }
     }
     if (req.dryRun) {
@@ -128,14 +128,14 @@ function provenPublications(periods: string[], periodStages: string[], known: Re
     if (stages.has(key.slice(0, i))) count.set(key.slice(i + 1), (count.get(key.slice(i + 1)) ?? 0) + 1);
   }
   const unproven = new Set<string>();
-  for (const p of periods) (count.get(p) === stages.size ? proven : unproven).add(p.slice(0, p.indexOf('/')));
+  for (const p of periods) (count.get(p) === stages.size ? proven : unproven).add(splitId(p)[0]);
   for (const pub of unproven) proven.delete(pub);
   return proven;
 }
 
 /** Why `--refresh` runs a download: a server is asked again; a local file is read again (no server involved). */
 function refreshWhy(ws: Workspace, id: string): string {
-  const [code, period] = [id.slice(0, id.indexOf('/')), id.slice(id.indexOf('/') + 1)];
+  const [code, period] = splitId(id);
   const url = ws.rawConfig.publications.find((p) => p.code === code)?.periods.find((e) => e.period.label === period)?.url;
   return url !== undefined && localPath(url, ws.rawConfig.dir)
     ? 'build --refresh: reading the local file again'
