@@ -69,7 +69,7 @@ async function chooseReporter(io: Io, opts: { json: boolean; verbose: boolean; d
 
 /** An up-to-date end with nothing to say beyond its key (what the engine ends a target found or proven so with). */
 function plainUpToDate(e: BuildEvent): boolean {
-  for (const [k, v] of Object.entries(e)) if (v !== undefined && k !== 'type' && k !== 'key' && k !== 'outcome') return false;
+  for (const k in e) if (k !== 'type' && k !== 'key' && k !== 'outcome' && e[k as keyof BuildEvent] !== undefined) return false;
   return true;
 }
 
