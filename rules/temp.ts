@@ -11,7 +11,8 @@
  *   and a build after a clean exit pays nothing for it. (Measured: 3 ms for the bundled example, 0.76 s for
  *   a workspace of 36,000 files, which is why it is not done on every build.)
  *
- * Only files whose writer no longer runs are removed; the embedded database's folder is never entered.
+ * Only files whose writer no longer runs are removed; the embedded database's folder is never entered (opening the
+ * database removes the sort spills a killed process left in it: lib/db/pglite.ts).
  */
 import { realpath } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';

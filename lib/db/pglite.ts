@@ -6,7 +6,7 @@
 import type { HeldLock } from './advisory.ts';
 import { tempPathFor } from '../atomic.ts';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -49,6 +49,7 @@ export async function openPglite(workspace: string): Promise<Db> {
   }
   openDirs.add(dataDir);
   try {
+    await removeSortSpills(dataDir);
     const pg = await openWithTemplate(dataDir, async (dir) => {
       await mkdir(dir, { recursive: true });
       return PGlite.create(dir, { parsers: NORMAL_PARSERS, debug: 0, startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`] });
@@ -63,6 +64,17 @@ export async function openPglite(workspace: string): Promise<Db> {
       { cause: err, environmental: true },
     );
   }
+}
+
+/**
+ * A PostgreSQL server removes the files its sorts spilled to disk when it starts; PGlite, which runs PostgreSQL in
+ * single-user mode, does not, so what a process killed mid-sort left (a first load's index, a table's export) would
+ * stay in the workspace for good. Whoever opens the database holds `.cache/db.lock`: no query of another owns them.
+ */
+async function removeSortSpills(dataDir: string): Promise<void> {
+  const dir = path.join(dataDir, 'base', 'pgsql_tmp');
+  const names = await readdir(dir).catch(() => []);
+  await Promise.all(names.filter((n) => n.startsWith('pgsql_tmp')).map((n) => rm(path.join(dir, n), { recursive: true, force: true })));
 }
 
 class PgliteDb implements Db {
