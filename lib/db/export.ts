@@ -65,8 +65,10 @@ export type ExportSink = (slices: SliceProvenance[]) => Promise<{ fd: number; cl
 export async function exportSlices(db: Db, table: string, columns: string[], sink: ExportSink, keep?: RowFilter): Promise<{ slices: SliceProvenance[]; rows: number }> {
   return db.transaction(async (tx) => {
     // A slice's rows usually lie in _source_row order already: a sort that fits in memory sees that in one pass
-    // (an external one writes and merges runs). JIT compiling these plain scans costs more than it saves.
-    await tx.exec(`SET LOCAL work_mem = '256MB'; SET LOCAL jit = off`);
+    // (an external one writes and merges runs). JIT compiling these plain scans costs more than it saves. PGlite's
+    // memory is this process's, and its WebAssembly heap never shrinks: there the sort stays small (1M rows: the
+    // chain's peak RSS 502-536 MB instead of 575-601 MB, the export no slower).
+    await tx.exec(`SET LOCAL work_mem = '${db.kind === 'pglite' ? '16MB' : '256MB'}'; SET LOCAL jit = off`);
     const listed = await listSlices(tx, table);
     const slices = listed.map(({ id: _, ...s }) => s);
     const file = await sink(slices);
