@@ -15,7 +15,7 @@ import { ColumnStats } from './column-stats.ts';
 import { cleanHeader, trimText } from './values.ts';
 import { uniqueNames } from './names.ts';
 import { LevelCounter } from './levels.ts';
-import { rowKindOf, TotalsCounter } from './row-kinds.ts';
+import { mayHoldLabel, rowKindOf, TotalsCounter } from './row-kinds.ts';
 import { annotateRow } from './annotations.ts';
 
 export { detectEncoding, textDecoder } from './decode.ts';
@@ -118,8 +118,17 @@ async function describeAs(
     if (!firstDataRow) firstDataRow = line;
     lastDataRow = line;
     rowCount++;
-    for (let i = 0; i < stats.length; i++) stats[i].add(fields[i]);
-    totals.add(fields);
+    // One scan of the cells for both the column statistics and the totals counter, which then only
+    // looks at rows with a possible total label (fields past the header's width are blank: see recordRole).
+    const columns = stats;
+    let labelled = fields.length !== columns.length;
+    for (let i = 0; i < columns.length; i++) {
+      const v = fields[i];
+      columns[i].add(v);
+      if (!labelled && mayHoldLabel(v)) labelled = true;
+    }
+    if (labelled) totals.add(fields);
+    else totals.addUnlabelled(fields);
     if (levels) levels.add(fields);
   };
   /**

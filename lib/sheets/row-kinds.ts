@@ -57,6 +57,11 @@ function mayBeLabel(raw: string): boolean {
   return ab === 0x746f || ab === 0x7375 || ab === 0x6772 || ab === 0x656e || ab === 0x6e61 || ab === 0x616c || ab === 0x7363 || ab === 0x7761 || ab === 0x6e6f;
 }
 
+/** True when `TotalsCounter.add` would look at this cell at all (a string that `mayBeLabel`). */
+export function mayHoldLabel(v: Cell | undefined): boolean {
+  return typeof v === 'string' && v.length >= 5 && mayBeLabel(v);
+}
+
 /** The kind of total a label names, if any. */
 export function totalLabelKind(raw: Cell | undefined): LabelKind | undefined {
   if (typeof raw !== 'string' || raw.length < 5 || !mayBeLabel(raw)) return undefined;
@@ -121,7 +126,7 @@ export class TotalsCounter {
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       // One cheap test before the two lookups (this runs on every cell of every CSV).
-      if (typeof v !== 'string' || v.length < 5 || !mayBeLabel(v)) continue;
+      if (!mayHoldLabel(v)) continue;
       const nation = nationName(v);
       if (nation) {
         let set = this.nations.get(i);
@@ -148,6 +153,15 @@ export class TotalsCounter {
       if (this.groups.size < 10_000) this.groups.set(key, { row, n: 1 });
       else this.plain++;
     }
+  }
+
+  /**
+   * `add` for a row in which the caller, scanning every cell anyway, found none that `mayHoldLabel`:
+   * unless level values key it, such a row is a plain detail row, counted without a second scan.
+   */
+  addUnlabelled(values: readonly (Cell | undefined)[]): void {
+    if (this.levelColumns.length) this.add(values);
+    else this.plain++;
   }
 
   /** The table-wide facts, once every row was added. */
