@@ -57,8 +57,9 @@ export class ColumnStats {
   private markerSamples: string[] = [];
   private minDate?: string;
   private maxDate?: string;
-  private minNum?: number;
-  private maxNum?: number;
+  /** ±Infinity until a finite number is seen: always numbers, compared without a test for undefined first. */
+  private minNum = Infinity;
+  private maxNum = -Infinity;
 
   /** Kinds (and dates) of recently seen strings: NHS columns repeat the same categories, months and markers millions of times. */
   private memo = new Map<string, Known>();
@@ -238,8 +239,8 @@ export class ColumnStats {
 
   private number(n: number): void {
     if (!Number.isFinite(n)) return;
-    if (this.minNum === undefined || n < this.minNum) this.minNum = n;
-    if (this.maxNum === undefined || n > this.maxNum) this.maxNum = n;
+    if (n < this.minNum) this.minNum = n;
+    if (n > this.maxNum) this.maxNum = n;
   }
 
   /** The narrowest type that holds every non-marker value. */
@@ -265,7 +266,7 @@ export class ColumnStats {
     const range =
       type === 'date' && this.minDate && this.maxDate
         ? { min: this.minDate, max: this.maxDate }
-        : (type === 'integer' || type === 'bigint' || type === 'numeric') && this.minNum !== undefined && this.maxNum !== undefined
+        : (type === 'integer' || type === 'bigint' || type === 'numeric') && this.minNum !== Infinity
           ? { min: String(this.minNum), max: String(this.maxNum) }
           : undefined;
     return { ...base, type, nullCount: this.nullCount, markers, samples, ...(range ? { range } : {}), ...(Object.keys(annotations).length ? { annotations } : {}) };

@@ -139,7 +139,11 @@ export class TotalsCounter {
       if (k === 'total') this.labelRows.set(label, (this.labelRows.get(label) ?? 0) + 1);
       key += `${i}\u0000${label}\u0001`;
     }
-    for (const i of this.levelColumns) key += `L${i}\u0000${typeof values[i] === 'string' ? String(values[i]).trim() : ''}\u0001`;
+    // An index loop: for…of would start an iterator on every row, most often over no level column at all.
+    for (let j = 0; j < this.levelColumns.length; j++) {
+      const i = this.levelColumns[j];
+      key += `L${i}\u0000${typeof values[i] === 'string' ? String(values[i]).trim() : ''}\u0001`;
+    }
     if (key === '') {
       this.plain++;
       return;

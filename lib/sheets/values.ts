@@ -157,11 +157,15 @@ export function trimText(s: string): string {
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
-/** The value of the number `plainNumber` last recognised (a module variable: no object per cell). */
-let plainValue = 0;
+/**
+ * The value of the number `plainNumber` last recognised, in a typed array's slot: a module variable
+ * costs no object per cell for a small integer, but a fraction stored in one is boxed, a new heap
+ * number for every decimal cell of a file.
+ */
+const plainValue = new Float64Array(1);
 
 /** The value of the number `plainNumber` recognised last. */
-export const lastPlainValue = (): number => plainValue;
+export const lastPlainValue = (): number => plainValue[0];
 
 /**
  * The commonest published values, told apart without a regex: 1 for a plain count
@@ -182,7 +186,7 @@ export function plainNumber(s: string): 0 | 1 | 2 {
     for (; i < n && isDigit((c = s.charCodeAt(i))); i++) m = m * 10 + (c - 48);
   if (i === n) {
     if (i - start > 9) return 0;
-    plainValue = start ? -m : m;
+    plainValue[0] = start ? -m : m;
     return 1;
   }
   if (s.charCodeAt(i) !== 46 || i + 1 === n) return 0;
@@ -193,8 +197,8 @@ export function plainNumber(s: string): 0 | 1 | 2 {
     m = m * 10 + (c - 48);
   }
   const frac = n - dot - 1;
-  if (n - start - 1 > 15) plainValue = Number(s);
-  else plainValue = (start ? -m : m) / POW10[frac];
+  if (n - start - 1 > 15) plainValue[0] = Number(s);
+  else plainValue[0] = (start ? -m : m) / POW10[frac];
   return 2;
 }
 
