@@ -115,7 +115,9 @@ async function copyDatabase(from: string): Promise<URL> {
 
 async function dropDatabase(url: URL): Promise<void> {
   const name = url.pathname.slice(1);
-  await admin(url.toString(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`);
+  // Only the killed builds' own connections: an autovacuum worker in the copy is the server's (a superuser process,
+  // which this role may not terminate), and DROP DATABASE stops it itself.
+  await admin(url.toString(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND usename = current_user`);
   await admin(url.toString(), `DROP DATABASE IF EXISTS ${name}`);
 }
 
