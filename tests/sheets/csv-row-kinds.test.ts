@@ -23,7 +23,9 @@ function rows(withLevel: boolean): string[][] {
   for (let i = 0; i < 400; i++) {
     const label = i % 50 === 49 ? 'Total' : i % 97 === 0 ? 'Sub total' : i === 399 ? 'Grand total' : `Provider ${i % 13}`;
     const level = i % 40 === 0 ? 'National' : i % 8 === 0 ? 'Region' : 'Trust';
-    const row = [i % 5 ? `Area ${i % 7}` : nations[(i / 5) % 4], label, String(i * 7), i % 11 ? `${(i % 100) / 4}` : '', i % 17 ? 'Other practice staff' : 'Totals all'];
+    // A nation's row has no other label in the staff column: the nations must be found in the nation cells themselves.
+    const staff = i % 17 || i % 5 === 0 ? 'Other practice staff' : 'Totals all';
+    const row = [i % 5 ? `Area ${i % 7}` : nations[(i / 5) % 4], label, String(i * 7), i % 11 ? `${(i % 100) / 4}` : '', staff];
     out.push(withLevel ? [level, ...row] : row);
   }
   return out;
